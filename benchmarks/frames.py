@@ -1,0 +1,66 @@
+"""Time building frames from a synthetic 10,000-server listing (today's v2.1 shape, normalised).
+
+Run: .venv/bin/python benchmarks/frames.py   (prints milliseconds per frame, best of 5)
+"""
+
+import time
+
+from novamagic.frames import addresses_frame, servers_frame
+
+
+def fleet(n: int = 10_000) -> list[dict]:
+    servers = []
+    for i in range(n):
+        servers.append(
+            {
+                "id": f"00000000-0000-4000-8000-{i:012d}",
+                "name": f"web-{i}",
+                "status": "ACTIVE" if i % 7 else "BUILD",
+                "OS-EXT-STS:task_state": None,
+                "progress": 100,
+                "flavor": {"id": "2", "name": "m1.small", "vcpus": 1, "ram": 2048, "disk": 20},
+                "image": {"id": "img-1", "name": "cirros"},
+                "addresses": {
+                    "private": [
+                        {
+                            "version": 4,
+                            "addr": f"10.0.{i // 250}.{i % 250}",
+                            "OS-EXT-IPS:type": "fixed",
+                        },
+                        {
+                            "version": 4,
+                            "addr": f"172.24.{i // 250}.{i % 250}",
+                            "OS-EXT-IPS:type": "floating",
+                        },
+                    ]
+                },
+                "accessIPv4": "",
+                "accessIPv6": "",
+                "key_name": None,
+                "OS-EXT-AZ:availability_zone": "nova",
+                "hostId": "abc",
+                "tenant_id": "openstack",
+                "user_id": "joe",
+                "locked": False,
+                "created": f"2026-11-27T07:{i % 60:02d}:00Z",
+                "updated": f"2026-11-27T08:{i % 60:02d}:00Z",
+                "OS-SRV-USG:launched_at": f"2026-11-27T07:{i % 60:02d}:20.000000",
+            }
+        )
+    return servers
+
+
+def best_of(fn, arg, repeat=5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn(arg)
+        times.append(time.perf_counter() - start)
+    return min(times) * 1000
+
+
+if __name__ == "__main__":
+    data = fleet()
+    servers_frame(data[:10])  # warm imports and caches
+    print(f"servers_frame   10,000 rows: {best_of(servers_frame, data):7.1f} ms")
+    print(f"addresses_frame 20,000 rows: {best_of(addresses_frame, data):7.1f} ms")
