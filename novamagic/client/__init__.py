@@ -1,0 +1,81 @@
+"""novamagic.client: the API client for OpenStack Compute (see :mod:`novamagic.client.cloud`).
+
+``connect(...)`` returns a :class:`Cloud`; errors live in :mod:`novamagic.client.errors`.
+This layer imports keystoneauth1 (and, lazily, openstacksdk's config loader) but never IPython,
+ipywidgets or pandas.
+"""
+
+from __future__ import annotations
+
+import time
+
+from novamagic.client.bulk import BulkResult
+from novamagic.client.cloud import MAX_MICROVERSION, Cloud, LocalControl, MetadataAPI
+from novamagic.client.config import CloudConfig, load_config
+from novamagic.client.errors import (
+    AmbiguousName,
+    BadRequest,
+    ConfigurationError,
+    Conflict,
+    ConnectionFailed,
+    Forbidden,
+    NotFound,
+    NovaError,
+    OverLimit,
+    ServerError,
+    Timeout,
+    Unauthorized,
+    ValidationError,
+    WaitError,
+    WaitTimeout,
+)
+
+__all__ = [
+    "MAX_MICROVERSION",
+    "AmbiguousName",
+    "BadRequest",
+    "BulkResult",
+    "Cloud",
+    "CloudConfig",
+    "ConfigurationError",
+    "Conflict",
+    "ConnectionFailed",
+    "Forbidden",
+    "LocalControl",
+    "MetadataAPI",
+    "NotFound",
+    "NovaError",
+    "OverLimit",
+    "ServerError",
+    "Timeout",
+    "Unauthorized",
+    "ValidationError",
+    "WaitError",
+    "WaitTimeout",
+    "connect",
+]
+
+
+def connect(
+    cloud: str | None = None,
+    *,
+    retries: int = 3,
+    workers: int = 8,
+    sleep=time.sleep,
+    monotonic=time.monotonic,
+    **options,
+) -> Cloud:
+    """Connect to a cloud and return a :class:`Cloud` (authenticated, microversion negotiated).
+
+    Credentials: explicit ``options`` > ``cloud=``/``OS_CLOUD`` (clouds.yaml, secure.yaml) >
+    ``OS_*`` variables > a local cloud started on the spot. ``options`` use clouds.yaml names:
+    auth_url, username, password, project_name, project_id, user_domain_name,
+    project_domain_name, token, application_credential_id, application_credential_secret,
+    auth_type, region_name, interface, cacert, cert, key, insecure, verify,
+    identity_api_version, compute_api_version, compute_endpoint_override,
+    image_endpoint_override, api_timeout (full list in :mod:`novamagic.client.config`).
+    ``retries`` bounds retries of idempotent requests; ``workers`` sizes the bulk pool;
+    ``sleep``/``monotonic`` inject a clock (tests).
+    """
+    config = load_config(cloud, **options)
+    return Cloud(config, retries=retries, workers=workers, sleep=sleep, monotonic=monotonic)

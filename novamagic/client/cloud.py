@@ -1,0 +1,1293 @@
+"""The compute API client: every operation of the book, on any OpenStack cloud, as plain JSON.
+
+Connecting
+----------
+``connect(cloud=None, **options) -> Cloud`` (also ``novamagic.connect``). Credentials: explicit
+options > a clouds.yaml/secure.yaml cloud (``cloud=`` or ``OS_CLOUD``) > ``OS_*`` variables > a
+local cloud started on the spot (announced in one line). Options (clouds.yaml names): auth_url,
+username, user_id, password, project_name, project_id, user_domain_name, user_domain_id,
+project_domain_name, project_domain_id, domain_name, domain_id, token,
+application_credential_id, application_credential_name, application_credential_secret,
+system_scope, auth_type, region_name, interface, cacert, cert, key, insecure, verify,
+identity_api_version, compute_api_version (pin, e.g. "2.1"), compute_endpoint_override (e.g. the
+book's ``http://host:8774/v1.1/openstack``), image_endpoint_override, api_timeout; and the
+client's own: ``retries=3``, ``workers=8`` (bulk pool size), ``sleep``/``monotonic`` (an injected
+clock, for tests). ``connect`` authenticates and negotiates the microversion at once, so bad
+credentials fail there.
+
+Every ``ref`` argument takes a name, an id (uuid, or the book's numeric v1.1 id), a URL, or a dict
+from a listing. A name matching several resources raises AmbiguousName; nothing matching raises
+NotFound with near names. All methods return plain JSON (dicts and lists of dicts).
+
+``Cloud`` — attributes
+    config (CloudConfig, no secrets in its repr), history (recent requests: time, method, path,
+    status, ms, request_id, attempt, error), compute_url, image_url (Glance root or None),
+    api ("v2.1", "v2.0" or "v1.1"), microversion (negotiated or pinned, e.g. "2.96"; None on
+    v1.1/v2.0), min_microversion/max_microversion (what the cloud offers), session_tag,
+    server_metadata, image_metadata (MetadataAPI), control (LocalControl; local cloud only).
+
+``Cloud`` — methods
+    whoami() -> dict: user_id, username, project_id, project_name, auth_url, compute_url,
+        image_url, api, microversion, region, expires, source, session_tag (never the token)
+    raw(method, path, json=None, *, params=None, microversion=None) -> JSON; path relative to
+        compute_url (or an absolute URL)
+    flavors() -> list;  flavor(ref) -> dict
+    images(**filters) -> list;  image(ref) -> dict;  delete_image(ref) -> None
+    servers(details=True, *, name=None, status=None, image=None, flavor=None, changes_since=None,
+        tags=None, all_projects=False, limit=None, page_size=1000, **filters) -> list
+        (all pages followed; ``name`` is Nova's regular expression)
+    server(ref) -> dict
+    create_server(name, image, flavor, *, metadata=None, files=None, access_ipv4=None,
+        access_ipv6=None, key_name=None, count=1, networks=None, admin_password=None,
+        availability_zone=None, user_data=None, tags=None, wait=False, timeout=600,
+        callback=None) -> dict (a list of dicts when count > 1)
+    create_servers(names, image, flavor, *, count=None, **create_server_options) -> BulkResult
+        (names: a list, or one base name with count=N giving "name-1" .. "name-N")
+    rename_server(ref, name) -> dict;  set_access_ips(ref, ipv4=None, ipv6=None) -> dict
+    delete_server(ref, *, wait=False, timeout=600) -> None;  delete_servers(refs) -> BulkResult
+    addresses(ref, network=None) -> {network: [{"version", "addr", ...}]}
+    change_password(ref, password) -> None;  admin_password(ref) -> str | None (explicit ask only)
+    reboot(ref, hard=False, *, reboot_type=None) -> None;  reboot_servers(refs, hard=False)
+    rebuild(ref, image, *, name=None, admin_password=None, metadata=None, files=None,
+        access_ipv4=None, access_ipv6=None) -> dict
+    resize(ref, flavor) -> None;  resize_servers(refs, flavor) -> BulkResult
+    confirm_resize(ref) -> None;  revert_resize(ref) -> None
+    create_image(ref, name, metadata=None) -> dict (the new image, normalised)
+    start_server(ref) -> None;  stop_server(ref) -> None
+    limits() -> {"absolute": {...with usage: totalCoresUsed...}, "rate": [...]}
+    wait(ref, status="ACTIVE", *, timeout=600, callback=None, interval=1.0) -> dict | None
+    cleanup() -> BulkResult (deletes the servers this session booted)
+    close(); also a context manager
+    MetadataAPI (cloud.server_metadata, cloud.image_metadata):
+        get(ref) -> dict;  get_item(ref, key) -> str;  set(ref, metadata) -> dict (replaces all);
+        set_item(ref, key, value) -> dict;  update(ref, metadata) -> dict (merges);
+        delete_item(ref, key) -> None
+    LocalControl (cloud.control): status(), reset(), tick(seconds), state(),
+        inject_fault(path, *, status=503, method=None, rate=1.0, latency=0.0, drop=False,
+        retry_after=None, count=None), clear_faults(), set_speed(speed)
+
+Normalised shapes
+-----------------
+Servers keep every key of the answering API (today's v2.1 keys) and always have::
+
+    "id":     str (the book's numeric v1.1 ids become "1", "2", ...; "uuid" is kept)
+    "flavor": {"id", "name", "vcpus", "ram", "disk"}   (None where unknowable, e.g. a deleted
+              flavor; from 2.47 the embedded flavor has no id: it is found by name)
+    "image":  {"id", "name"}                            ({"id": None, "name": None} when the
+              server boots from a volume)
+
+Flavors, addresses, metadata and limits are the compute API's own shapes. Images are in the
+compute API's image shape whichever service answered: id, name, status (ACTIVE, SAVING, QUEUED,
+ERROR, DELETED, UNKNOWN), progress, minDisk, minRam, OS-EXT-IMG-SIZE:size, created, updated,
+metadata (the user properties), server ({"id"} for snapshots, when known) and visibility (Glance).
+adminPass is removed from every returned dict (ask ``admin_password(ref)``).
+
+Images are listed, shown and deleted through Glance v2 when the catalog has an image service,
+else through the compute proxy (pinned to microversion 2.1, the proxy is gone from 2.36). Image
+metadata — the book's six operations — always goes through the compute proxy
+``/images/{id}/metadata`` pinned to 2.1 (gone from 2.39): it keeps the book's semantics exactly
+(set replaces, update merges, maxImageMeta applies) on every cloud that still has the proxy.
+``limits()`` is read at 2.1 too, where every limit the book names is reported.
+
+Microversions: negotiated against the compute version document up to MAX_MICROVERSION (the
+highest whose shapes this module normalises), or pinned with ``compute_api_version``. Single
+calls step down where an API was removed: files (personality) are sent at 2.56 at most, tags at
+create need 2.52.
+
+Safety: a create is never retried blindly. Each boot carries tags ``novamagic-boot-<token>`` and
+``novamagic-session-<id>`` (microversion >= 2.52), or, without tags and with a metadata slot free,
+the metadata key ``novamagic`` = ``<session>/<token>``; when the answer is lost (connection error,
+timeout, 502/503/504) the server is looked up by that marker before anything is re-sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from novamagic.client import validate
+from novamagic.client.bulk import DEFAULT_WORKERS, BulkResult, run_bulk
+from novamagic.client.config import CloudConfig
+from novamagic.client.errors import (
+    ConfigurationError,
+    ConnectionFailed,
+    NotFound,
+    NovaError,
+    ServerError,
+    Timeout,
+    ValidationError,
+)
+from novamagic.client.resolve import ambiguous, is_uuid, not_found, pick, ref_to_string
+from novamagic.client.session import HttpSession
+from novamagic.client.wait import wait_for_server
+
+__all__ = ["MAX_MICROVERSION", "Cloud", "LocalControl", "MetadataAPI"]
+
+MAX_MICROVERSION = "2.96"
+BOOT_TAG_PREFIX = "novamagic-boot-"
+SESSION_TAG_PREFIX = "novamagic-session-"
+MARKER_KEY = "novamagic"
+
+_NO_FLAVOR = (None, None, None, None)
+_GLANCE_CORE = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "visibility",
+        "protected",
+        "checksum",
+        "os_hash_algo",
+        "os_hash_value",
+        "owner",
+        "size",
+        "virtual_size",
+        "min_ram",
+        "min_disk",
+        "disk_format",
+        "container_format",
+        "created_at",
+        "updated_at",
+        "tags",
+        "self",
+        "file",
+        "schema",
+        "direct_url",
+        "locations",
+        "os_hidden",
+        "stores",
+    }
+)
+_GLANCE_STATUS = {
+    "active": ("ACTIVE", 100),
+    "queued": ("SAVING", 25),
+    "saving": ("SAVING", 50),
+    "importing": ("SAVING", 50),
+    "uploading": ("SAVING", 50),
+    "killed": ("ERROR", 0),
+    "deleted": ("DELETED", 0),
+    "pending_delete": ("DELETED", 0),
+    "deactivated": ("ERROR", 0),
+}
+
+
+def _v(text: str | None) -> tuple[int, int]:
+    major, _, minor = str(text).partition(".")
+    return int(major), int(minor or 0)
+
+
+def _vs(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+class Cloud:
+    """A connection to one cloud; see the module docstring for everything it offers."""
+
+    def __init__(
+        self,
+        config: CloudConfig,
+        *,
+        retries: int = 3,
+        workers: int = DEFAULT_WORKERS,
+        sleep=time.sleep,
+        monotonic=time.monotonic,
+    ):
+        self.config = config
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self.workers = workers
+        self._http = HttpSession(
+            config.auth,
+            verify=config.verify,
+            cert=config.cert,
+            timeout=config.timeout,
+            retries=retries,
+            sleep=sleep,
+            monotonic=monotonic,
+        )
+        self.history = self._http.history
+        self.session_tag = SESSION_TAG_PREFIX + secrets.token_hex(4)
+        self._lock = threading.RLock()
+        self._admin_passwords: dict[str, str] = {}
+        self._flavors: dict[str, dict] | None = None
+        self._flavor_rows: dict[str, tuple] = {}
+        self._flavor_ids_by_name: dict[str, str] = {}
+        self._image_names: dict[str, str] | None = None
+        self._abs_limits: dict | None = None
+        self._control = None
+        self.api = "v2.1"
+        self.microversion: str | None = None
+        self.min_microversion: str | None = None
+        self.max_microversion: str | None = None
+        self.server_metadata = MetadataAPI(self, "server")
+        self.image_metadata = MetadataAPI(self, "image")
+        try:
+            self._connect()
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ connection & plumbing
+
+    def _connect(self) -> None:
+        config = self.config
+        self._http.access()  # authenticate now, so bad credentials fail in connect()
+        compute = config.compute_endpoint_override or self._http.endpoint(
+            "compute", interface=config.interface, region_name=config.region_name
+        )
+        if not compute:
+            raise ConfigurationError(
+                f"the service catalog of {config.auth_url} has no compute endpoint "
+                f"(interface {config.interface!r}, region {config.region_name!r})",
+                hint="check region_name/interface, or pass compute_endpoint_override=",
+            )
+        self.compute_url = compute.rstrip("/")
+        self._negotiate()
+        self.image_url = self._glance_root()
+
+    def _negotiate(self) -> None:
+        """Read the compute version document; choose (or check the pinned) microversion."""
+        document = None
+        try:
+            document = self._http.json(
+                "GET", self.compute_url + "/", headers={"Accept": "application/json"}
+            )
+        except NotFound:
+            document = None
+        version = None
+        if isinstance(document, Mapping):
+            version = document.get("version")
+            if version is None and isinstance(document.get("versions"), list):
+                # an unversioned endpoint: take v2.1 and its URL
+                for entry in document["versions"]:
+                    if entry.get("id") == "v2.1":
+                        version = entry
+                        for link in entry.get("links", []):
+                            if link.get("rel") == "self":
+                                self.compute_url = link["href"].rstrip("/")
+        path = urlsplit(self.compute_url).path
+        version_id = (version or {}).get("id") or ("v1.1" if "/v1.1" in path else "v2.1")
+        pinned = self.config.compute_api_version
+        if pinned in ("", "2", "2.latest", "latest", "2.0", "1.1"):
+            pinned = None
+        if version_id in ("v1.1", "v2.0") or (version and not version.get("version")):
+            self.api = version_id if version_id in ("v1.1", "v2.0") else "v2.0"
+            if pinned:
+                raise ConfigurationError(
+                    f"compute_api_version {pinned} asks for a microversion, but this cloud's "
+                    f"compute endpoint ({self.compute_url}) is {self.api}, which has none"
+                )
+            return
+        self.api = "v2.1"
+        lowest = _v(version.get("min_version") or "2.1") if version else (2, 1)
+        highest = _v(version.get("version")) if version else (2, 1)
+        self.min_microversion, self.max_microversion = _vs(lowest), _vs(highest)
+        if pinned:
+            try:
+                wanted = _v(pinned)
+            except ValueError:
+                raise ConfigurationError(
+                    f"compute_api_version {pinned!r} is not a version like '2.1' or '2.latest'"
+                ) from None
+            if not lowest <= wanted <= highest:
+                raise ConfigurationError(
+                    f"compute_api_version {pinned} is outside what this cloud offers "
+                    f"({_vs(lowest)} to {_vs(highest)})"
+                )
+            self.microversion = _vs(wanted)
+        else:
+            self.microversion = _vs(max(lowest, min(highest, _v(MAX_MICROVERSION))))
+
+    def _glance_root(self) -> str | None:
+        url = self.config.image_endpoint_override or self._http.endpoint(
+            "image", interface=self.config.interface, region_name=self.config.region_name
+        )
+        if not url:
+            return None
+        url = url.rstrip("/")
+        if url.endswith("/v2"):
+            url = url[:-3]
+        elif re.search(r"/v1(\.\d+)?$", url):  # Glance v1 (the book's): use the compute proxy
+            return None
+        return url
+
+    def _headers(self, microversion: str | None) -> dict:
+        if microversion is None:
+            return {"Accept": "application/json"}
+        return {
+            "Accept": "application/json",
+            "OpenStack-API-Version": f"compute {microversion}",
+            "X-OpenStack-Nova-API-Version": microversion,
+        }
+
+    def _at_most(self, version: str) -> str | None:
+        """The session's microversion, stepped down to ``version`` for an API removed later."""
+        if self.microversion is None:
+            return None
+        return _vs(min(_v(self.microversion), _v(version)))
+
+    def _supports(self, version: str, at: str | None = None) -> bool:
+        at = at or self.microversion
+        return at is not None and _v(at) >= _v(version)
+
+    def _url(self, path: str) -> str:
+        return path if "://" in path else self.compute_url + path
+
+    def _compute(
+        self,
+        method: str,
+        path: str,
+        *,
+        json=None,
+        params=None,
+        microversion=None,
+        version_default=True,
+        **kwargs,
+    ) -> Any:
+        mv = microversion if microversion is not None or not version_default else self.microversion
+        return self._http.json(
+            method, self._url(path), json=json, params=params, headers=self._headers(mv), **kwargs
+        )
+
+    def _action(self, server_ref, body: dict, *, microversion=None) -> Any:
+        server_id = self._server_id(server_ref)
+        return self._compute(
+            "POST",
+            f"/servers/{quote(server_id, safe='')}/action",
+            json=body,
+            microversion=microversion,
+        )
+
+    def close(self) -> None:
+        """Close the HTTP session (and stop the local cloud if connect() started one)."""
+        http = getattr(self, "_http", None)
+        if http is not None:
+            http.close()
+        local = self.config.local_cloud
+        if local is not None:
+            local.stop()
+
+    def __enter__(self) -> Cloud:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        who = f"{self.config.username or '?'}@{self.config.project or '?'}"
+        version = self.microversion or self.api
+        return f"<Cloud {who} {self.config.auth_url} compute {version}>"
+
+    def whoami(self) -> dict:
+        access = self._http.access()
+        expires = getattr(access, "expires", None)
+        return {
+            "user_id": access.user_id,
+            "username": access.username,
+            "project_id": access.project_id,
+            "project_name": access.project_name,
+            "auth_url": self.config.auth_url,
+            "compute_url": self.compute_url,
+            "image_url": self.image_url,
+            "api": self.api,
+            "microversion": self.microversion,
+            "region": self.config.region_name,
+            "expires": expires.isoformat() if expires else None,
+            "source": self.config.source,
+            "session_tag": self.session_tag,
+        }
+
+    def raw(self, method: str, path: str, json=None, *, params=None, microversion=None) -> Any:
+        """One request to the compute API (or any absolute URL) through this session."""
+        return self._compute(
+            method.upper(), path, json=json, params=params, microversion=microversion
+        )
+
+    @property
+    def control(self) -> LocalControl:
+        if self._control is None:
+            parts = urlsplit(self.config.auth_url or self.compute_url)
+            control = LocalControl(self._http, f"{parts.scheme}://{parts.netloc}")
+            control.status()  # fails with a clear error on a cloud that is not local
+            self._control = control
+        return self._control
+
+    # ----------------------------------------------------------------------------- pagination
+
+    def _paginate(
+        self,
+        url: str,
+        key: str,
+        params: dict,
+        *,
+        limit=None,
+        page_size=1000,
+        microversion=None,
+        links_key=None,
+        glance=False,
+    ) -> list:
+        params = {k: v for k, v in params.items() if v is not None}
+        params["limit"] = min(page_size, limit) if limit else page_size
+        headers = self._headers(self.microversion if microversion is None else microversion)
+        if glance:
+            headers = {"Accept": "application/json"}
+        result: list = []
+        seen_markers = set()
+        while True:
+            data = self._http.json("GET", url, params=params, headers=headers) or {}
+            page = data.get(key) or []
+            result.extend(page)
+            if limit and len(result) >= limit:
+                del result[limit:]
+                break
+            if glance:
+                href = data.get("next")
+            else:
+                href = next(
+                    (
+                        link.get("href")
+                        for link in data.get(links_key or f"{key}_links", ())
+                        if link.get("rel") == "next"
+                    ),
+                    None,
+                )
+            if not href or not page:
+                break
+            # Follow the marker on *our* URL: next links name whatever host the cloud thinks it is.
+            params = dict(parse_qsl(urlsplit(href).query))
+            marker = params.get("marker")
+            if marker is None or marker in seen_markers:
+                break
+            seen_markers.add(marker)
+            if limit:
+                params["limit"] = min(page_size, limit - len(result))
+        return result
+
+    # -------------------------------------------------------------------------------- flavors
+
+    def flavors(self) -> list[dict]:
+        """All flavors with details (id, name, ram, vcpus, disk, ...)."""
+        flavors = self._paginate(self._url("/flavors/detail"), "flavors", {})
+        if self.api == "v1.1":
+            for flavor in flavors:
+                flavor["id"] = str(flavor["id"])
+        self._remember_flavors(flavors)
+        return flavors
+
+    def flavor(self, ref) -> dict:
+        flavor_id = self._flavor_id(ref)
+        data = self._compute("GET", f"/flavors/{quote(flavor_id, safe='')}")
+        flavor = data["flavor"]
+        flavor["id"] = str(flavor["id"])
+        return flavor
+
+    def _remember_flavors(self, flavors: list[dict]) -> None:
+        with self._lock:
+            self._flavors = {str(f["id"]): f for f in flavors}
+            self._flavor_rows = {
+                str(f["id"]): (f.get("name"), f.get("vcpus"), f.get("ram"), f.get("disk"))
+                for f in flavors
+            }
+            self._flavor_ids_by_name = {f.get("name"): str(f["id"]) for f in flavors}
+
+    def _flavor_index(self, refresh=False) -> dict[str, dict]:
+        if self._flavors is None or refresh:
+            self.flavors()
+        return self._flavors
+
+    def _flavor_id(self, ref) -> str:
+        text = ref_to_string(ref, "flavor")
+        if isinstance(ref, Mapping) or "://" in str(ref):
+            return text
+        index = self._flavor_index()
+        if text in index:
+            return text
+        named = [f for f in index.values() if f.get("name") == text]
+        if not named:
+            index = self._flavor_index(refresh=True)
+        return str(pick(text, index.values(), "flavor", f"{len(index)} flavors")["id"])
+
+    # --------------------------------------------------------------------------------- images
+
+    def images(self, **filters) -> list[dict]:
+        """All images with details, in the compute image shape (see the module docstring)."""
+        if self.image_url:
+            raw = self._paginate(
+                self.image_url + "/v2/images", "images", filters, page_size=200, glance=True
+            )
+            images = [_image_from_glance(i) for i in raw]
+        else:
+            raw = self._paginate(
+                self._url("/images/detail"), "images", filters, microversion=self._at_most("2.1")
+            )
+            images = [_image_from_compute(i) for i in raw]
+        with self._lock:
+            self._image_names = {i["id"]: i["name"] for i in images}
+        return images
+
+    def image(self, ref) -> dict:
+        image_id = self._image_id(ref)
+        if self.image_url:
+            return _image_from_glance(
+                self._http.json(
+                    "GET",
+                    f"{self.image_url}/v2/images/{quote(image_id, safe='')}",
+                    headers={"Accept": "application/json"},
+                )
+            )
+        data = self._compute(
+            "GET", f"/images/{quote(image_id, safe='')}", microversion=self._at_most("2.1")
+        )
+        return _image_from_compute(data["image"])
+
+    def delete_image(self, ref) -> None:
+        image_id = self._image_id(ref)
+        if self.image_url:
+            self._http.request(
+                "DELETE",
+                f"{self.image_url}/v2/images/{quote(image_id, safe='')}",
+                headers={"Accept": "application/json"},
+                gone_ok=True,
+            )
+        else:
+            self._http.request(
+                "DELETE",
+                self._url(f"/images/{quote(image_id, safe='')}"),
+                headers=self._headers(self._at_most("2.1")),
+                gone_ok=True,
+            )
+        with self._lock:
+            if self._image_names is not None:
+                self._image_names.pop(image_id, None)
+
+    def _image_index(self, refresh=False) -> dict[str, str]:
+        if self._image_names is None or refresh:
+            self.images()
+        return self._image_names
+
+    def _image_id(self, ref) -> str:
+        text = ref_to_string(ref, "image")
+        if isinstance(ref, Mapping) or "://" in str(ref) or is_uuid(text):
+            return text
+        if self.api == "v1.1" and text.isdigit():
+            return text
+        names = self._image_index()
+        if text in names:
+            return text
+        if text not in names.values():
+            names = self._image_index(refresh=True)
+        candidates = [{"id": i, "name": n} for i, n in names.items()]
+        return str(pick(text, candidates, "image", f"{len(candidates)} images")["id"])
+
+    # -------------------------------------------------------------------------------- servers
+
+    def servers(
+        self,
+        details: bool = True,
+        *,
+        name: str | None = None,
+        status: str | None = None,
+        image=None,
+        flavor=None,
+        changes_since=None,
+        tags=None,
+        all_projects: bool = False,
+        limit: int | None = None,
+        page_size: int = 1000,
+        **filters,
+    ) -> list[dict]:
+        """Servers (with details by default), every page followed; filters as Nova's."""
+        params: dict[str, Any] = dict(filters)
+        if name is not None:
+            params["name"] = name
+        if status is not None:
+            params["status"] = str(status).upper()
+        if image is not None:
+            params["image"] = self._image_id(image)
+        if flavor is not None:
+            params["flavor"] = self._flavor_id(flavor)
+        if changes_since is not None:
+            params["changes-since"] = _iso(changes_since)
+        if tags is not None:
+            params["tags"] = tags if isinstance(tags, str) else ",".join(tags)
+        if all_projects:
+            params["all_tenants"] = 1
+        path = "/servers/detail" if details else "/servers"
+        servers = self._paginate(
+            self._url(path), "servers", params, limit=limit, page_size=page_size
+        )
+        if details:
+            self._normalise_servers(servers)
+        elif self.api == "v1.1":
+            for server in servers:
+                server["id"] = str(server["id"])
+        return servers
+
+    def server(self, ref) -> dict:
+        return self._get_server(self._server_id(ref))
+
+    def _get_server(self, server_id: str) -> dict:
+        data = self._compute("GET", f"/servers/{quote(server_id, safe='')}")
+        server = data["server"]
+        self._normalise_servers([server])
+        return server
+
+    def _server_id(self, ref) -> str:
+        text = ref_to_string(ref, "server")
+        if isinstance(ref, Mapping) or "://" in str(ref) or is_uuid(text):
+            return text
+        if self.api == "v1.1" and text.isdigit():
+            return text
+        return str(self._find_server(text)["id"])
+
+    def _find_server(self, name: str) -> dict:
+        candidates = self._paginate(
+            self._url("/servers"), "servers", {"name": "^" + re.escape(name) + "$"}
+        )
+        exact = [s for s in candidates if s.get("name") == name]
+        if len(exact) == 1:
+            return exact[0]
+        if exact:
+            raise ambiguous(name, exact, "server")
+        everyone = self._paginate(self._url("/servers"), "servers", {})
+        raise not_found(
+            name,
+            "server",
+            f"the {len(everyone)} servers of project {self.config.project!r} by name",
+            (s.get("name") for s in everyone),
+        )
+
+    def _normalise_servers(self, servers: list[dict]) -> None:
+        """Give every server the documented ``id``, ``flavor`` and ``image`` shapes (in place)."""
+        if not servers:
+            return
+        fresh = self._flavors is None
+        rows = self._flavor_index() and self._flavor_rows
+        by_name = self._flavor_ids_by_name
+        images = self._image_index()
+        if not fresh:  # a flavor or image newer than the caches: refresh once, not per server
+            missing_flavor = any(
+                isinstance(s.get("flavor"), Mapping)
+                and "id" in s["flavor"]
+                and str(s["flavor"]["id"]) not in rows
+                for s in servers
+            )
+            if missing_flavor:
+                self._flavor_index(refresh=True)
+                rows, by_name = self._flavor_rows, self._flavor_ids_by_name
+        v11 = self.api == "v1.1"
+        for server in servers:
+            flavor = server.get("flavor")
+            if isinstance(flavor, Mapping):
+                flavor_id = flavor.get("id")
+                if flavor_id is not None:
+                    flavor_id = str(flavor_id)
+                    name, vcpus, ram, disk = rows.get(flavor_id, _NO_FLAVOR)
+                else:  # 2.47+: the flavor is embedded, without its id
+                    name = flavor.get("original_name")
+                    flavor_id = by_name.get(name)
+                    vcpus, ram, disk = flavor.get("vcpus"), flavor.get("ram"), flavor.get("disk")
+                server["flavor"] = {
+                    "id": flavor_id,
+                    "name": name,
+                    "vcpus": vcpus,
+                    "ram": ram,
+                    "disk": disk,
+                }
+            else:
+                server["flavor"] = {
+                    "id": None,
+                    "name": None,
+                    "vcpus": None,
+                    "ram": None,
+                    "disk": None,
+                }
+            image = server.get("image")
+            if isinstance(image, Mapping) and image.get("id"):
+                image_id = str(image["id"])
+                server["image"] = {"id": image_id, "name": images.get(image_id)}
+            else:  # "" for a server booted from a volume
+                server["image"] = {"id": None, "name": None}
+            if v11:
+                server["id"] = str(server["id"])
+            if "adminPass" in server:
+                self._admin_passwords[server["id"]] = server.pop("adminPass")
+
+    # ------------------------------------------------------------------------ create & delete
+
+    def create_server(
+        self,
+        name: str,
+        image,
+        flavor,
+        *,
+        metadata: Mapping | None = None,
+        files=None,
+        access_ipv4: str | None = None,
+        access_ipv6: str | None = None,
+        key_name: str | None = None,
+        count: int = 1,
+        networks=None,
+        admin_password: str | None = None,
+        availability_zone: str | None = None,
+        user_data=None,
+        tags=None,
+        wait: bool = False,
+        timeout: float = 600.0,
+        callback=None,
+    ):
+        """Boot a server (``count`` > 1 boots several in one request and returns a list).
+
+        Validated first against the cloud's limits; never sent twice (see the module docstring).
+        """
+        validate.check_name(name)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise ValidationError(f"count must be a positive integer, got {count!r}")
+        limits = self._validation_limits()
+        metadata = validate.check_metadata(metadata, limits)
+        personality = validate.encode_personality(files, limits)
+        body: dict[str, Any] = {
+            "name": name,
+            "imageRef": self._image_id(image),
+            "flavorRef": self._flavor_id(flavor),
+        }
+        body.update(validate.check_access_ips(access_ipv4, access_ipv6))
+        if key_name is not None:
+            body["key_name"] = key_name
+        if admin_password is not None:
+            body["adminPass"] = admin_password
+        if availability_zone is not None:
+            body["availability_zone"] = availability_zone
+        if user_data is not None:
+            if isinstance(user_data, str):
+                user_data = user_data.encode("utf-8")
+            body["user_data"] = base64.b64encode(user_data).decode("ascii")
+        if count > 1:
+            body["min_count"] = body["max_count"] = count
+
+        microversion = self.microversion
+        if personality:
+            if microversion is not None and _v(microversion) >= (2, 57):
+                if _v(self.min_microversion) > (2, 56):
+                    raise ValidationError(
+                        "this cloud's compute API no longer accepts files (personality was removed "
+                        f"in microversion 2.57; it offers {self.min_microversion} and up): use "
+                        "user_data instead"
+                    )
+                microversion = "2.56"
+            body["personality"] = personality
+        if networks is None and self._supports("2.37", microversion):
+            networks = "auto"  # required from 2.37; "auto" is what the openstack CLI sends too
+        if networks is not None:
+            body["networks"] = networks
+
+        token = secrets.token_hex(6)
+        marker = None
+        user_tags = list(tags or [])
+        if self._supports("2.52", microversion):
+            boot_tag = BOOT_TAG_PREFIX + token
+            body["tags"] = [boot_tag, self.session_tag, *user_tags]
+            marker = ("tag", boot_tag)
+        else:
+            if user_tags:
+                raise ValidationError(
+                    "tags at create need microversion 2.52 or later; this session uses "
+                    f"{microversion or self.api}"
+                )
+            slots = (limits or {}).get("maxServerMeta", -1)
+            if slots is None or slots < 0 or len(metadata) < slots:
+                value = f"{self.session_tag[len(SESSION_TAG_PREFIX) :]}/{token}"
+                metadata = {**metadata, MARKER_KEY: value}
+                marker = ("metadata", value)
+        if metadata:
+            body["metadata"] = metadata
+
+        stub = self._boot(body, microversion, marker)
+        if count > 1:
+            servers = self._find_marked(marker, name) if marker else [stub]
+            if wait:
+                servers = [self.wait(s["id"], timeout=timeout, callback=callback) for s in servers]
+            return servers
+        server = stub if "status" in stub else self._get_server(str(stub["id"]))
+        if wait:
+            server = self.wait(server["id"], timeout=timeout, callback=callback)
+        return server
+
+    def _boot(self, body: dict, microversion, marker) -> dict:
+        """POST /servers once; after a lost answer, look the server up by its marker first."""
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                data = self._compute(
+                    "POST",
+                    "/servers",
+                    json={"server": body},
+                    microversion=microversion,
+                    version_default=False,
+                    idempotent=False,
+                )
+                stub = data["server"]
+                if self.api == "v1.1":
+                    stub["id"] = str(stub["id"])
+                if "adminPass" in stub:
+                    self._admin_passwords[str(stub["id"])] = stub.pop("adminPass")
+                return stub
+            except (ConnectionFailed, Timeout, ServerError) as exc:
+                if isinstance(exc, ServerError) and exc.status not in (502, 503, 504):
+                    raise
+                if marker is None:
+                    exc.hint = (
+                        f"the boot may have reached the cloud: look for a server named "
+                        f"{body['name']!r} before trying again (no marker could be attached: "
+                        "all metadata slots are in use and the cloud has no tags)"
+                    )
+                    raise
+                found = self._find_marked(marker, body["name"])
+                if found:
+                    return found[0]
+                if attempts > self._http.retries:
+                    raise
+                self._sleep(self._http._backoff_delay(attempts))
+
+    def _find_marked(self, marker, name: str) -> list[dict]:
+        kind, value = marker
+        if kind == "tag":
+            return self.servers(tags=value)
+        candidates = self.servers(name="^" + re.escape(name))
+        return [s for s in candidates if (s.get("metadata") or {}).get(MARKER_KEY) == value]
+
+    def create_servers(
+        self, names, image, flavor, *, count: int | None = None, **options
+    ) -> BulkResult:
+        """Boot several servers concurrently (one request each); every outcome is reported.
+
+        ``names`` is a list of names, or one base name with ``count=N`` ("name-1".."name-N").
+        """
+        if isinstance(names, str):
+            if count is None:
+                raise ValidationError(
+                    "create_servers(name, ...) needs count=N, or pass a list of names"
+                )
+            names = [f"{names}-{i}" for i in range(1, count + 1)]
+        names = list(names)
+        for name in names:
+            validate.check_name(name)
+        image_id, flavor_id = self._image_id(image), self._flavor_id(flavor)
+        self._validation_limits()  # once, before the pool
+        return run_bulk(
+            lambda n: self.create_server(n, image_id, flavor_id, **options),
+            names,
+            workers=self.workers,
+        )
+
+    def rename_server(self, ref, name: str) -> dict:
+        validate.check_name(name)
+        return self._update_server(ref, {"name": name})
+
+    def set_access_ips(self, ref, ipv4: str | None = None, ipv6: str | None = None) -> dict:
+        body = validate.check_access_ips(ipv4, ipv6)
+        if not body:
+            raise ValidationError("set_access_ips needs ipv4=, ipv6= or both")
+        return self._update_server(ref, body)
+
+    def _update_server(self, ref, body: dict) -> dict:
+        server_id = self._server_id(ref)
+        data = self._compute("PUT", f"/servers/{quote(server_id, safe='')}", json={"server": body})
+        server = data["server"]
+        if "flavor" not in server or "status" not in server:
+            return self._get_server(server_id)
+        self._normalise_servers([server])
+        return server
+
+    def delete_server(self, ref, *, wait: bool = False, timeout: float = 600.0) -> None:
+        server_id = self._server_id(ref)
+        self._http.request(
+            "DELETE",
+            self._url(f"/servers/{quote(server_id, safe='')}"),
+            headers=self._headers(self.microversion),
+            gone_ok=True,
+        )
+        self._admin_passwords.pop(server_id, None)
+        if wait:
+            self.wait(server_id, status="DELETED", timeout=timeout)
+
+    def delete_servers(self, refs) -> BulkResult:
+        return run_bulk(self.delete_server, list(refs), workers=self.workers)
+
+    def cleanup(self) -> BulkResult:
+        """Delete every server this session booted (found by its session tag or marker)."""
+        if self._supports("2.26"):
+            mine = self.servers(tags=self.session_tag)
+        else:
+            prefix = self.session_tag[len(SESSION_TAG_PREFIX) :] + "/"
+            mine = [
+                s
+                for s in self.servers()
+                if str((s.get("metadata") or {}).get(MARKER_KEY, "")).startswith(prefix)
+            ]
+        return self.delete_servers([s["id"] for s in mine])
+
+    # ------------------------------------------------------------------------------ addresses
+
+    def addresses(self, ref, network: str | None = None) -> dict[str, list]:
+        server_id = quote(self._server_id(ref), safe="")
+        if network is None:
+            return self._compute("GET", f"/servers/{server_id}/ips")["addresses"]
+        return self._compute("GET", f"/servers/{server_id}/ips/{quote(network, safe='')}")
+
+    # -------------------------------------------------------------------------------- actions
+
+    def change_password(self, ref, password: str) -> None:
+        if not isinstance(password, str) or not password:
+            raise ValidationError("the new password must be a non-empty string")
+        self._action(ref, {"changePassword": {"adminPass": password}})
+
+    def admin_password(self, ref) -> str | None:
+        """The adminPass the cloud gave when this session booted or rebuilt the server."""
+        return self._admin_passwords.get(self._server_id(ref))
+
+    def reboot(self, ref, hard: bool = False, *, reboot_type: str | None = None) -> None:
+        kind = validate.check_reboot_type(
+            reboot_type if reboot_type is not None else ("HARD" if hard else "SOFT")
+        )
+        self._action(ref, {"reboot": {"type": kind}})
+
+    def reboot_servers(self, refs, hard: bool = False) -> BulkResult:
+        return run_bulk(lambda r: self.reboot(r, hard=hard), list(refs), workers=self.workers)
+
+    def rebuild(
+        self,
+        ref,
+        image,
+        *,
+        name: str | None = None,
+        admin_password: str | None = None,
+        metadata: Mapping | None = None,
+        files=None,
+        access_ipv4: str | None = None,
+        access_ipv6: str | None = None,
+    ) -> dict:
+        limits = self._validation_limits()
+        body: dict[str, Any] = {"imageRef": self._image_id(image)}
+        if name is not None:
+            body["name"] = validate.check_name(name)
+        if admin_password is not None:
+            body["adminPass"] = admin_password
+        if metadata is not None:
+            body["metadata"] = validate.check_metadata(metadata, limits)
+        body.update(validate.check_access_ips(access_ipv4, access_ipv6))
+        microversion = None
+        if files:
+            body["personality"] = validate.encode_personality(files, limits)
+            if self.microversion and _v(self.microversion) >= (2, 57):
+                microversion = "2.56"
+        server_id = self._server_id(ref)
+        data = self._action(server_id, {"rebuild": body}, microversion=microversion)
+        server = (data or {}).get("server")
+        if not server or "status" not in server:
+            if server and "adminPass" in server:
+                self._admin_passwords[server_id] = server.pop("adminPass")
+            return self._get_server(server_id)
+        self._normalise_servers([server])
+        return server
+
+    def resize(self, ref, flavor) -> None:
+        self._action(ref, {"resize": {"flavorRef": self._flavor_id(flavor)}})
+
+    def resize_servers(self, refs, flavor) -> BulkResult:
+        flavor_id = self._flavor_id(flavor)
+        return run_bulk(lambda r: self.resize(r, flavor_id), list(refs), workers=self.workers)
+
+    def confirm_resize(self, ref) -> None:
+        self._action(ref, {"confirmResize": None})
+
+    def revert_resize(self, ref) -> None:
+        self._action(ref, {"revertResize": None})
+
+    def start_server(self, ref) -> None:
+        self._action(ref, {"os-start": None})
+
+    def stop_server(self, ref) -> None:
+        self._action(ref, {"os-stop": None})
+
+    def create_image(self, ref, name: str, metadata: Mapping | None = None) -> dict:
+        """Snapshot a server; returns the new image (SAVING until the upload ends)."""
+        validate.check_name(name, "image name")
+        metadata = validate.check_metadata(
+            metadata, self._validation_limits(), limit_key="maxImageMeta", what="image"
+        )
+        body = {"createImage": {"name": name, **({"metadata": metadata} if metadata else {})}}
+        server_id = self._server_id(ref)
+        response = self._http.request(
+            "POST",
+            self._url(f"/servers/{quote(server_id, safe='')}/action"),
+            json=body,
+            headers=self._headers(self.microversion),
+        )
+        image_id = None
+        if response.content:
+            try:
+                image_id = response.json().get("image_id")  # 2.45 and later
+            except ValueError:
+                image_id = None
+        if not image_id:
+            location = response.headers.get("Location", "")
+            image_id = location.rstrip("/").rsplit("/", 1)[-1] or None
+        if not image_id:
+            raise ServerError(
+                "the cloud accepted the snapshot but did not say the image's id",
+                status=response.status_code,
+                method="POST",
+                url=response.url,
+            )
+        with self._lock:
+            if self._image_names is not None:
+                self._image_names[image_id] = name
+        return self.image(image_id)
+
+    # --------------------------------------------------------------------------------- limits
+
+    def limits(self) -> dict:
+        """Absolute limits with usage (and rate limits where the cloud has any), read at 2.1."""
+        data = self._compute(
+            "GET", "/limits", microversion=self._at_most("2.1"), version_default=False
+        )["limits"]
+        with self._lock:
+            self._abs_limits = dict(data.get("absolute") or {})
+        return data
+
+    def _validation_limits(self) -> dict:
+        if self._abs_limits is None:
+            try:
+                self.limits()
+            except NotFound:  # a cloud without /limits: nothing to check against
+                self._abs_limits = {}
+        return self._abs_limits
+
+    # ----------------------------------------------------------------------------------- wait
+
+    def wait(
+        self,
+        ref,
+        status: str = "ACTIVE",
+        *,
+        timeout: float = 600.0,
+        callback=None,
+        interval: float = 1.0,
+    ) -> dict | None:
+        """Poll until the server has ``status`` and no task in progress (see novamagic.client.wait).
+
+        ``status="DELETED"`` waits until it is gone. ``callback(server)`` sees every poll.
+        """
+        server_id = self._server_id(ref)
+        return wait_for_server(
+            lambda: self._get_server(server_id),
+            status=status,
+            timeout=timeout,
+            callback=callback,
+            interval=interval,
+            sleep=self._sleep,
+            monotonic=self._monotonic,
+        )
+
+
+class MetadataAPI:
+    """The book's six metadata operations, for servers or (through the compute proxy) images."""
+
+    def __init__(self, cloud: Cloud, kind: str):
+        self._cloud = cloud
+        self._kind = kind
+        self._limit_key = "maxServerMeta" if kind == "server" else "maxImageMeta"
+
+    def __repr__(self) -> str:
+        return f"<{self._kind} metadata of {self._cloud!r}>"
+
+    def _base(self, ref) -> str:
+        if self._kind == "server":
+            return f"/servers/{quote(self._cloud._server_id(ref), safe='')}/metadata"
+        return f"/images/{quote(self._cloud._image_id(ref), safe='')}/metadata"
+
+    def _call(self, method, path, json=None, **kwargs):
+        cloud = self._cloud
+        microversion = cloud.microversion if self._kind == "server" else cloud._at_most("2.1")
+        return cloud._compute(
+            method, path, json=json, microversion=microversion, version_default=False, **kwargs
+        )
+
+    def _check(self, metadata, existing=None):
+        return validate.check_metadata(
+            metadata,
+            self._cloud._validation_limits(),
+            limit_key=self._limit_key,
+            existing=existing,
+            what=self._kind,
+        )
+
+    def get(self, ref) -> dict:
+        return self._call("GET", self._base(ref))["metadata"]
+
+    def get_item(self, ref, key: str) -> str:
+        data = self._call("GET", f"{self._base(ref)}/{quote(key, safe='')}")
+        return data["meta"][key]
+
+    def set(self, ref, metadata: Mapping) -> dict:
+        """Replace all metadata with ``metadata``."""
+        checked = self._check(metadata)
+        return self._call("PUT", self._base(ref), json={"metadata": checked})["metadata"]
+
+    def set_item(self, ref, key: str, value: str) -> dict:
+        """Set one key (added if new); returns {key: value}."""
+        base = self._base(ref)
+        checked = self._check({key: value})
+        limits = self._cloud._validation_limits()
+        if limits.get(self._limit_key, -1) >= 0:
+            existing = self._call("GET", base)["metadata"]
+            self._check(checked, existing)
+        return self._call(
+            "PUT", f"{base}/{quote(key, safe='')}", json={"meta": checked}, idempotent=True
+        )["meta"]
+
+    def update(self, ref, metadata: Mapping) -> dict:
+        """Merge ``metadata`` into the existing keys; returns all metadata."""
+        base = self._base(ref)
+        checked = self._check(metadata)
+        limits = self._cloud._validation_limits()
+        if limits.get(self._limit_key, -1) >= 0:
+            existing = self._call("GET", base)["metadata"]
+            self._check(checked, existing)
+        return self._call("POST", base, json={"metadata": checked})["metadata"]
+
+    def delete_item(self, ref, key: str) -> None:
+        self._cloud._http.request(
+            "DELETE",
+            self._cloud._url(f"{self._base(ref)}/{quote(key, safe='')}"),
+            headers=self._cloud._headers(
+                self._cloud.microversion if self._kind == "server" else self._cloud._at_most("2.1")
+            ),
+            gone_ok=True,
+        )
+
+
+class LocalControl:
+    """The local cloud's control API (clock, faults, state); only on a novamagic local cloud."""
+
+    def __init__(self, http: HttpSession, root: str):
+        self._http = http
+        self._root = root.rstrip("/") + "/_localcloud"
+
+    def __repr__(self) -> str:
+        return f"<LocalControl {self._root}>"
+
+    def _call(self, method, path, json=None):
+        try:
+            return self._http.json(
+                method, self._root + path, json=json, headers={"Accept": "application/json"}
+            )
+        except NotFound:
+            if path == "/status":
+                raise NotFound(
+                    f"{self._root} is not a novamagic local cloud: its control API is missing",
+                    hint="the control API (clock, faults) exists only on novamagic.localcloud",
+                ) from None
+            raise
+
+    def status(self) -> dict:
+        return self._call("GET", "/status")
+
+    def reset(self) -> dict:
+        return self._call("POST", "/reset")
+
+    def tick(self, seconds: float) -> dict:
+        return self._call("POST", "/tick", {"seconds": seconds})
+
+    def state(self) -> dict:
+        return self._call("GET", "/state")
+
+    def inject_fault(
+        self,
+        path: str,
+        *,
+        status: int | None = 503,
+        method: str | None = None,
+        rate: float = 1.0,
+        latency: float = 0.0,
+        drop: bool = False,
+        retry_after: float | None = None,
+        count: int | None = None,
+    ) -> dict:
+        return self._call(
+            "POST",
+            "/faults",
+            {
+                "path": path,
+                "method": method,
+                "status": status,
+                "rate": rate,
+                "latency": latency,
+                "drop": drop,
+                "retry_after": retry_after,
+                "count": count,
+            },
+        )
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def set_speed(self, speed: float) -> dict:
+        return self._call("POST", "/speed", {"speed": speed})
+
+
+# ------------------------------------------------------------------------------ image shapes
+
+
+def _image_from_glance(image: Mapping) -> dict:
+    status, progress = _GLANCE_STATUS.get(str(image.get("status")), ("UNKNOWN", 0))
+    metadata = {k: v for k, v in image.items() if k not in _GLANCE_CORE}
+    result = {
+        "id": image.get("id"),
+        "name": image.get("name"),
+        "status": status,
+        "progress": progress,
+        "minDisk": image.get("min_disk") or 0,
+        "minRam": image.get("min_ram") or 0,
+        "OS-EXT-IMG-SIZE:size": image.get("size"),
+        "created": image.get("created_at"),
+        "updated": image.get("updated_at"),
+        "metadata": metadata,
+        "visibility": image.get("visibility"),
+    }
+    if metadata.get("instance_uuid"):
+        result["server"] = {"id": metadata["instance_uuid"]}
+    return result
+
+
+def _image_from_compute(image: Mapping) -> dict:
+    result = dict(image)
+    result["id"] = str(result.get("id"))
+    result.setdefault("metadata", {})
+    result.setdefault("minDisk", 0)
+    result.setdefault("minRam", 0)
+    result.setdefault("OS-EXT-IMG-SIZE:size", None)
+    result.setdefault("visibility", None)
+    result["status"] = str(result.get("status") or "UNKNOWN").upper()
+    return result
+
+
+def _iso(value) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+# Keep NovaError importable from here for the layers above that catch it next to Cloud.
+__all__ += ["NovaError"]

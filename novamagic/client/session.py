@@ -1,0 +1,376 @@
+"""The one HTTP session: keystoneauth1 for auth, catalog and TLS; retries, history and errors here.
+
+Every call goes through :meth:`HttpSession.request`, which
+
+* sends plain JSON through one pooled ``keystoneauth1.session.Session`` (password v3/v2.0,
+  application credential or token plugins, version discovery, TLS verify on by default, CA bundle,
+  client certificate and key, a timeout on every call);
+* re-authenticates once on a 401 (the token expired or was revoked), then gives up;
+* retries connection errors and 502/503/504 with exponential backoff, but only for idempotent
+  requests (GET, HEAD, PUT, DELETE): a POST that may have reached the cloud is never re-sent
+  blindly — :meth:`novamagic.client.Cloud.create_server` looks its server up by a marker first;
+* honours ``Retry-After`` on 413/429 (the cloud refused the request, so any method may retry);
+* records method, path, status, milliseconds, request id and attempt in :attr:`history`;
+* turns every failure into a :class:`novamagic.client.errors.NovaError`.
+
+keystoneauth's own request/response logging is switched off for these calls (``log=False``): it
+would log bodies at debug level, and bodies carry adminPass; what is logged instead, on the
+``novamagic.client.http`` logger, is one line per request without bodies or headers. A filter on
+keystoneauth's loggers masks passwords, secrets and tokens in whatever else it logs.
+"""
+
+from __future__ import annotations
+
+import collections
+import json as jsonlib
+import logging
+import random
+import re
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from novamagic.client import errors
+
+__all__ = ["DEFAULT_TIMEOUT", "History", "HttpSession", "install_log_redaction"]
+
+log = logging.getLogger("novamagic.client.http")
+
+DEFAULT_TIMEOUT = 60.0
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+
+
+class History(collections.deque):
+    """The most recent requests, oldest first: dicts with time (epoch seconds), method, path,
+    status, ms, request_id, attempt and error (the error class name when no HTTP answer came)."""
+
+    def __init__(self, maxlen: int = 1000):
+        super().__init__(maxlen=maxlen)
+
+    def last(self, n: int = 10) -> list[dict]:
+        return list(self)[-n:]
+
+    def __repr__(self) -> str:
+        return f"<History of {len(self)} requests>"
+
+
+_SECRET_JSON = re.compile(
+    r'("(?:password|adminPass|admin_pass|secret|application_credential_secret|token|id_token|'
+    r'access_token|passwd)"\s*:\s*)"(?:[^"\\]|\\.)*"',
+    re.IGNORECASE,
+)
+_SECRET_HEADER = re.compile(
+    r"((?:X-Auth-Token|X-Subject-Token|X-Service-Token):\s*)(?!\{SHA256\})\S+", re.I
+)
+
+
+class _RedactSecrets(logging.Filter):
+    """Mask secrets in log records before any handler sees them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is not ours to fix
+            return True
+        masked = _SECRET_HEADER.sub(r"\1***", _SECRET_JSON.sub(r'\1"***"', message))
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_redaction_installed = False
+
+
+def install_log_redaction() -> None:
+    """Attach the secret-masking filter to keystoneauth's and our loggers (idempotent)."""
+    global _redaction_installed
+    if _redaction_installed:
+        return
+    redact = _RedactSecrets()
+    for name in (
+        "keystoneauth",
+        "keystoneauth.session",
+        "keystoneauth.identity",
+        "keystoneauth.identity.base",
+        "keystoneauth.discover",
+        "novamagic.client",
+        "novamagic.client.http",
+    ):
+        logging.getLogger(name).addFilter(redact)
+    _redaction_installed = True
+
+
+class HttpSession:
+    """keystoneauth1 session plus retries, history and error mapping (see the module docstring)."""
+
+    def __init__(
+        self,
+        auth,
+        *,
+        verify: bool | str = True,
+        cert=None,
+        timeout: float | None = None,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        sleep=time.sleep,
+        monotonic=time.monotonic,
+        history_size: int = 1000,
+    ):
+        from keystoneauth1 import session as ks_session
+
+        from novamagic import __version__
+
+        install_log_redaction()
+        self.ks = ks_session.Session(
+            auth=auth,
+            verify=verify,
+            cert=cert,
+            timeout=timeout or DEFAULT_TIMEOUT,
+            app_name="novamagic",
+            app_version=__version__,
+        )
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.history = History(history_size)
+        self._lock = threading.Lock()
+        self._rng = random.Random()
+
+    # -- auth and catalog -------------------------------------------------------------------
+
+    def endpoint(self, service_type: str, *, interface="public", region_name=None) -> str | None:
+        """The catalog URL of a service, or None when the catalog has none."""
+        from keystoneauth1 import exceptions as ksa_exc
+
+        try:
+            return self.ks.get_endpoint(
+                service_type=service_type, interface=interface, region_name=region_name
+            )
+        except ksa_exc.EndpointNotFound:
+            return None
+        except ksa_exc.ClientException as exc:
+            raise self._auth_error(exc) from None
+
+    def access(self):
+        """The keystoneauth AccessInfo of the current token (authenticating if needed)."""
+        from keystoneauth1 import exceptions as ksa_exc
+
+        try:
+            return self.ks.auth.get_access(self.ks)
+        except ksa_exc.ClientException as exc:
+            raise self._auth_error(exc) from None
+
+    def invalidate(self) -> None:
+        self.ks.invalidate()
+
+    def close(self) -> None:
+        self.ks.session.close()
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        headers: dict | None = None,
+        params: dict | None = None,
+        idempotent: bool | None = None,
+        retries: int | None = None,
+        raise_for_status: bool = True,
+        gone_ok: bool = False,
+    ):
+        """Send one request (with the retries the module docstring allows); return the response.
+
+        Raises a :class:`NovaError` for a 4xx/5xx answer (unless ``raise_for_status=False``), for
+        a connection failure and for a timeout. ``gone_ok``: a 404 on a retried DELETE means an
+        earlier attempt whose answer was lost did the job, so it counts as success.
+        """
+        from keystoneauth1 import exceptions as ksa_exc
+
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT
+        retries = self.retries if retries is None else retries
+        attempt = 0
+        reauthenticated = False
+        while True:
+            attempt += 1
+            started = self.monotonic()
+            try:
+                response = self.ks.request(
+                    url,
+                    method,
+                    json=json,
+                    headers=headers,
+                    params=params,
+                    raise_exc=False,
+                    allow_reauth=False,
+                    log=False,
+                    connect_retries=0,
+                )
+            except (
+                ksa_exc.ConnectTimeout,
+                ksa_exc.ConnectFailure,
+                ksa_exc.SSLError,
+                ksa_exc.UnknownConnectionError,
+            ) as exc:
+                error = self._connection_error(exc, method, url)
+                self._record(method, url, None, started, None, attempt, type(error).__name__)
+                if idempotent and attempt <= retries and not isinstance(exc, ksa_exc.SSLError):
+                    self._pause(self._backoff_delay(attempt))
+                    continue
+                raise error from None
+            except ksa_exc.ClientException as exc:  # authentication failed before sending
+                self._record(method, url, None, started, None, attempt, "Unauthorized")
+                raise self._auth_error(exc) from None
+
+            status = response.status_code
+            request_id = response.headers.get("x-openstack-request-id") or response.headers.get(
+                "x-compute-request-id"
+            )
+            self._record(method, url, status, started, request_id, attempt, None)
+            if status < 400:
+                return response
+            if status == 404 and gone_ok and attempt > 1:
+                return response
+            if status == 401 and not reauthenticated:
+                # the token expired or was revoked: get a new one and try once more
+                reauthenticated = True
+                self.ks.invalidate()
+                continue
+            if status in (413, 429) and attempt <= retries:
+                delay = errors.retry_after_seconds(response.headers.get("Retry-After"))
+                if delay is None and status == 429:
+                    delay = self._backoff_delay(attempt)
+                if delay is not None and delay <= MAX_RETRY_AFTER:
+                    self._pause(delay)
+                    continue
+            if status in RETRY_STATUSES and idempotent and attempt <= retries:
+                delay = errors.retry_after_seconds(response.headers.get("Retry-After"))
+                self._pause(min(delay, MAX_RETRY_AFTER) if delay else self._backoff_delay(attempt))
+                continue
+            if not raise_for_status:
+                return response
+            raise errors.error_from_response(response, method, url)
+
+    def json(self, method: str, url: str, **kwargs) -> Any:
+        """:meth:`request`, then the decoded JSON body (None when there is none)."""
+        response = self.request(method, url, **kwargs)
+        content = response.content
+        if not content:
+            return None
+        try:
+            return jsonlib.loads(content)
+        except ValueError:
+            raise errors.ServerError(
+                "the cloud answered with a body that is not JSON",
+                status=response.status_code,
+                method=method,
+                url=url,
+                request_id=response.headers.get("x-openstack-request-id")
+                or response.headers.get("x-compute-request-id"),
+            ) from None
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _backoff_delay(self, attempt: int) -> float:
+        delay = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
+        return delay * (0.5 + self._rng.random() / 2)  # jitter so parallel clients spread out
+
+    def _pause(self, seconds: float) -> None:
+        if seconds > 0:
+            self.sleep(seconds)
+
+    def _record(self, method, url, status, started, request_id, attempt, error) -> None:
+        ms = round((self.monotonic() - started) * 1000.0, 1)
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        entry = {
+            "time": time.time(),
+            "method": method,
+            "path": path,
+            "status": status,
+            "ms": ms,
+            "request_id": request_id,
+            "attempt": attempt,
+            "error": error,
+        }
+        self.history.append(entry)  # deque.append is atomic: bulk threads need no lock
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s -> %s in %.1f ms (%s) attempt %d",
+                method,
+                path,
+                status if status is not None else error,
+                ms,
+                request_id,
+                attempt,
+            )
+
+    def _connection_error(self, exc, method, url) -> errors.NovaError:
+        from keystoneauth1 import exceptions as ksa_exc
+
+        if isinstance(exc, ksa_exc.ConnectTimeout):
+            return errors.Timeout(
+                f"no answer within {self.ks.timeout:g} s",
+                method=method,
+                url=url,
+                hint="the cloud is slow or unreachable; pass api_timeout= for a longer timeout",
+            )
+        if isinstance(exc, ksa_exc.SSLError):
+            return errors.ConnectionFailed(
+                f"TLS failure: {_short(exc)}",
+                method=method,
+                url=url,
+                hint="pass cacert= (or OS_CACERT) for a private CA, cert=/key= for a client certificate",
+            )
+        return errors.ConnectionFailed(f"connection failed: {_short(exc)}", method=method, url=url)
+
+    def _auth_error(self, exc) -> errors.NovaError:
+        from keystoneauth1 import exceptions as ksa_exc
+
+        auth_url = getattr(self.ks.auth, "auth_url", None)
+        if isinstance(exc, ksa_exc.HttpError):
+            cls = errors.error_class_for(exc.http_status or 500)
+            message = exc.message or str(exc)
+            message = re.sub(r"\s*\(HTTP \d+\).*$", "", message)  # keystoneauth's own suffix
+            return cls(
+                f"authentication failed: {message}",
+                status=exc.http_status,
+                request_id=exc.request_id,
+                method=exc.method or "POST",
+                url=exc.url or auth_url,
+            )
+        if isinstance(
+            exc,
+            (
+                ksa_exc.ConnectTimeout,
+                ksa_exc.ConnectFailure,
+                ksa_exc.SSLError,
+                ksa_exc.UnknownConnectionError,
+            ),
+        ):
+            return self._connection_error(exc, "POST", auth_url)
+        if isinstance(exc, ksa_exc.DiscoveryFailure):
+            return errors.ConnectionFailed(
+                f"identity version discovery failed: {_short(exc)}",
+                url=auth_url,
+                hint="check the auth URL (it should point at Keystone, e.g. .../identity or :5000)",
+            )
+        if isinstance(exc, ksa_exc.EndpointNotFound):
+            return errors.NotFound(f"endpoint not found: {_short(exc)}", url=auth_url)
+        return errors.Unauthorized(f"authentication failed: {_short(exc)}", url=auth_url)
+
+
+def _short(exc) -> str:
+    text = str(exc)
+    # requests nests its causes; the last clause is the one a person can act on
+    text = re.sub(r"<urllib3[^>]*>", "", text)
+    return " ".join(text.split())[:200]
