@@ -127,8 +127,9 @@ def load_config(
     kwargs: dict[str, Any] = dict(explicit)
     if explicit_auth:
         kwargs["auth"] = explicit_auth
-    if "insecure" in kwargs:  # openstacksdk reads "verify"; insecure=True means verify=False
-        kwargs["verify"] = not _truthy(kwargs.pop("insecure"))
+    if "insecure" in kwargs:  # both keys, so an OS_INSECURE of the chosen cloud cannot win
+        kwargs["insecure"] = _truthy(kwargs["insecure"])
+        kwargs["verify"] = not kwargs["insecure"]
     if "api_timeout" in kwargs:
         kwargs["api_timeout"] = float(kwargs["api_timeout"])
 
@@ -138,9 +139,13 @@ def load_config(
     try:
         region = loader.get_one(cloud=named, **kwargs)
     except sdk_exc.ConfigException as exc:
-        clouds = sorted(c for c in loader.get_cloud_names() if c != "envvars")
-        known = f"; clouds.yaml has: {', '.join(clouds)}" if clouds else "; no clouds.yaml found"
-        raise ConfigurationError(f"{exc}{known}") from None
+        message = str(exc).rstrip(".")
+        if "not found" in message:
+            clouds = sorted(c for c in loader.get_cloud_names() if c != "envvars")
+            message += (
+                f"; clouds.yaml has: {', '.join(clouds)}" if clouds else "; no clouds.yaml found"
+            )
+        raise ConfigurationError(message) from None
     except ksa_exc.MissingRequiredOptions as exc:
         names = ", ".join(o.dest for o in exc.options)
         raise ConfigurationError(
@@ -187,22 +192,28 @@ def _make_loader(config_files, secure_files):
         """openstacksdk's loader with the CLI's (osc-lib's) choice of a default auth type."""
 
         def auth_config_hook(self, config):
-            if not config.get("auth_type"):
-                auth = config.get("auth") or {}
+            auth = config.get("auth") or {}
 
-                def given(key):
-                    return config.get(key) or auth.get(key)
+            def given(key):
+                return config.get(key) or auth.get(key)
 
+            # openstacksdk fills auth_type "password" into an OS_* cloud before this hook runs;
+            # a password plugin without a user cannot work, so that default is not a choice.
+            chosen = config.get("auth_type")
+            if chosen == "password" and not (given("username") or given("user_id")):
+                chosen = None
+            if not chosen:
                 version = str(config.get("identity_api_version") or "")
                 prefix = "v3" if version == "3" else "v2" if version.startswith("2") else ""
                 if given("username") or given("user_id"):
-                    config["auth_type"] = f"{prefix}password"
+                    chosen = f"{prefix}password"
                 elif given("application_credential_secret"):
-                    config["auth_type"] = "v3applicationcredential"
+                    chosen = "v3applicationcredential"
                 elif given("token"):
-                    config["auth_type"] = f"{prefix}token"
+                    chosen = f"{prefix}token"
                 else:
-                    config["auth_type"] = "password"
+                    chosen = "password"
+            config["auth_type"] = chosen
             if str(config.get("auth_type", "")).startswith("v2"):
                 # v2 plugins take tenant_*, and no domains (as osc-lib does)
                 auth = config.setdefault("auth", {})
