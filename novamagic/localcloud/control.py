@@ -1,0 +1,123 @@
+"""The control API under ``/_localcloud``: status, reset, tick, state dump, faults, speed, seeding.
+
+Needs a valid token; in a multi-user standalone cloud (``open_control=False``) an admin token.
+Fault injection never applies to these routes, so a test can always clear what it injected.
+"""
+
+from __future__ import annotations
+
+from novamagic.localcloud import state
+from novamagic.localcloud.app import Call, FaultInjector, route
+from novamagic.localcloud.clock import ScaledClock, iso_micro_z
+
+
+def _body(call: Call) -> dict:
+    body = call.json(required=False)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise state.BadRequest("The control API takes a JSON object.")
+    return body
+
+
+def status(call: Call):
+    cloud = call.state
+    with cloud.lock:
+        return {
+            "status": "ok",
+            "now": iso_micro_z(cloud.now()),
+            "clock": cloud.clock.describe(),
+            "seed": cloud.seed,
+            "servers": len(cloud.servers),
+            "images": len(cloud.images),
+            "faults": call.app.faults.describe(),
+            "open_control": call.app.open_control,
+        }
+
+
+def reset(call: Call):
+    call.state.reset()
+    call.app.faults.clear()
+    return None, 204
+
+
+def tick(call: Call):
+    body = _body(call)
+    seconds = body.get("seconds")
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not 0 <= seconds <= 10**9
+    ):
+        raise state.BadRequest('tick needs {"seconds": N} with N a number >= 0.')
+    advance = getattr(call.state.clock, "advance", None)
+    if advance is None:
+        raise state.Conflict(f"The clock {type(call.state.clock).__name__} cannot be advanced.")
+    advance(seconds)
+    return {"now": iso_micro_z(call.state.now())}
+
+
+def dump(call: Call):
+    return {**call.state.dump(), "faults": call.app.faults.describe()}
+
+
+def add_fault(call: Call):
+    body = _body(call)
+    unknown = set(body) - FaultInjector.FIELDS
+    if unknown:
+        raise state.BadRequest(
+            f"Unknown fault fields {sorted(unknown)}; allowed: {', '.join(sorted(FaultInjector.FIELDS))}."
+        )
+    return {"fault": call.app.faults.add(**body)}, 201
+
+
+def list_faults(call: Call):
+    return {"faults": call.app.faults.describe()}
+
+
+def clear_faults(call: Call):
+    call.app.faults.clear()
+    return None, 204
+
+
+def set_speed(call: Call):
+    clock = call.state.clock
+    if not isinstance(clock, ScaledClock):
+        raise state.Conflict(
+            f"Only a ScaledClock has a speed; this cloud runs a {type(clock).__name__}."
+        )
+    speed = _body(call).get("speed")
+    try:
+        clock.speed = speed
+    except (TypeError, ValueError):
+        raise state.BadRequest(f"speed must be a positive number; got {speed!r}.") from None
+    return {"speed": clock.speed}
+
+
+def populate(call: Call):
+    body = _body(call)
+    allowed = {"count", "project", "name", "image", "flavor", "metadata", "tags"}
+    unknown = set(body) - allowed
+    if unknown:
+        raise state.BadRequest(
+            f"Unknown fields {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}."
+        )
+    if "count" not in body:
+        raise state.BadRequest('populate needs {"count": N}.')
+    ids = call.state.populate_servers(**body)
+    return {"count": len(ids), "ids": ids}, 201
+
+
+def rules():
+    face = "control"
+    return [
+        route("/_localcloud/status", status, ["GET"], face=face),
+        route("/_localcloud/reset", reset, ["POST"], face=face),
+        route("/_localcloud/tick", tick, ["POST"], face=face),
+        route("/_localcloud/state", dump, ["GET"], face=face),
+        route("/_localcloud/faults", add_fault, ["POST"], face=face),
+        route("/_localcloud/faults", list_faults, ["GET"], face=face),
+        route("/_localcloud/faults", clear_faults, ["DELETE"], face=face),
+        route("/_localcloud/speed", set_speed, ["POST"], face=face),
+        route("/_localcloud/servers", populate, ["POST"], face=face),
+    ]

@@ -1,0 +1,101 @@
+"""Error bodies in the shapes each OpenStack service answers with.
+
+python-novaclient and openstacksdk read Nova faults as ``{name: {"message", "code"}}`` and crash
+or lose the message on any other shape, so every compute error goes through :func:`nova_fault`.
+Keystone (and keystonemiddleware in front of Nova) answers ``{"error": {"code", "title",
+"message"}}``; Glance answers plain text.
+"""
+
+from __future__ import annotations
+
+import json
+
+from werkzeug.wrappers import Response
+
+from novamagic.localcloud import state
+
+__all__ = [
+    "NOVA_FAULT_NAMES",
+    "status_of",
+    "nova_fault",
+    "keystone_error",
+    "glance_error",
+    "json_response",
+]
+
+#: Nova's fault names by status (nova.api.openstack.wsgi.Fault); anything else is computeFault.
+NOVA_FAULT_NAMES = {
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    409: "conflictingRequest",
+    413: "overLimit",
+    415: "badMediaType",
+    429: "overLimit",
+    501: "notImplemented",
+    503: "serviceUnavailable",
+}
+
+KEYSTONE_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+_STATUS = {
+    state.BadRequest: 400,
+    state.Unauthorized: 401,
+    state.OverQuota: 403,
+    state.Forbidden: 403,
+    state.NotFound: 404,
+    state.Conflict: 409,
+}
+
+
+def status_of(error: state.CloudError) -> int:
+    for cls in type(error).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return 500
+
+
+def json_response(body, status: int = 200, headers=None) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
+
+
+def nova_fault(status: int, message: str, headers=None) -> Response:
+    """``{"badRequest": {"message": ..., "code": 400}}`` and friends."""
+    name = NOVA_FAULT_NAMES.get(status, "computeFault")
+    return json_response({name: {"message": message, "code": status}}, status, headers)
+
+
+def keystone_error(status: int, message: str, headers=None) -> Response:
+    title = KEYSTONE_TITLES.get(status, "Error")
+    return json_response(
+        {"error": {"code": status, "title": title, "message": message}}, status, headers
+    )
+
+
+def glance_error(status: int, message: str, headers=None) -> Response:
+    title = KEYSTONE_TITLES.get(status, "Error")
+    return Response(
+        f"{status} {title}\n\n{message}\n\n",
+        status=status,
+        headers=headers,
+        content_type="text/plain",
+    )

@@ -1,0 +1,233 @@
+"""``LocalCloud``: the local cloud served on 127.0.0.1 from a background thread.
+
+with LocalCloud(seed=42, clock=ManualClock()) as lc:
+    lc.auth_url      # http://127.0.0.1:PORT/identity
+    lc.tick(20)      # lifecycles move on
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from novamagic.localcloud.app import LocalCloudApp
+from novamagic.localcloud.clock import Clock, ScaledClock
+from novamagic.localcloud.state import CloudState
+
+log = logging.getLogger("novamagic.localcloud")
+
+__all__ = ["LocalCloud", "load_users"]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Werkzeug's handler, logging to ``novamagic.localcloud`` at DEBUG instead of stderr."""
+
+    def log_request(self, code="-", size="-") -> None:
+        log.debug('%s "%s %s" %s', self.address_string(), self.command, self.path, code)
+
+    def log(self, type: str, message: str, *args) -> None:
+        level = logging.WARNING if type == "error" else logging.DEBUG
+        log.log(level, "%s: " + message, self.address_string(), *args)
+
+
+def load_users(users) -> list[dict] | None:
+    """``users=``: None (the defaults), a list of dicts, or a YAML file path (a list, or {users: [...]})."""
+    if users is None or isinstance(users, list):
+        return users
+    if isinstance(users, (str, os.PathLike)):
+        import yaml
+
+        path = Path(users)
+        try:
+            data = yaml.safe_load(path.read_text())
+        except OSError as exc:
+            raise ValueError(f"cannot read users file {path}: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            raise ValueError(f"users file {path} is not valid YAML: {exc}") from None
+        if isinstance(data, dict) and "users" in data:
+            data = data["users"]
+        if not isinstance(data, list) or not all(isinstance(u, dict) for u in data):
+            raise ValueError(
+                f"users file {path} must hold a list of users, each like "
+                "{name: alice, password: ..., project: class-1, roles: [member]}"
+            )
+        return data
+    raise TypeError(
+        f"users must be a list of dicts or a YAML file path, not {type(users).__name__}"
+    )
+
+
+class LocalCloud:
+    """Keystone + Nova + Glance on one port of 127.0.0.1.
+
+    Arguments: ``seed`` (same ids every run), ``clock`` (default ``ScaledClock(speed=10)``),
+    ``users`` (list of dicts or YAML path; default joe/shhh in ``openstack`` and admin/admin in
+    ``admin``), ``host``/``port`` (127.0.0.1, a free port), ``token_ttl`` seconds, ``quotas``
+    (default quota overrides, e.g. ``{"instances": 100}``), ``durations`` (lifecycle seconds),
+    ``open_control`` (any valid token may use /_localcloud; False: admin only), ``tls`` and
+    ``client_cert_required`` (HTTPS with generated certificates).
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        clock: Clock | None = None,
+        users=None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_ttl: float = 3600.0,
+        quotas: dict | None = None,
+        durations: dict | None = None,
+        open_control: bool = True,
+        tls: bool = False,
+        client_cert_required: bool = False,
+    ):
+        self.clock = clock if clock is not None else ScaledClock(speed=10.0)
+        self.state = CloudState(
+            clock=self.clock,
+            seed=seed,
+            users=load_users(users),
+            token_ttl=token_ttl,
+            quotas=quotas,
+            durations=durations,
+        )
+        self.app = LocalCloudApp(self.state, open_control=open_control)
+        self.host = host
+        self._requested_port = port
+        self.tls_enabled = bool(tls)
+        self.client_cert_required = bool(client_cert_required)
+        self.tls = None
+        self._tls_dir: tempfile.TemporaryDirectory | None = None
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalCloud:
+        if self._server is not None:
+            return self
+        ssl_context = None
+        if self.tls_enabled:
+            from novamagic.localcloud.tls import make_tls_material, server_ssl_context
+
+            self._tls_dir = tempfile.TemporaryDirectory(prefix="novamagic-tls-")
+            self.tls = make_tls_material(self._tls_dir.name)
+            ssl_context = server_ssl_context(self.tls, self.client_cert_required)
+        self._server = make_server(
+            self.host,
+            self._requested_port,
+            self.app,
+            threaded=True,
+            request_handler=_QuietHandler,
+            ssl_context=ssl_context,
+        )
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"localcloud-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        log.info("local cloud serving on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._tls_dir is not None:
+            self._tls_dir.cleanup()
+            self._tls_dir = None
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # ------------------------------------------------------------------ addresses
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the local cloud is not running; call start() first")
+        return self._server.server_port
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls_enabled else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+    @property
+    def auth_url(self) -> str:
+        return f"{self.url}/identity"
+
+    @property
+    def compute_url(self) -> str:
+        return f"{self.url}/compute/v2.1"
+
+    @property
+    def ca_file(self) -> str | None:
+        return None if self.tls is None else str(self.tls.ca_file)
+
+    # ------------------------------------------------------------------ control
+    def reset(self) -> None:
+        """Back to the seeded catalogue, no servers, no faults (users and tokens stay)."""
+        self.state.reset()
+        self.app.faults.clear()
+
+    def tick(self, seconds: float) -> float:
+        """Advance the clock by ``seconds`` cloud seconds; return the new time (POSIX seconds)."""
+        return self.clock.advance(seconds)
+
+    def inject_fault(
+        self,
+        path: str = ".*",
+        method=None,
+        status=None,
+        rate: float = 1.0,
+        latency: float = 0.0,
+        drop=False,
+        retry_after=None,
+        count=None,
+        message=None,
+    ) -> dict:
+        """Misbehave on requests whose path matches ``path`` (a regex); see docs/architecture.md."""
+        return self.app.faults.add(
+            path, method, status, rate, latency, drop, retry_after, count, message
+        )
+
+    def clear_faults(self) -> None:
+        self.app.faults.clear()
+
+    @property
+    def faults(self) -> list[dict]:
+        return self.app.faults.describe()
+
+    def dump(self) -> dict:
+        return {**self.state.dump(), "faults": self.app.faults.describe()}
+
+    def populate_servers(self, count: int, project: str = "openstack", **kwargs) -> list[str]:
+        """Seed ``count`` ACTIVE servers fast, bypassing quota (name="server-{n}", image, flavor, metadata, tags)."""
+        return self.state.populate_servers(count, project, **kwargs)
+
+    def add_user(
+        self, name: str, password: str, project: str = "openstack", roles=("member",)
+    ) -> None:
+        self.state.add_user(name, password, project, roles)
+
+    def __repr__(self) -> str:
+        where = self.url if self.running else "stopped"
+        return f"<LocalCloud {where} seed={self.state.seed} clock={self.clock!r}>"
