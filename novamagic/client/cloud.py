@@ -63,8 +63,9 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
         set_item(ref, key, value) -> dict;  update(ref, metadata) -> dict (merges);
         delete_item(ref, key) -> None
     LocalControl (cloud.control): status(), reset(), tick(seconds), state(),
-        inject_fault(path, *, status=503, method=None, rate=1.0, latency=0.0, drop=False,
-        retry_after=None, count=None), clear_faults(), set_speed(speed)
+        inject_fault(path=".*", *, status=None (503), method=None, rate=1.0, latency=0.0,
+        drop=False|"before"|"after", retry_after=None, count=None, message=None) -> dict,
+        faults(), clear_faults(), set_speed(speed), populate(count, **options)
 
 Normalised shapes
 -----------------
@@ -1213,36 +1214,47 @@ class LocalControl:
 
     def inject_fault(
         self,
-        path: str,
+        path: str = ".*",
         *,
-        status: int | None = 503,
+        status: int | None = None,
         method: str | None = None,
         rate: float = 1.0,
         latency: float = 0.0,
-        drop: bool = False,
-        retry_after: float | None = None,
+        drop: bool | str = False,
+        retry_after: int | None = None,
         count: int | None = None,
+        message: str | None = None,
     ) -> dict:
-        return self._call(
-            "POST",
-            "/faults",
-            {
-                "path": path,
-                "method": method,
-                "status": status,
-                "rate": rate,
-                "latency": latency,
-                "drop": drop,
-                "retry_after": retry_after,
-                "count": count,
-            },
-        )
+        """Make requests whose path matches the regex fail: an error ``status`` (503 when
+        nothing else is asked), ``latency`` seconds, or ``drop`` the connection ("before" the
+        request is processed, or "after": processed, answer lost); ``count`` times or always."""
+        body = {
+            "path": path,
+            "method": method,
+            "status": status,
+            "rate": rate,
+            "latency": latency,
+            "drop": drop,
+            "retry_after": retry_after,
+            "count": count,
+        }
+        if message is not None:
+            body["message"] = message
+        return self._call("POST", "/faults", body)["fault"]
+
+    def faults(self) -> list[dict]:
+        return self._call("GET", "/faults")["faults"]
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 
     def set_speed(self, speed: float) -> dict:
         return self._call("POST", "/speed", {"speed": speed})
+
+    def populate(self, count: int, **options) -> dict:
+        """Seed ``count`` ACTIVE servers at once (options: project, name, image, flavor,
+        metadata, tags); returns {"count", "ids"}."""
+        return self._call("POST", "/servers", {"count": count, **options})
 
 
 # ------------------------------------------------------------------------------ image shapes

@@ -14,6 +14,7 @@ chosen cloud, the way the CLI's ``--os-*`` options are.
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,7 +116,11 @@ def load_config(
     explicit = {k: v for k, v in options.items() if k in CLOUD_OPTIONS and v is not None}
 
     loader = _make_loader(config_files, secure_files)
-    named = cloud or loader.default_cloud  # default_cloud is OS_CLOUD, else "envvars" if OS_* set
+    # default_cloud is OS_CLOUD, else "envvars" when OS_* are set, else the only cloud of
+    # clouds.yaml (as for the CLI); "defaults" is openstacksdk's placeholder when there is none.
+    named = cloud or loader.default_cloud
+    if named == "defaults" and "defaults" not in _file_clouds(loader):
+        named = None
     if not named and "auth_url" not in explicit_auth:
         if not start_local:
             raise ConfigurationError(
@@ -141,7 +146,7 @@ def load_config(
     except sdk_exc.ConfigException as exc:
         message = str(exc).rstrip(".")
         if "not found" in message:
-            clouds = sorted(c for c in loader.get_cloud_names() if c != "envvars")
+            clouds = _file_clouds(loader)
             message += (
                 f"; clouds.yaml has: {', '.join(clouds)}" if clouds else "; no clouds.yaml found"
             )
@@ -167,7 +172,7 @@ def load_config(
     if compute_version is not None:
         compute_version = str(compute_version)
     return CloudConfig(
-        source=_source(named, cloud, explicit_auth),
+        source=_source(named, cloud, explicit_auth, loader),
         auth=region.get_auth(),
         auth_url=auth.get("auth_url"),
         auth_type=conf.get("auth_type") or "password",
@@ -237,12 +242,24 @@ def _make_loader(config_files, secure_files):
     )
 
 
-def _source(named, cloud, explicit_auth=None) -> str:
+def _file_clouds(loader) -> list[str]:
+    if not loader.config_filename:
+        return []
+    return sorted(c for c in loader.cloud_config.get("clouds", {}) if c != loader.envvar_key)
+
+
+def _source(named, cloud, explicit_auth=None, loader=None) -> str:
+    also = " and arguments" if explicit_auth else ""
     if named == "envvars":
-        return "OS_* environment" + (" and arguments" if explicit_auth else "")
+        return "OS_* environment" + also
     if named:
-        how = "cloud=" if cloud else "OS_CLOUD"
-        return f"cloud {named!r} ({how}, clouds.yaml)" + (" and arguments" if explicit_auth else "")
+        if cloud:
+            how = "cloud="
+        elif os.environ.get("OS_CLOUD"):
+            how = "OS_CLOUD"
+        else:
+            how = "the only cloud"
+        return f"cloud {named!r} ({how}, clouds.yaml){also}"
     return "arguments"
 
 
@@ -260,7 +277,7 @@ def _local_cloud_config(loader, explicit) -> CloudConfig:
 
     local = LocalCloud().start()
     atexit.register(local.stop)
-    clouds = sorted(c for c in loader.get_cloud_names() if c != "envvars")
+    clouds = _file_clouds(loader)
     also = f" (clouds.yaml has {', '.join(clouds)}: pass cloud=NAME to use one)" if clouds else ""
     print(
         f"novamagic: no cloud configured; started a local cloud at {local.auth_url}{also}",

@@ -177,3 +177,29 @@ def test_unknown_option_is_refused(env):
 def test_nothing_configured(env):
     with pytest.raises(ConfigurationError, match="no cloud configured"):
         load_config(start_local=False)
+
+
+def test_the_only_cloud_of_clouds_yaml_is_the_default(env, tmp_path):
+    only = tmp_path / "only.yaml"
+    only.write_text(
+        "clouds:\n  solo:\n    auth:\n      auth_url: http://127.0.0.1:9/identity\n"
+        "      username: solo\n      password: pw\n"
+    )
+    env.setenv("OS_CLIENT_CONFIG_FILE", str(only))
+    # openstacksdk fixes its search path at import; an empty secure.yaml keeps others out
+    (tmp_path / "secure.yaml").write_text("clouds: {}\n")
+    config = load_config(start_local=False)
+    assert config.username == "solo" and "the only cloud" in config.source
+
+
+def test_explicit_auth_url_without_any_configuration(env, tmp_path):
+    env.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "absent.yaml"))
+    env.setenv("OS_CLIENT_SECURE_FILE", str(tmp_path / "absent-secure.yaml"))
+    config = load_config(
+        auth_url="http://127.0.0.1:9/identity",
+        username="u",
+        password="p",
+        project_name="p",
+        start_local=False,
+    )
+    assert config.source == "arguments" and config.username == "u"
