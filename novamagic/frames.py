@@ -39,7 +39,11 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
     keypairs, server_groups, server_group_members, security_groups, security_group_rules,
     floating_ips, then any other limit the cloud reports, in snake case.
 ``history_frame(history)``
-    time, method, path, status, ms, request_id.
+    time, method, path, status, ms, request_id, attempt, error  (``attempt`` counts retries from 1;
+    ``error`` names the failure when no HTTP answer came).
+``outcomes_frame(results)``
+    item, ok, status, error, request_id  (one row per item of a bulk operation: the client's
+    ``BulkResult`` of ``{"item", "ok", "result", "error"}`` dicts).
 ``fleet_summary(servers, limits=None)``
     The numbers behind ``%nova report``: a dict of frames ``by_status`` (status, servers),
     ``by_flavor`` (flavor, servers, vcpus, ram_mb, disk_gb) and ``totals`` (resource, used, max,
@@ -60,6 +64,7 @@ __all__ = [
     "IMAGE_COLUMNS",
     "LIMIT_COLUMNS",
     "METADATA_COLUMNS",
+    "OUTCOME_COLUMNS",
     "SERVER_COLUMNS",
     "addresses_frame",
     "flavors_frame",
@@ -68,6 +73,7 @@ __all__ = [
     "images_frame",
     "limits_frame",
     "metadata_frame",
+    "outcomes_frame",
     "servers_frame",
 ]
 
@@ -149,6 +155,8 @@ HISTORY_COLUMNS: dict[str, Any] = {
     "status": INT,
     "ms": FLOAT,
     "request_id": STRING,
+    "attempt": INT,
+    "error": STRING,
 }
 
 # Network names that mean "reachable from outside" when the API does not mark addresses floating
@@ -525,6 +533,8 @@ _HISTORY_ALIASES = {
     "status": ("status", "status_code"),
     "ms": ("ms", "milliseconds", "elapsed_ms", "duration_ms"),
     "request_id": ("request_id", "requestid"),
+    "attempt": ("attempt",),
+    "error": ("error",),
 }
 
 
@@ -554,9 +564,45 @@ def history_frame(history: Any) -> pd.DataFrame:
     data = {name: [_field(e, aliases) for e in rows] for name, aliases in _HISTORY_ALIASES.items()}
     data["time"] = [_timestamp(v) for v in data["time"]]
     data["status"] = [_int(v) for v in data["status"]]
+    data["attempt"] = [_int(v) for v in data["attempt"]]
+    data["error"] = [_text(v) for v in data["error"]]
     data["ms"] = [_float(v) for v in data["ms"]]
     data["method"] = [_text(v) and str(v).upper() for v in data["method"]]
     return _build(HISTORY_COLUMNS, data)
+
+
+# --- bulk outcomes -------------------------------------------------------------------------------
+
+OUTCOME_COLUMNS: dict[str, Any] = {
+    "item": STRING,
+    "ok": BOOL,
+    "status": INT,
+    "error": STRING,
+    "request_id": STRING,
+}
+
+
+def _item_label(item: Any) -> Any:
+    if isinstance(item, Mapping):
+        return item.get("name") or item.get("id")
+    return item
+
+
+def outcomes_frame(results: Any) -> pd.DataFrame:
+    """One row per item of a bulk operation; columns ``OUTCOME_COLUMNS``.
+
+    ``error`` is the error's one-line text, ``status``/``request_id`` come from it.
+    """
+    rows = list(results or ())
+    errors = [r.get("error") for r in rows]
+    data = {
+        "item": [_text(_item_label(r.get("item"))) for r in rows],
+        "ok": [bool(r.get("ok")) for r in rows],
+        "status": [getattr(e, "status", None) for e in errors],
+        "error": [None if e is None else str(e) for e in errors],
+        "request_id": [getattr(e, "request_id", None) for e in errors],
+    }
+    return _build(OUTCOME_COLUMNS, data)
 
 
 # --- fleet summary -------------------------------------------------------------------------------

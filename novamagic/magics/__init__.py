@@ -1,0 +1,54 @@
+"""IPython magics for OpenStack Compute: ``%load_ext novamagic``, then ``%nova help``.
+
+Loading is cheap on purpose: it registers the magics, the completion hooks and the frame display
+limit, and reads ``[tool.novamagic]`` from pyproject.toml; pandas, keystoneauth1, requests,
+openstacksdk and ipywidgets load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+
+_MAGIC_NAMES = ("%nova", "%%nova_boot")
+
+
+def load_ipython_extension(ipython) -> None:
+    from novamagic.magics.completion import make_hook
+    from novamagic.magics.config import apply_pyproject, find_pyproject
+    from novamagic.magics.core import NovaMagics
+    from novamagic.magics.registry import EXTENSION_MODULES
+    from novamagic.magics.rendering import install_frame_display
+
+    for module in EXTENSION_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise  # the module exists but is broken: say so
+    magics = NovaMagics(shell=ipython)
+    apply_pyproject(magics, find_pyproject())
+    ipython.register_magics(magics)
+    for name in _MAGIC_NAMES:
+        ipython.set_hook("complete_command", make_hook(magics, name), str_key=name)
+    install_frame_display(ipython, lambda: magics.max_rows)
+
+
+def unload_ipython_extension(ipython) -> None:
+    from novamagic.magics.core import NovaMagics
+    from novamagic.magics.rendering import uninstall_frame_display
+
+    magics = ipython.magics_manager.registry.pop("NovaMagics", None)
+    for kind, name in (("line", "nova"), ("cell", "nova_boot")):
+        ipython.magics_manager.magics[kind].pop(name, None)
+    if isinstance(magics, NovaMagics):
+        if magics._cloud is not None:
+            magics._cloud.close()
+        if magics in ipython.configurables:
+            ipython.configurables.remove(magics)
+    dispatcher = ipython.strdispatchers.get("complete_command")
+    if dispatcher is not None:
+        for name in _MAGIC_NAMES:
+            dispatcher.strs.pop(name, None)
+    uninstall_frame_display(ipython)

@@ -1,0 +1,232 @@
+"""``NovaMagics``: the ``%nova`` line magic and the ``%%nova_boot`` cell magic.
+
+A magic is parsing, one call into the client (plus a frame) and display. The subcommands live
+in :mod:`novamagic.magics.commands` (and any module in ``registry.EXTENSION_MODULES``); this class
+holds the state of one kernel: the connected cloud, settings, and the completion cache.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+
+from novamagic.magics import commands  # noqa: F401 - registers the subcommands
+from novamagic.magics.config import NovaSettings
+from novamagic.magics.parsing import HelpShown, did_you_mean, refuse_secrets, split_line
+from novamagic.magics.registry import SUBCOMMANDS
+from novamagic.magics.rendering import NovaMagicError, make_short
+
+__all__ = ["NovaMagics"]
+
+_HELP_WORDS = ("help", "-h", "--help")
+IMAGE_MARKER = "novamagic"  # image metadata key naming the session that made a snapshot
+
+
+@magics_class
+class NovaMagics(Magics, NovaSettings):
+    """OpenStack Compute from IPython: ``%nova <subcommand>`` and ``%%nova_boot``."""
+
+    def __init__(self, shell=None, **kwargs):
+        super().__init__(shell=shell, **kwargs)
+        self._cloud = None
+        self._local = None  # a LocalCloud started by %nova login --local
+        self._names_cache: dict[tuple, tuple[float, list[str]]] = {}
+
+    # --- state ---------------------------------------------------------------------------------
+
+    @property
+    def cloud(self):
+        """The connected ``novamagic.client.Cloud``; a short error when not logged in."""
+        if self._cloud is None:
+            raise NovaMagicError(
+                "not logged in",
+                hint="run %nova login (a clouds.yaml cloud, OS_* variables, or --local)",
+            )
+        return self._cloud
+
+    @property
+    def has_cloud(self) -> bool:
+        return self._cloud is not None
+
+    def set_cloud(self, cloud, *, local=None) -> None:
+        """Switch to ``cloud`` (None logs out); closes the previous one and its local cloud."""
+        if self._cloud is not None and self._cloud is not cloud:
+            self._cloud.close()
+        if self._local is not None and self._local is not local:
+            self._local.stop()
+        self._cloud, self._local = cloud, local
+        self._names_cache.clear()
+
+    def cloud_name_default(self) -> str | None:
+        return self.default_cloud
+
+    def store(self, name: str | None, value) -> None:
+        if name:
+            if not name.isidentifier():
+                raise UsageError(f"-o {name!r}: not a valid Python variable name")
+            self.shell.user_ns[name] = value
+
+    def forget_names(self) -> None:
+        """Drop cached completion names (after anything that creates, renames or deletes)."""
+        self._names_cache.clear()
+
+    def wait_for(self, ref, status: str, timeout: float | None):
+        """cloud.wait with one progress bar; an interrupt stops the waiting only."""
+        timeout = self.timeout if timeout is None else timeout
+        with self.progress_bar(100, f"{ref} -> {status}") as bar:
+
+            def show(server):
+                if server is None:  # gone: what DELETED waits for
+                    bar.set_postfix_str("gone", refresh=False)
+                    bar.update(bar.total - bar.n)
+                    return
+                current, task = server.get("status"), server.get("OS-EXT-STS:task_state")
+                bar.set_postfix_str(f"{current} {task or ''}".strip(), refresh=False)
+                if current == status and not task:
+                    bar.update(bar.total - bar.n)
+                elif isinstance(server.get("progress"), int) and current != "ACTIVE":
+                    bar.update(max(0, min(99, server["progress"]) - bar.n))
+                else:
+                    bar.refresh()
+
+            try:
+                return self.cloud.wait(ref, status=status, timeout=timeout, callback=show)
+            except KeyboardInterrupt:
+                raise NovaMagicError(
+                    f"stopped waiting for {ref} to be {status}; the server was not changed",
+                    hint=f"resume with %nova wait {ref}"
+                    + (f" --status {status}" if status != "ACTIVE" else ""),
+                ) from None
+
+    def mark_image(self, metadata: dict) -> dict:
+        """Metadata for a snapshot made here, with the session marker %nova cleanup looks for."""
+        return {**metadata, IMAGE_MARKER: self.cloud.session_tag}
+
+    def session_images(self) -> list[dict]:
+        tag = self.cloud.session_tag
+        return [
+            i for i in self.cloud.images() if (i.get("metadata") or {}).get(IMAGE_MARKER) == tag
+        ]
+
+    @contextmanager
+    def progress_bar(self, total: int | None, desc: str, unit: str = "%"):
+        """One tqdm.auto bar (or a silent stand-in when ``NovaMagics.progress`` is False)."""
+        if not self.progress:
+            yield _NoBar(total)
+            return
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc=desc, unit=unit, leave=True, dynamic_ncols=True)
+        try:
+            yield bar
+        finally:
+            bar.close()
+
+    # --- %nova ---------------------------------------------------------------------------------
+
+    @line_magic
+    def nova(self, line: str = ""):
+        """OpenStack Compute: ``%nova SUBCOMMAND [options]``; ``%nova help`` lists subcommands,
+        ``%nova SUBCOMMAND --help`` explains one. Every subcommand returns its result (a
+        DataFrame or a small object) and ``-o NAME`` stores it in a variable too."""
+        words = split_line(line)
+        if not words or words[0] in _HELP_WORDS:
+            return self.run_subcommand("help", words[1:])
+        return self.run_subcommand(words[0], words[1:])
+
+    def run_subcommand(self, name: str, words: list[str]):
+        command = SUBCOMMANDS.get(name)
+        if command is None or command.hidden:
+            raise UsageError(
+                f"%nova: unknown subcommand {name!r}{did_you_mean(name, [n for n, c in SUBCOMMANDS.items() if not c.hidden])} "
+                "(%nova help lists them)"
+            )
+        refuse_secrets(words, name)
+        try:
+            args = command.parser().parse_args(words)
+        except HelpShown:
+            return None
+        return self.call(command.handler, args, output=args.output)
+
+    def call(self, handler, args, *, output: str | None = None):
+        """Run a handler; cloud errors fail the cell with the short lines (or a full traceback)."""
+        from novamagic.client.errors import NovaError
+
+        try:
+            result = handler(self, args)
+        except (NovaError, NovaMagicError) as exc:
+            make_short(exc, self.short_errors)
+            raise
+        self.store(output, result)
+        return result
+
+    # --- %%nova_boot ---------------------------------------------------------------------------
+
+    @cell_magic
+    def nova_boot(self, line: str, cell: str):
+        """Boot servers from a YAML spec in the cell (``%%nova_boot --help`` for the options)::
+
+        %%nova_boot --count 3 --wait -o web
+        name: web-{n}
+        image: cirros
+        flavor: m1.small
+        metadata: {role: web}
+        files:
+          /etc/motd: "Welcome"
+          /etc/app.conf: {file: app.conf}
+        """
+        words = split_line(line)
+        refuse_secrets(words, "nova_boot")
+        command = SUBCOMMANDS["nova_boot"]
+        try:
+            args = command.parser().parse_args(words)
+        except HelpShown:
+            return None
+        args.spec_text = cell
+        return self.call(command.handler, args, output=args.output)
+
+    # --- completion ----------------------------------------------------------------------------
+
+    def cached_names(self, kind: str) -> list[str]:
+        """Names of servers, flavors or images of the current cloud, cached per cloud."""
+        if self._cloud is None:
+            return []
+        key = (id(self._cloud), kind)
+        now = time.monotonic()
+        cached = self._names_cache.get(key)
+        if cached is not None and now - cached[0] < self.completion_ttl:
+            return cached[1]
+        lister = {
+            "server": self._cloud.servers,
+            "flavor": self._cloud.flavors,
+            "image": self._cloud.images,
+        }
+        try:
+            names = sorted({str(item.get("name")) for item in lister[kind]() if item.get("name")})
+        except Exception:  # completion must never raise into the user's typing
+            names = cached[1] if cached else []
+        self._names_cache[key] = (now, names)
+        return names
+
+
+class _NoBar:
+    """The silent progress bar used when progress is switched off."""
+
+    def __init__(self, total=None):
+        self.n = 0
+        self.total = total or 0
+
+    def update(self, n=1):
+        self.n += n
+
+    def set_postfix_str(self, *args, **kwargs):
+        pass
+
+    def set_description_str(self, *args, **kwargs):
+        pass
+
+    def refresh(self):
+        pass

@@ -1,0 +1,301 @@
+"""How results and errors look: short error lines through IPython's ``_render_traceback_``, small
+result objects with plain and HTML reprs (user data always HTML-escaped), and the display row
+limit for frames that came from ``%nova``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "FRAME_MARK",
+    "AdminPasswords",
+    "Message",
+    "NovaMagicError",
+    "Record",
+    "Report",
+    "JSONView",
+    "make_short",
+    "mark_frame",
+    "short_lines",
+]
+
+FRAME_MARK = "novamagic"  # key in DataFrame.attrs of frames made by the magics
+_SECRET_KEYS = frozenset({"adminpass", "admin_pass", "password", "token", "auth_token", "secret"})
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+class NovaMagicError(Exception):
+    """A failure of the magic layer itself (not of the cloud): one line plus an optional hint."""
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def short_lines(exc: BaseException) -> list[str]:
+    """The one-line form of an error (class, the cloud's message, HTTP status, request id) + hint."""
+    text = str(exc)
+    lines = [f"{type(exc).__name__}: {text}"]
+    hint = getattr(exc, "hint", None)
+    if hint and hint not in text:
+        lines.append(f"  hint: {hint}")
+    return lines
+
+
+def make_short(exc: BaseException, enabled: bool = True) -> BaseException:
+    """Give ``exc`` IPython's ``_render_traceback_`` so the cell fails with the short lines.
+
+    Set on the instance, so the exception keeps its class (``except NotFound`` still works in
+    code that uses the magics) and a full traceback comes back when ``enabled`` is False.
+    """
+    if enabled:
+        exc._render_traceback_ = lambda: short_lines(exc)  # type: ignore[attr-defined]
+    elif "_render_traceback_" in getattr(exc, "__dict__", {}):
+        del exc._render_traceback_  # type: ignore[attr-defined]
+    return exc
+
+
+# --- frames --------------------------------------------------------------------------------------
+
+
+def mark_frame(frame, kind: str):
+    """Tag a frame so the display hook applies ``NovaMagics.max_rows`` to it."""
+    frame.attrs[FRAME_MARK] = kind
+    return frame
+
+
+def install_frame_display(shell, max_rows) -> None:
+    """Apply the row limit to frames from %nova when they are displayed, without importing pandas.
+
+    ``max_rows`` is a callable returning the current limit. Frames not made by novamagic keep
+    pandas' own display settings untouched.
+    """
+    formatters = shell.display_formatter.formatters
+
+    def limited(render):
+        def show(frame, *args):
+            if FRAME_MARK not in getattr(frame, "attrs", {}):
+                return render(frame, *args)
+            import pandas as pd
+
+            rows = max_rows()
+            with pd.option_context("display.max_rows", rows, "display.min_rows", rows):
+                return render(frame, *args)
+
+        return show
+
+    formatters["text/html"].for_type_by_name(
+        "pandas.core.frame", "DataFrame", limited(lambda frame: frame._repr_html_())
+    )
+    formatters["text/plain"].for_type_by_name(
+        "pandas.core.frame", "DataFrame", limited(lambda frame, p, cycle: p.text(repr(frame)))
+    )
+
+
+def uninstall_frame_display(shell) -> None:
+    for fmt in ("text/html", "text/plain"):
+        formatter = shell.display_formatter.formatters[fmt]
+        formatter.deferred_printers.pop(("pandas.core.frame", "DataFrame"), None)
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - pandas is a dependency
+            continue
+        formatter.type_printers.pop(pd.DataFrame, None)
+
+
+# --- small result objects ------------------------------------------------------------------------
+
+
+class Message:
+    """What an action did, in one line (``str(result)`` gives it); ``data`` holds any payload."""
+
+    def __init__(self, text: str, data: Any = None):
+        self.text = text
+        self.data = data
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"<{self.text}>"
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(self.text)
+
+    def _repr_html_(self) -> str:
+        return f"<samp>{html.escape(self.text)}</samp>"
+
+
+def _redact(mapping: Mapping) -> dict:
+    return {k: ("********" if str(k).lower() in _SECRET_KEYS else v) for k, v in mapping.items()}
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
+    return "" if value is None else str(value)
+
+
+class Record(Mapping):
+    """One resource (a server, image, flavor, whoami) as a read-only mapping with a key/value
+    display. Secret fields (adminPass, tokens) are masked in every view, including ``[key]``."""
+
+    def __init__(self, data: Mapping, title: str = ""):
+        self._data = _redact(data)
+        self.title = title
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Record({self.title!r}, {len(self)} fields)"
+
+    def _repr_pretty_(self, p, cycle):
+        width = max((len(str(k)) for k in self._data), default=0)
+        if self.title:
+            p.text(self.title)
+            p.break_()
+        for i, (key, value) in enumerate(self._data.items()):
+            if i:
+                p.break_()
+            p.text(f"{str(key).ljust(width)}  {_cell(value)}")
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'>{html.escape(_cell(v))}</td></tr>"
+            for k, v in self._data.items()
+        )
+        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        return f"<table>{caption}{rows}</table>"
+
+    def to_dict(self) -> dict:
+        return dict(self._data)
+
+
+class JSONView:
+    """The answer of ``%nova raw``: ``.data`` is the parsed JSON, displayed pretty-printed."""
+
+    def __init__(self, data: Any, status: int | None = None, request_id: str | None = None):
+        self.data = data
+        self.status = status
+        self.request_id = request_id
+
+    def text(self) -> str:
+        body = json.dumps(self.data, indent=2, sort_keys=False, ensure_ascii=False, default=str)
+        head = " ".join(
+            x for x in (f"HTTP {self.status}" if self.status else "", self.request_id or "") if x
+        )
+        return f"{head}\n{body}" if head else body
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p, cycle):
+        for i, line in enumerate(self.text().splitlines()):
+            if i:
+                p.break_()
+            p.text(line)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.text())}</pre>"
+
+
+class AdminPasswords(Mapping):
+    """adminPass of each new server by name. Masked in every repr; ``[name]`` reads one value."""
+
+    def __init__(self, passwords: Mapping[str, str] | None = None):
+        self._passwords = dict(passwords or {})
+
+    def __getitem__(self, name: str) -> str:
+        return self._passwords[name]
+
+    def __iter__(self):
+        return iter(self._passwords)
+
+    def __len__(self) -> int:
+        return len(self._passwords)
+
+    def __repr__(self) -> str:
+        names = ", ".join(f"{name!r}: '********'" for name in self._passwords)
+        return f"AdminPasswords({{{names}}})"
+
+    __str__ = __repr__
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(repr(self))
+
+    def __deepcopy__(self, memo):  # pandas copies attrs on every operation
+        return self
+
+
+class Report:
+    """``%nova report``: frames ``by_status``, ``by_flavor``, ``totals`` and a matplotlib
+    ``figure`` (None when matplotlib is not installed; ``note`` then says so)."""
+
+    def __init__(self, summary: Mapping, servers, limits, figure=None, note: str | None = None):
+        self.by_status = summary["by_status"]
+        self.by_flavor = summary["by_flavor"]
+        self.totals = summary["totals"]
+        self.servers = servers
+        self.limits = limits
+        self.figure = figure
+        self.note = note
+
+    def __repr__(self) -> str:
+        return f"<Report: {len(self.servers)} servers>"
+
+    def _repr_pretty_(self, p, cycle):
+        parts = [
+            f"Fleet report: {len(self.servers)} servers",
+            "",
+            self.by_status.to_string(index=False),
+            "",
+            self.by_flavor.to_string(index=False),
+            "",
+            self.totals.to_string(index=False),
+        ]
+        if self.note:
+            parts += ["", self.note]
+        for i, line in enumerate("\n".join(parts).splitlines()):
+            if i:
+                p.break_()
+            p.text(line)
+
+    def _repr_html_(self) -> str:
+        blocks = [
+            f"<h4>Fleet report: {len(self.servers)} servers</h4>",
+            "<div style='display:flex;gap:2em;align-items:flex-start'>",
+            self.by_status.to_html(index=False),
+            self.by_flavor.to_html(index=False),
+            self.totals.to_html(index=False, na_rep="–"),
+            "</div>",
+        ]
+        if self.figure is not None:
+            blocks.append(_figure_html(self.figure))
+        if self.note:
+            blocks.append(f"<p><em>{html.escape(self.note)}</em></p>")
+        return "".join(blocks)
+
+
+def _figure_html(figure) -> str:
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img alt='fleet report' src='data:image/png;base64,{data}'/>"
