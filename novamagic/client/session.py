@@ -29,7 +29,7 @@ import re
 import threading
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from novamagic.client import errors
 
@@ -49,6 +49,11 @@ class History(collections.deque):
 
     def __init__(self, maxlen: int = 1000):
         super().__init__(maxlen=maxlen)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):  # deque has no slicing; history[-5:] should just work
+            return list(self)[index]
+        return super().__getitem__(index)
 
     def last(self, n: int = 10) -> list[dict]:
         return list(self)[-n:]
@@ -222,20 +227,22 @@ class HttpSession:
                 ksa_exc.UnknownConnectionError,
             ) as exc:
                 error = self._connection_error(exc, method, url)
-                self._record(method, url, None, started, None, attempt, type(error).__name__)
+                self._record(
+                    method, url, params, None, started, None, attempt, type(error).__name__
+                )
                 if idempotent and attempt <= retries and not isinstance(exc, ksa_exc.SSLError):
                     self._pause(self._backoff_delay(attempt))
                     continue
                 raise error from None
             except ksa_exc.ClientException as exc:  # authentication failed before sending
-                self._record(method, url, None, started, None, attempt, "Unauthorized")
+                self._record(method, url, params, None, started, None, attempt, "Unauthorized")
                 raise self._auth_error(exc) from None
 
             status = response.status_code
             request_id = response.headers.get("x-openstack-request-id") or response.headers.get(
                 "x-compute-request-id"
             )
-            self._record(method, url, status, started, request_id, attempt, None)
+            self._record(method, url, params, status, started, request_id, attempt, None)
             if status < 400:
                 return response
             if status == 404 and gone_ok and attempt > 1:
@@ -288,10 +295,11 @@ class HttpSession:
         if seconds > 0:
             self.sleep(seconds)
 
-    def _record(self, method, url, status, started, request_id, attempt, error) -> None:
+    def _record(self, method, url, params, status, started, request_id, attempt, error) -> None:
         ms = round((self.monotonic() - started) * 1000.0, 1)
         parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        query = "&".join(q for q in (parts.query, urlencode(params or {}, doseq=True)) if q)
+        path = parts.path + (f"?{query}" if query else "")
         entry = {
             "time": time.time(),
             "method": method,
