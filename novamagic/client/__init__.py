@@ -59,10 +59,11 @@ __all__ = [
 def connect(
     cloud: str | None = None,
     *,
+    local=None,
     retries: int = 3,
     workers: int = 8,
-    sleep=time.sleep,
-    monotonic=time.monotonic,
+    sleep=None,
+    monotonic=None,
     **options,
 ) -> Cloud:
     """Connect to a cloud and return a :class:`Cloud` (authenticated, microversion negotiated).
@@ -74,8 +75,25 @@ def connect(
     auth_type, region_name, interface, cacert, cert, key, insecure, verify,
     identity_api_version, compute_api_version, compute_endpoint_override,
     image_endpoint_override, api_timeout (full list in :mod:`novamagic.client.config`).
+    ``local=True`` starts a local cloud whatever is configured; ``local=lc`` (a running
+    :class:`~novamagic.localcloud.LocalCloud`) connects to it as its demo account, trusting its CA
+    and presenting the learner certificate when it speaks TLS; when ``lc`` runs on a
+    ``ManualClock``, waiting advances that clock instead of sleeping (deterministic notebooks).
     ``retries`` bounds retries of idempotent requests; ``workers`` sizes the bulk pool;
-    ``sleep``/``monotonic`` inject a clock (tests).
+    ``sleep``/``monotonic`` inject a clock (tests; default: real time).
     """
-    config = load_config(cloud, **options)
-    return Cloud(config, retries=retries, workers=workers, sleep=sleep, monotonic=monotonic)
+    config = load_config(cloud, local=local, **options)
+    if local is not None and local is not True and local is not False:
+        from novamagic.localcloud import ManualClock
+
+        clock = local.clock
+        if isinstance(clock, ManualClock):
+            sleep = sleep or clock.advance
+            monotonic = monotonic or clock.now
+    return Cloud(
+        config,
+        retries=retries,
+        workers=workers,
+        sleep=sleep or time.sleep,
+        monotonic=monotonic or time.monotonic,
+    )

@@ -99,12 +99,20 @@ class CloudConfig:
 
 
 def load_config(
-    cloud: str | None = None, *, config_files=None, secure_files=None, start_local=True, **options
+    cloud: str | None = None,
+    *,
+    config_files=None,
+    secure_files=None,
+    start_local=True,
+    local=None,
+    **options,
 ) -> CloudConfig:
     """Resolve connect()'s arguments into a :class:`CloudConfig` (see the module docstring).
 
     openstacksdk's own search path (``OS_CLIENT_CONFIG_FILE``, ./clouds.yaml,
     ~/.config/openstack, /etc/openstack) applies unless ``config_files``/``secure_files`` are given.
+    ``local=True`` starts a local cloud whatever is configured; ``local=<a running LocalCloud>``
+    connects to that one (its demo account, its CA and learner certificate when it speaks TLS).
     """
     unknown = set(options) - set(AUTH_OPTIONS) - set(CLOUD_OPTIONS)
     if unknown:
@@ -114,6 +122,14 @@ def load_config(
         )
     explicit_auth = {k: v for k, v in options.items() if k in AUTH_OPTIONS and v is not None}
     explicit = {k: v for k, v in options.items() if k in CLOUD_OPTIONS and v is not None}
+
+    if local is not None and local is not False:
+        if cloud or any(k in explicit_auth for k in ("auth_url", "username", "token")):
+            raise ConfigurationError(
+                "local= connects to a local cloud as its demo account; it cannot be combined "
+                "with cloud=, auth_url=, username= or token="
+            )
+        return _local_cloud_config(None, explicit, local=None if local is True else local)
 
     loader = _make_loader(config_files, secure_files)
     # default_cloud is OS_CLOUD, else "envvars" when OS_* are set, else the only cloud of
@@ -269,20 +285,36 @@ def _truthy(value) -> bool:
     return bool(value)
 
 
-def _local_cloud_config(loader, explicit) -> CloudConfig:
-    """Start a local cloud for this process and describe how to reach it."""
+def _local_cloud_config(loader, explicit, local=None) -> CloudConfig:
+    """Describe how to reach ``local`` (a running LocalCloud), or start one for this process."""
     from keystoneauth1.identity import v3
 
     from novamagic.localcloud import LocalCloud
 
-    local = LocalCloud().start()
-    atexit.register(local.stop)
-    clouds = _file_clouds(loader)
-    also = f" (clouds.yaml has {', '.join(clouds)}: pass cloud=NAME to use one)" if clouds else ""
-    print(
-        f"novamagic: no cloud configured; started a local cloud at {local.auth_url}{also}",
-        file=sys.stderr,
-    )
+    started = None
+    verify, cert = True, None
+    if local is None:
+        local = started = LocalCloud().start()
+        atexit.register(local.stop)
+        if loader is not None:
+            clouds = _file_clouds(loader)
+            also = (
+                f" (clouds.yaml has {', '.join(clouds)}: pass cloud=NAME to use one)"
+                if clouds
+                else ""
+            )
+            print(
+                f"novamagic: no cloud configured; started a local cloud at {local.auth_url}{also}",
+                file=sys.stderr,
+            )
+    elif not isinstance(local, LocalCloud):
+        raise ConfigurationError(f"local= takes True or a LocalCloud, not {type(local).__name__}")
+    elif not local.running:
+        raise ConfigurationError("local=: that LocalCloud is not running; call its start() first")
+    elif local.tls is not None:
+        verify = local.tls.ca_file
+        if local.client_cert_required:
+            cert = (local.tls.client_cert, local.tls.client_key)
     compute_version = explicit.get("compute_api_version")
     return CloudConfig(
         source="local cloud",
@@ -294,6 +326,8 @@ def _local_cloud_config(loader, explicit) -> CloudConfig:
         region_name=explicit.get("region_name"),
         interface=explicit.get("interface", "public"),
         timeout=float(explicit["api_timeout"]) if explicit.get("api_timeout") else None,
+        verify=verify,
+        cert=cert,
         compute_api_version=str(compute_version) if compute_version else None,
-        local_cloud=local,
+        local_cloud=started,  # stopped by Cloud.close() only when connect() started it
     )

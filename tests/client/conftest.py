@@ -49,8 +49,8 @@ def now_clock(**kwargs) -> ManualClock:
 
 def local_connect(lc, **options):
     """A client on the local cloud ``lc`` whose pauses advance the cloud's clock."""
-    options = {**LOCAL_ACCOUNT, **options}
-    return connect(auth_url=lc.auth_url, sleep=lc.clock.advance, monotonic=lc.clock.now, **options)
+    options = {**LOCAL_ACCOUNT, "sleep": lc.clock.advance, "monotonic": lc.clock.now, **options}
+    return connect(auth_url=lc.auth_url, **options)
 
 
 @pytest.fixture
