@@ -1,0 +1,282 @@
+"""Keystone: discovery, v3 tokens (password, token, application credential), v2.0 forms, expiry."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.localcloud.conftest import Api, issue_token
+
+
+def v3_body(methods, identity, scope=None):
+    auth = {"identity": {"methods": methods, **identity}}
+    if scope is not None:
+        auth["scope"] = scope
+    return {"auth": auth}
+
+
+def keystone_error(response, status):
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == status and error["title"] and error["message"]
+    return error["message"]
+
+
+def test_discovery_at_root_and_identity_lists_v3_first(localcloud):
+    for prefix in ("", "/identity"):
+        response = requests.get(localcloud.url + prefix + "/", timeout=5)
+        assert response.status_code == 300
+        values = response.json()["versions"]["values"]
+        assert [v["id"] for v in values] == ["v3.14", "v2.0"]
+        assert values[0]["links"][0]["href"] == f"{localcloud.url}{prefix}/v3/"
+    version = requests.get(localcloud.auth_url + "/v3", timeout=5).json()["version"]
+    assert version["status"] == "stable"
+    assert requests.get(localcloud.url + "/v2.0", timeout=5).json()["version"]["id"] == "v2.0"
+
+
+def test_v3_password_token_has_catalog_pointing_back(localcloud):
+    response = issue_token(localcloud)
+    assert response.status_code == 201
+    assert response.headers["X-Subject-Token"]
+    token = response.json()["token"]
+    assert token["user"]["name"] == "joe" and token["project"]["name"] == "openstack"
+    assert token["methods"] == ["password"]
+    assert token["expires_at"] == "2012-03-21T01:00:00.000000Z"
+    assert token["issued_at"] == "2012-03-21T00:00:00.000000Z"
+    assert {r["name"] for r in token["roles"]} == {"member", "reader"}
+    catalog = {entry["type"]: entry for entry in token["catalog"]}
+    assert set(catalog) == {"compute", "image", "identity"}
+    for kind, path in (
+        ("compute", "/compute/v2.1"),
+        ("image", "/image"),
+        ("identity", "/identity"),
+    ):
+        endpoints = catalog[kind]["endpoints"]
+        assert {e["interface"] for e in endpoints} == {"public", "internal", "admin"}
+        assert {e["url"] for e in endpoints} == {localcloud.url + path}
+        assert {e["region"] for e in endpoints} == {"RegionOne"}
+
+
+def test_v3_by_user_id_project_id_and_unscoped_default_project(localcloud):
+    first = issue_token(localcloud).json()["token"]
+    body = v3_body(
+        ["password"],
+        {"password": {"user": {"id": first["user"]["id"], "password": "shhh"}}},
+        {"project": {"id": first["project"]["id"]}},
+    )
+    response = requests.post(localcloud.auth_url + "/v3/auth/tokens", json=body, timeout=5)
+    assert response.status_code == 201
+    unscoped = v3_body(
+        ["password"],
+        {"password": {"user": {"name": "joe", "domain": {"id": "default"}, "password": "shhh"}}},
+    )
+    response = requests.post(localcloud.url + "/v3/auth/tokens", json=unscoped, timeout=5)
+    assert response.status_code == 201
+    assert response.json()["token"]["project"]["name"] == "openstack"
+
+
+def test_v3_bad_credentials_and_foreign_project_are_401(localcloud):
+    assert "requires authentication" in keystone_error(
+        issue_token(localcloud, password="wrong"), 401
+    )
+    keystone_error(issue_token(localcloud, user="nobody"), 401)
+    keystone_error(issue_token(localcloud, project="admin"), 401)
+    other_domain = v3_body(
+        ["password"],
+        {"password": {"user": {"name": "joe", "domain": {"name": "Other"}, "password": "shhh"}}},
+    )
+    keystone_error(
+        requests.post(localcloud.auth_url + "/v3/auth/tokens", json=other_domain, timeout=5), 401
+    )
+    # The admin may scope to any project.
+    assert issue_token(localcloud, "admin", "admin", "openstack").status_code == 201
+
+
+def test_v3_malformed_bodies_are_400(localcloud):
+    url = localcloud.auth_url + "/v3/auth/tokens"
+    keystone_error(requests.post(url, data="{not json", timeout=5), 400)
+    assert "auth" in keystone_error(requests.post(url, json={"nope": 1}, timeout=5), 400)
+    keystone_error(requests.post(url, json={"auth": {"identity": {"methods": []}}}, timeout=5), 400)
+    keystone_error(requests.post(url, json=v3_body(["password"], {}), timeout=5), 400)
+
+
+def test_validate_and_revoke_token(localcloud):
+    token = issue_token(localcloud).headers["X-Subject-Token"]
+    other = issue_token(localcloud).headers["X-Subject-Token"]
+    url = localcloud.auth_url + "/v3/auth/tokens"
+    response = requests.get(
+        url, headers={"X-Auth-Token": token, "X-Subject-Token": other}, timeout=5
+    )
+    assert response.status_code == 200 and response.json()["token"]["user"]["name"] == "joe"
+    assert (
+        requests.head(
+            url, headers={"X-Auth-Token": token, "X-Subject-Token": other}, timeout=5
+        ).status_code
+        == 200
+    )
+    nocat = requests.get(
+        url + "?nocatalog", headers={"X-Auth-Token": token, "X-Subject-Token": other}, timeout=5
+    )
+    assert "catalog" not in nocat.json()["token"]
+    keystone_error(
+        requests.get(url, headers={"X-Auth-Token": token, "X-Subject-Token": "bogus"}, timeout=5),
+        404,
+    )
+    assert (
+        requests.delete(
+            url, headers={"X-Auth-Token": token, "X-Subject-Token": other}, timeout=5
+        ).status_code
+        == 204
+    )
+    response = requests.get(
+        localcloud.compute_url + "/flavors", headers={"X-Auth-Token": other}, timeout=5
+    )
+    assert response.status_code == 401
+
+
+def test_token_method_rescopes_and_keeps_expiry(localcloud):
+    token = issue_token(localcloud).headers["X-Subject-Token"]
+    localcloud.tick(600)
+    body = v3_body(
+        ["token"],
+        {"token": {"id": token}},
+        {"project": {"name": "openstack", "domain": {"name": "Default"}}},
+    )
+    response = requests.post(localcloud.auth_url + "/v3/auth/tokens", json=body, timeout=5)
+    assert response.status_code == 201
+    assert response.json()["token"]["expires_at"] == "2012-03-21T01:00:00.000000Z"
+    assert "token" in response.json()["token"]["methods"]
+
+
+def test_application_credentials(localcloud):
+    first = issue_token(localcloud)
+    token, user_id = first.headers["X-Subject-Token"], first.json()["token"]["user"]["id"]
+    url = f"{localcloud.auth_url}/v3/users/{user_id}/application_credentials"
+    response = requests.post(
+        url,
+        json={"application_credential": {"name": "ci"}},
+        headers={"X-Auth-Token": token},
+        timeout=5,
+    )
+    assert response.status_code == 201
+    cred = response.json()["application_credential"]
+    assert cred["secret"] and cred["project_id"] == first.json()["token"]["project"]["id"]
+    listed = requests.get(url, headers={"X-Auth-Token": token}, timeout=5).json()[
+        "application_credentials"
+    ]
+    assert [c["name"] for c in listed] == ["ci"] and "secret" not in listed[0]
+    duplicate = requests.post(
+        url,
+        json={"application_credential": {"name": "ci"}},
+        headers={"X-Auth-Token": token},
+        timeout=5,
+    )
+    keystone_error(duplicate, 409)
+    for identity in (
+        {"id": cred["id"], "secret": cred["secret"]},
+        {
+            "name": "ci",
+            "user": {"name": "joe", "domain": {"name": "Default"}},
+            "secret": cred["secret"],
+        },
+    ):
+        body = v3_body(["application_credential"], {"application_credential": identity})
+        response = requests.post(localcloud.auth_url + "/v3/auth/tokens", json=body, timeout=5)
+        assert response.status_code == 201, response.text
+        assert response.json()["token"]["application_credential"]["id"] == cred["id"]
+        api_token = response.headers["X-Subject-Token"]
+        assert (
+            requests.get(
+                localcloud.compute_url + "/servers", headers={"X-Auth-Token": api_token}, timeout=5
+            ).status_code
+            == 200
+        )
+    wrong = v3_body(
+        ["application_credential"], {"application_credential": {"id": cred["id"], "secret": "nope"}}
+    )
+    keystone_error(
+        requests.post(localcloud.auth_url + "/v3/auth/tokens", json=wrong, timeout=5), 401
+    )
+    admin = issue_token(localcloud, "admin", "admin", "admin").headers["X-Subject-Token"]
+    foreign = requests.post(
+        url,
+        json={"application_credential": {"name": "x"}},
+        headers={"X-Auth-Token": admin},
+        timeout=5,
+    )
+    keystone_error(foreign, 403)
+
+
+def test_tokens_expire_after_the_configured_ttl(localcloud_factory):
+    cloud = localcloud_factory(token_ttl=60)
+    api = Api(cloud)
+    assert api.get("/servers").status_code == 200
+    cloud.tick(59)
+    assert api.get("/servers").status_code == 200
+    cloud.tick(1)
+    response = api.get("/servers")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == 401
+    assert response.headers["WWW-Authenticate"].startswith("Keystone uri=")
+
+
+def test_missing_and_bogus_tokens_are_401_everywhere(localcloud):
+    for url in (
+        localcloud.compute_url + "/servers",
+        localcloud.url + "/image/v2/images",
+        localcloud.url + "/_localcloud/status",
+    ):
+        for headers in ({}, {"X-Auth-Token": "bogus"}):
+            response = requests.get(url, headers=headers, timeout=5)
+            keystone_error(response, 401)
+
+
+def test_v2_standard_form_answers_access(localcloud):
+    for tenant in ({"tenantName": "openstack"}, {}):
+        body = {"auth": {"passwordCredentials": {"username": "joe", "password": "shhh"}, **tenant}}
+        response = requests.post(localcloud.auth_url + "/v2.0/tokens", json=body, timeout=5)
+        assert response.status_code == 200
+        access = response.json()["access"]
+        assert access["token"]["tenant"]["name"] == "openstack"
+        assert access["user"]["name"] == "joe"
+        compute = next(s for s in access["serviceCatalog"] if s["type"] == "compute")
+        assert compute["endpoints"][0]["publicURL"] == localcloud.url + "/compute/v2.1"
+    token = response.json()["access"]["token"]["id"]
+    by_id = {"auth": {"token": {"id": token}, "tenantId": access["token"]["tenant"]["id"]}}
+    assert requests.post(localcloud.url + "/v2.0/tokens", json=by_id, timeout=5).status_code == 200
+    tenants = requests.get(
+        localcloud.url + "/v2.0/tenants", headers={"X-Auth-Token": token}, timeout=5
+    )
+    assert [t["name"] for t in tenants.json()["tenants"]] == ["openstack"]
+    bad = {"auth": {"passwordCredentials": {"username": "joe", "password": "x"}}}
+    keystone_error(requests.post(localcloud.url + "/v2.0/tokens", json=bad, timeout=5), 401)
+
+
+def test_the_books_token_form(localcloud):
+    body = {"passwordCredentials": {"username": "joe", "password": "shhh"}}
+    for url in (localcloud.url + "/v2.0/tokens", localcloud.auth_url + "/v2.0/tokens"):
+        response = requests.post(
+            url, json=body, headers={"Content-type": "application/json"}, timeout=5
+        )
+        assert response.status_code == 200
+        auth = response.json()["auth"]
+        assert auth["token"]["expires"] == "2012-03-21T01:00:00"
+        assert set(auth["serviceCatalog"]) == {"nova", "glance", "identity"}
+        nova = auth["serviceCatalog"]["nova"][0]
+        assert nova["publicURL"] == f"{localcloud.url}/v1.1/openstack"
+        assert nova["region"] == "RegionOne" and nova["adminURL"] and nova["internalURL"]
+    # The token works on the modern API too.
+    token = auth["token"]["id"]
+    assert (
+        requests.get(
+            localcloud.compute_url + "/flavors", headers={"X-Auth-Token": token}, timeout=5
+        ).status_code
+        == 200
+    )
+    keystone_error(
+        requests.post(
+            localcloud.url + "/v2.0/tokens",
+            json={"passwordCredentials": {"username": "joe", "password": "no"}},
+            timeout=5,
+        ),
+        401,
+    )
