@@ -138,11 +138,10 @@ class Face:
     def server_full(self, server: state.Server, admin_pass: str | None = None) -> dict:
         image = self.cloud.images.get(server.image_id)
         user = self.cloud.users.get(server.user_id)
-        building = server.status == "BUILD"
         body = {
             "status": server.status,
             "updated": iso_seconds(server.updated),
-            "hostId": "" if building else _host_id(server),
+            "hostId": "" if server.launched_at is None else _host_id(server),
             "user_id": user.name if user is not None else server.user_id,
             "name": server.name,
             "links": self.links("servers", server.number),
@@ -163,8 +162,7 @@ class Face:
                 "flavor": self.ref("flavors", server.flavor_id),
                 "config_drive": server.config_drive,
                 "id": server.number,
-                # Networks are wired during the build; the book's BUILD server shows none yet.
-                "addresses": {} if building else addresses(server),
+                "addresses": addresses(server),
             }
         )
         return body
@@ -214,11 +212,20 @@ def _number(ident: str):
 
 
 def _host_id(server: state.Server) -> str:
-    # Nova's hostId: a hash of the project and the host, the same for a tenant's co-located servers.
+    # Nova's hostId (the same on /v2.1): a hash of the project and the host.
     return hashlib.sha224(f"{server.project_id}{state.HOST}".encode()).hexdigest()
 
 
 def addresses(server: state.Server) -> dict[str, list[dict]]:
+    """Public, then private; none while building (the book's new server shows ``{}``), for a
+    server booted without networks on /v2.1, or one whose build failed."""
+    if (
+        server.status == "BUILD"
+        or not server.networked
+        or server.deleted
+        or server.launched_at is None
+    ):
+        return {}
     pools = state.AddressPools.addresses(server.slot)
     return {
         network: [{"version": version, "addr": addr} for version, addr, _mac in pools[network]]
@@ -419,14 +426,12 @@ def delete_server(face: Face, ident: str):
 
 @legacy
 def list_addresses(face: Face, ident: str):
-    server = face.server(ident)
-    return {"addresses": {} if server.status == "BUILD" else addresses(server)}
+    return {"addresses": addresses(face.server(ident))}
 
 
 @legacy
 def network_addresses(face: Face, ident: str, network: str):
-    server = face.server(ident)
-    networks = {} if server.status == "BUILD" else addresses(server)
+    networks = addresses(face.server(ident))
     if network not in networks:
         raise state.NotFound("Instance is not a member of specified network")
     return {"addresses": {network: networks[network]}}
