@@ -152,6 +152,35 @@ def login(nova, args):
     )
 
 
+@subcommand(
+    "use",
+    "let the magics share a Cloud made in Python (cloud = novamagic.connect(...))",
+    arg("variable", help="the name of a variable holding a novamagic Cloud"),
+)
+def use(nova, args):
+    """Use a connection made in Python, e.g. ``cloud = novamagic.connect(local=lc)`` and then
+    ``%nova use cloud``: the magics and the Python API share one session (one history, one
+    session tag, one cleanup). ``%nova logout`` closes it."""
+    from novamagic.client import Cloud
+
+    namespace = nova.shell.user_ns
+    value = namespace.get(args.variable)
+    if not isinstance(value, Cloud):
+        what = f"of type {type(value).__name__}" if args.variable in namespace else "not defined"
+        raise UsageError(
+            f"%nova use {args.variable}: {args.variable} is {what}, not a novamagic Cloud; "
+            "e.g. cloud = novamagic.connect(), then %nova use cloud"
+        )
+    nova.set_cloud(value)
+    who = value.whoami()
+    version = who.get("microversion") or who.get("api")
+    return Message(
+        f"using {args.variable}: {who.get('username')} (project {who.get('project_name')}) at "
+        f"{who.get('auth_url')}; compute {version}; credentials from {who.get('source')}",
+        who,
+    )
+
+
 @subcommand("logout", "forget the connection (and stop a local cloud started here)")
 def logout(nova, args):
     had = nova.has_cloud
