@@ -60,9 +60,10 @@ def _getpass(prompt: str) -> str:
 )
 def help_(nova, args):
     if args.subcommand:
-        if args.subcommand not in SUBCOMMANDS or SUBCOMMANDS[args.subcommand].hidden:
-            return nova.run_subcommand(args.subcommand, ["--help"])  # the unknown-name error
-        SUBCOMMANDS[args.subcommand].parser().print_help()
+        name = args.subcommand.lstrip("%")
+        if name not in SUBCOMMANDS:
+            return nova.run_subcommand(name, ["--help"])  # the unknown-name error
+        SUBCOMMANDS[name].parser().print_help()
         return None
     visible = [c for c in SUBCOMMANDS.values() if not c.hidden]
     width = max(len(c.name) for c in visible)
@@ -71,7 +72,7 @@ def help_(nova, args):
     lines += [
         "",
         "Every subcommand returns its result; -o NAME also stores it in a variable.",
-        "%%nova_boot boots servers from a YAML spec in the cell (%%nova_boot --help).",
+        "%%nova_boot boots servers from a YAML spec in the cell (%nova help nova_boot).",
     ]
     print("\n".join(lines))
     return None
@@ -563,6 +564,11 @@ def wait(nova, args):
     arg("path", help="relative to the compute endpoint, e.g. /servers/detail, or a full URL"),
     arg("body", nargs="?", help="JSON (quoted as one word) or $variable holding a dict"),
     arg("--microversion", help="send this microversion for this call"),
+    verbatim_after=2,
+    description=(
+        "Any compute API call; the answer pretty-printed. Options go before METHOD; everything "
+        "after PATH is the body, as typed: JSON ('{\"server\": {...}}') or $var holding a dict."
+    ),
 )
 def raw(nova, args):
     body = parse_json_body(args.body)

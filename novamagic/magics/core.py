@@ -15,7 +15,13 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from novamagic.magics import commands  # noqa: F401 - registers the subcommands
 from novamagic.magics.config import NovaSettings
-from novamagic.magics.parsing import HelpShown, did_you_mean, refuse_secrets, split_line
+from novamagic.magics.parsing import (
+    HelpShown,
+    did_you_mean,
+    refuse_secrets,
+    split_keeping_tail,
+    split_line,
+)
 from novamagic.magics.registry import SUBCOMMANDS
 from novamagic.magics.rendering import NovaMagicError, make_short
 
@@ -132,6 +138,11 @@ class NovaMagics(Magics, NovaSettings):
         """OpenStack Compute: ``%nova SUBCOMMAND [options]``; ``%nova help`` lists subcommands,
         ``%nova SUBCOMMAND --help`` explains one. Every subcommand returns its result (a
         DataFrame or a small object) and ``-o NAME`` stores it in a variable too."""
+        name, _, rest = line.strip().partition(" ")
+        command = SUBCOMMANDS.get(name)
+        if command is not None and command.verbatim_after is not None:
+            words = split_keeping_tail(rest, command.verbatim_after, command.flags_with_values())
+            return self.run_subcommand(name, words)
         words = split_line(line)
         if not words or words[0] in _HELP_WORDS:
             return self.run_subcommand("help", words[1:])

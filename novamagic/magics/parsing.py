@@ -24,6 +24,7 @@ __all__ = [
     "parse_json_body",
     "parse_pairs",
     "refuse_secrets",
+    "split_keeping_tail",
     "split_line",
 ]
 
@@ -65,6 +66,40 @@ def split_line(line: str) -> list[str]:
         return shlex.split(line, posix=True)
     except ValueError as exc:
         raise UsageError(f"cannot split the line into words: {exc} (check the quotes)") from None
+
+
+def split_keeping_tail(line: str, positionals: int, flags_with_values: Sequence[str]) -> list[str]:
+    """Words of ``line`` where everything after the first ``positionals`` positional words is
+    kept verbatim as one last word (minus one pair of enclosing quotes): a JSON body or an
+    expanded ``$dict`` keeps its quotes and spaces. Options go before the positional words."""
+    import io
+
+    stream = io.StringIO(line)
+    lexer = shlex.shlex(stream, posix=True, punctuation_chars=False)
+    lexer.whitespace_split = True
+    words: list[str] = []
+    seen = 0
+    expect_value = False
+    try:
+        while seen < positionals:
+            word = lexer.get_token()
+            if word is None:
+                return words
+            words.append(word)
+            if expect_value:
+                expect_value = False
+            elif word.startswith("-"):
+                expect_value = word in flags_with_values
+            else:
+                seen += 1
+    except ValueError as exc:
+        raise UsageError(f"cannot split the line into words: {exc} (check the quotes)") from None
+    tail = stream.read().strip()
+    if len(tail) >= 2 and tail[0] == tail[-1] and tail[0] in "'\"":
+        tail = tail[1:-1]
+    if tail:
+        words.append(tail)
+    return words
 
 
 def refuse_secrets(words: Sequence[str], command: str) -> None:

@@ -45,6 +45,8 @@ class Subcommand:
     hidden: bool = False  # not listed by %nova help (the cell magic's own parser)
     secret_safe: bool = False  # never echo the line's words in errors (login, password)
     description: str = ""
+    # keep the words after this many positionals verbatim as one (e.g. raw's JSON body)
+    verbatim_after: int | None = None
     _parser: NovaArgumentParser | None = field(default=None, repr=False)
 
     def parser(self) -> NovaArgumentParser:
@@ -63,6 +65,9 @@ class Subcommand:
             self._parser = parser
         return self._parser
 
+    def flags_with_values(self) -> list[str]:
+        return [o for a in self.parser()._actions if a.nargs != 0 for o in a.option_strings]
+
     def options(self) -> list[str]:
         """Option strings, for completion."""
         return sorted(o for action in self.parser()._actions for o in action.option_strings)
@@ -79,6 +84,7 @@ def subcommand(
     hidden: bool = False,
     secret_safe: bool = False,
     description: str = "",
+    verbatim_after: int | None = None,
 ):
     """Register ``handler(nova, args)`` as ``%nova NAME``; returns the handler unchanged."""
 
@@ -92,6 +98,7 @@ def subcommand(
             hidden=hidden,
             secret_safe=secret_safe,
             description=description or (handler.__doc__ or "").strip(),
+            verbatim_after=verbatim_after,
         )
         return handler
 

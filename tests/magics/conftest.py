@@ -1,0 +1,86 @@
+"""A real IPython InteractiveShell with novamagic loaded, logged in to a local cloud.
+
+The cloud's client sleeps by advancing the local cloud's manual clock, so waits finish at once
+and deterministically (no real sleeping).
+"""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from novamagic.client import connect
+from novamagic.localcloud import ManualClock
+
+ACCOUNT = dict(
+    username="joe",
+    project_name="openstack",
+    user_domain_name="Default",
+    project_domain_name="Default",
+)
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No clouds.yaml, OS_* or pyproject.toml of the machine leaks into a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("OS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "no-clouds.yaml"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def shell(clean_env):
+    shell = InteractiveShell.instance()
+    shell.extension_manager.load_extension("novamagic")
+    nova = shell.magics_manager.registry["NovaMagics"]
+    nova.progress = False
+    yield shell
+    shell.extension_manager.unload_extension("novamagic")
+    for name in [
+        n for n in shell.user_ns if not n.startswith("_") and n not in shell.user_ns_hidden
+    ]:
+        shell.user_ns.pop(name, None)
+
+
+@pytest.fixture
+def nova(shell):
+    return shell.magics_manager.registry["NovaMagics"]
+
+
+class Interrupter:
+    """The client's sleep: advances the cloud's clock; can raise KeyboardInterrupt once (Ctrl-C)."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.armed = False
+
+    def __call__(self, seconds):
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+        self.clock.advance(seconds)
+
+
+@pytest.fixture
+def lc(localcloud_factory):
+    return localcloud_factory(clock=ManualClock())
+
+
+@pytest.fixture
+def sleeper(lc):
+    return Interrupter(lc.clock)
+
+
+@pytest.fixture
+def cloud(nova, lc, sleeper):
+    """The magics logged in to the local cloud (as joe), with the injected clock."""
+    client = connect(
+        auth_url=lc.auth_url, password="shhh", sleep=sleeper, monotonic=lc.clock.now, **ACCOUNT
+    )
+    nova.set_cloud(client)
+    return client
