@@ -1,0 +1,260 @@
+"""What the three widgets share: background runs, one-line errors, escaped HTML, static reprs.
+
+Models (``BootFormModel``, ``ResizePanelModel``, ``FleetModel``) derive from
+:class:`BackgroundModel`: one background thread at a time, a ``done`` event tests and views wait
+on, a cancel flag that stops *waiting* (never deletes anything), and observers the views use to
+redraw. Nothing here imports ipywidgets or pandas; the views import ipywidgets when one is built.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "BackgroundModel",
+    "Busy",
+    "Cancelled",
+    "StaticRepr",
+    "esc",
+    "html_table",
+    "one_line",
+    "resolve_cloud",
+    "status_badge",
+]
+
+log = logging.getLogger("novamagic.widgets")
+
+# Status colours shared by every widget (and its static HTML): green running, amber busy, blue
+# waiting for the user, red failed, grey stopped.
+_GREEN, _AMBER, _BLUE, _RED, _GREY = "#2e7d32", "#b26a00", "#1565c0", "#c62828", "#616161"
+STATUS_COLOURS = {
+    "ACTIVE": _GREEN,
+    "BUILD": _AMBER,
+    "REBUILD": _AMBER,
+    "REBOOT": _AMBER,
+    "HARD_REBOOT": _AMBER,
+    "RESIZE": _AMBER,
+    "REVERT_RESIZE": _AMBER,
+    "MIGRATING": _AMBER,
+    "PASSWORD": _AMBER,
+    "VERIFY_RESIZE": _BLUE,
+    "ERROR": _RED,
+    "SHUTOFF": _GREY,
+    "SUSPENDED": _GREY,
+    "PAUSED": _GREY,
+    "SHELVED": _GREY,
+    "SHELVED_OFFLOADED": _GREY,
+    "DELETED": _GREY,
+}
+
+
+class Cancelled(Exception):
+    """Raised inside a background run when the user pressed Cancel: the run stops waiting."""
+
+
+class Busy(RuntimeError):
+    """A model was asked to start a run while another one is still going."""
+
+
+def esc(value: Any) -> str:
+    """HTML-escape anything that reaches markup (server names and metadata are user data)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as the widgets show it: one line, with the request id when the cloud gave one."""
+    from novamagic.client.errors import NovaError
+
+    if isinstance(exc, NovaError):
+        text = str(exc)  # message (METHOD path, HTTP status, request id)
+        if exc.hint and exc.hint not in text:
+            text += f" — {exc.hint}"
+        return f"{type(exc).__name__}: {text}"
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+def status_badge(status: Any, task: Any = None) -> str:
+    """A coloured status word (escaped), with the running task in grey when there is one."""
+    word = "" if status is None else str(status)
+    colour = STATUS_COLOURS.get(word.upper(), "#6d4c41")
+    badge = f'<b style="color:{colour}">{esc(word)}</b>'
+    if task:
+        badge += f' <span style="color:{_GREY}">({esc(task)})</span>'
+    return badge
+
+
+def html_table(headers: Iterable[str], rows: Iterable[Iterable[str]], *, escape=True) -> str:
+    """A small table; cells are escaped unless ``escape=False`` (callers then pass escaped HTML)."""
+    head = "".join(f'<th style="text-align:left;padding:2px 8px">{esc(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td style="padding:2px 8px">{esc(cell) if escape else cell}</td>' for cell in row
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return (
+        '<table class="novamagic-table" style="border-collapse:collapse">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def resolve_cloud(cloud=None):
+    """The cloud to use: the one given, else the ``%nova login`` one, else ``connect()``."""
+    if cloud is not None:
+        return cloud
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        shell = None
+    magics = shell.magics_manager.registry.get("NovaMagics") if shell is not None else None
+    if magics is not None and magics.has_cloud:
+        return magics.cloud
+    from novamagic.client import connect
+
+    return connect()
+
+
+class BackgroundModel:
+    """One background run at a time, observed by views and awaited by tests.
+
+    ``done`` is set whenever nothing runs. ``error`` is the last run's one-line failure (or
+    None). ``cancel()`` asks the run to stop at its next poll of the cloud; it never deletes or
+    undoes anything already sent.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._observers: list[Callable[[BackgroundModel], None]] = []
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self.done = threading.Event()
+        self.done.set()
+        self.error: str | None = None
+        self.exception: BaseException | None = None
+
+    # --- observers -----------------------------------------------------------------------------
+
+    def observe(self, callback: Callable[[BackgroundModel], None]) -> None:
+        """Call ``callback(model)`` after every change (from whichever thread made it)."""
+        self._observers.append(callback)
+
+    def unobserve(self, callback) -> None:
+        if callback in self._observers:
+            self._observers.remove(callback)
+
+    def changed(self) -> None:
+        for callback in list(self._observers):
+            try:
+                callback(self)
+            except Exception:  # a broken view must not break the model's run
+                log.exception("a novamagic widget view failed to update")
+
+    # --- background runs -----------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return not self.done.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the current run ends; True if it did within ``timeout`` seconds."""
+        return self.done.wait(timeout)
+
+    def cancel(self) -> None:
+        """Stop waiting at the next poll; what was sent to the cloud stays as it is."""
+        if self.busy:
+            self._cancel.set()
+            self.changed()
+
+    def check_cancel(self, *_ignored) -> None:
+        """A ``cloud.wait`` callback: raise :class:`Cancelled` once Cancel was pressed."""
+        if self._cancel.is_set():
+            raise Cancelled
+
+    def start(self, work: Callable[[], None], name: str) -> None:
+        """Run ``work()`` in a daemon thread, so the kernel stays responsive."""
+        with self._lock:
+            if self.busy:
+                raise Busy(f"{type(self).__name__} is busy; wait for it or cancel it first")
+            self._cancel.clear()
+            self.done.clear()
+            self.error = None
+            self.exception = None
+            self._thread = threading.Thread(
+                target=self._run, args=(work,), name=f"novamagic-{name}", daemon=True
+            )
+        self.changed()
+        self._thread.start()
+
+    def _run(self, work: Callable[[], None]) -> None:
+        from novamagic.client.errors import NovaError
+
+        try:
+            work()
+        except Cancelled:
+            pass
+        except NovaError as exc:
+            self.error, self.exception = one_line(exc), exc
+        except Exception as exc:  # a bug: show it in the widget and log the traceback
+            log.exception("novamagic widget run failed")
+            self.error, self.exception = one_line(exc), exc
+        finally:
+            self.done.set()
+            self.changed()
+
+
+class StaticRepr:
+    """Mix-in for views: the live widget's mimebundle plus text/html and text/plain fallbacks.
+
+    JupyterLab renders the widget; nbviewer, GitHub and a saved notebook without widget state
+    show the HTML (escaped) instead. Views set ``self.widget`` (the root box) and ``self.model``
+    (which has ``to_html()`` and ``__repr__``).
+    """
+
+    widget: Any
+    model: Any
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = dict(self.widget._repr_mimebundle_() or {})
+        bundle["text/plain"] = repr(self.model)
+        bundle["text/html"] = self.model.to_html()
+        return bundle
+
+    def _repr_html_(self) -> str:
+        return self.model.to_html()
+
+    def __repr__(self) -> str:
+        return repr(self.model)
+
+
+def errors_html(message: str | None) -> str:
+    """An error line in red, escaped; empty when there is none."""
+    if not message:
+        return ""
+    return f'<span style="color:{_RED}">{esc(message)}</span>'
+
+
+def field_error_html(message: str | None) -> str:
+    if not message:
+        return ""
+    return f'<span style="color:{_RED};font-size:90%">⚠ {esc(message)}</span>'
+
+
+def flavor_label(flavor: Mapping) -> str:
+    """``m1.small — 1 vCPU, 2048 MB RAM, 20 GB disk`` (plain text: dropdown labels are text)."""
+    vcpus = flavor.get("vcpus")
+    return (
+        f"{flavor.get('name')} — {vcpus} vCPU{'' if vcpus == 1 else 's'}, "
+        f"{flavor.get('ram')} MB RAM, {flavor.get('disk')} GB disk"
+    )

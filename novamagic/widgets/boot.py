@@ -1,0 +1,779 @@
+"""The boot form: pick an image and a flavor, name the server, press Boot, watch it come up.
+
+``BootFormModel`` holds the form's state and checks it with the client's own validators and the
+limits the cloud reports (``cloud.limits()``); ``submit()`` boots through
+``cloud.create_servers`` and waits through ``cloud.wait`` in a background thread. ``BootForm`` is
+the thin ipywidgets view over it; ``boot_form(cloud=None, ...)`` builds one (``%nova boot-form``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from novamagic.widgets._base import (
+    BackgroundModel,
+    Busy,
+    Cancelled,
+    StaticRepr,
+    errors_html,
+    esc,
+    field_error_html,
+    flavor_label,
+    html_table,
+    one_line,
+    resolve_cloud,
+    status_badge,
+)
+
+__all__ = ["BootForm", "BootFormModel", "FileRow", "MetadataRow", "ServerRow", "boot_form"]
+
+FIELDS = (
+    "name",
+    "image",
+    "flavor",
+    "count",
+    "metadata",
+    "files",
+    "access_ipv4",
+    "access_ipv6",
+    "key_name",
+)
+DEFAULT_MAX_COUNT = 100  # when the cloud reports no instance limit
+RESULT_COLUMNS = ("name", "id", "status", "flavor", "image", "private_ipv4", "public_ipv4")
+
+
+@dataclass(eq=False)
+class MetadataRow:
+    key: str = ""
+    value: str = ""
+
+
+@dataclass(eq=False)
+class FileRow:
+    """A file to inject: ``contents`` is text (typed inline) or bytes (uploaded)."""
+
+    path: str = ""
+    contents: str | bytes = ""
+    source: str = "inline"  # or the uploaded file's name
+
+    @property
+    def data(self) -> bytes:
+        return self.contents.encode("utf-8") if isinstance(self.contents, str) else self.contents
+
+
+@dataclass(eq=False)
+class ServerRow:
+    """One server of a boot, as the progress table shows it."""
+
+    name: str
+    id: str | None = None
+    status: str = "requested"
+    task: str | None = None
+    progress: int = 0
+    error: str | None = None
+    finished: bool = False
+    server: dict | None = field(default=None, repr=False)
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.finished else max(0, min(99, int(self.progress or 0)))
+
+
+class BootFormModel(BackgroundModel):
+    """The boot form's state and checks; no widgets. ``submit()`` boots in the background.
+
+    Fields: name, image, flavor (an id or name of the loaded lists), count, metadata (rows of
+    key/value), files (rows of path/contents), access_ipv4, access_ipv6, key_name. ``errors()``
+    says what is wrong with each; ``phase`` is idle, booting, waiting, done, cancelled or failed.
+    """
+
+    def __init__(
+        self,
+        cloud=None,
+        *,
+        wait: bool = True,
+        timeout: float = 600.0,
+        load: bool = True,
+        **fields,
+    ):
+        super().__init__()
+        self.cloud = resolve_cloud(cloud)
+        self.wait_active = wait
+        self.timeout = timeout
+        self.images: list[dict] = []
+        self.flavors: list[dict] = []
+        self.limits: dict = {}
+        self.name = ""
+        self.image: str | None = None
+        self.flavor: str | None = None
+        self.count = 1
+        self.metadata: list[MetadataRow] = []
+        self.files: list[FileRow] = []
+        self.access_ipv4 = ""
+        self.access_ipv6 = ""
+        self.key_name = ""
+        self.phase = "idle"
+        self.rows: list[ServerRow] = []
+        self.result = None  # a servers DataFrame once a boot ends
+        self._rows_lock = threading.Lock()
+        if load:
+            self.load()
+        self.set(**fields)
+
+    # --- choices and limits --------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the images, flavors and limits the pickers and checks use."""
+        cloud = self.cloud
+        self.images = sorted(
+            (i for i in cloud.images() if i.get("status") == "ACTIVE"),
+            key=lambda i: str(i.get("name") or ""),
+        )
+        self.flavors = sorted(
+            cloud.flavors(),
+            key=lambda f: (f.get("ram") or 0, f.get("vcpus") or 0, f.get("disk") or 0),
+        )
+        self.limits = dict(cloud.limits().get("absolute") or {})
+        self.changed()
+
+    def _limit(self, key: str) -> int | None:
+        value = self.limits.get(key)
+        return value if isinstance(value, int) and value >= 0 else None
+
+    @property
+    def max_metadata(self) -> int | None:
+        return self._limit("maxServerMeta")
+
+    @property
+    def max_files(self) -> int | None:
+        return self._limit("maxPersonality")
+
+    @property
+    def max_file_size(self) -> int | None:
+        return self._limit("maxPersonalitySize")
+
+    @property
+    def max_count(self) -> int:
+        return max(1, self._limit("maxTotalInstances") or DEFAULT_MAX_COUNT)
+
+    @property
+    def can_add_metadata(self) -> bool:
+        return self.max_metadata is None or len(self.metadata) < self.max_metadata
+
+    @property
+    def can_add_file(self) -> bool:
+        return self.max_files is None or len(self.files) < self.max_files
+
+    def image_doc(self) -> dict | None:
+        return _find(self.images, self.image)
+
+    def flavor_doc(self) -> dict | None:
+        return _find(self.flavors, self.flavor)
+
+    # --- editing -------------------------------------------------------------------------------
+
+    def set(self, **fields) -> None:
+        """Set fields by name; metadata takes a dict or pairs, files a {path: contents} dict."""
+        unknown = set(fields) - set(FIELDS)
+        if unknown:
+            raise TypeError(f"unknown boot form fields {sorted(unknown)}; known: {list(FIELDS)}")
+        for key, value in fields.items():
+            if value is None:
+                continue
+            if key == "metadata":
+                pairs = value.items() if isinstance(value, Mapping) else value
+                self.metadata = [MetadataRow(str(k), str(v)) for k, v in pairs]
+            elif key == "files":
+                items = value.items() if isinstance(value, Mapping) else value
+                self.files = [FileRow(str(p), c) for p, c in items]
+            elif key == "count":
+                self.count = value
+            else:
+                setattr(self, key, value)
+        if fields:
+            self.changed()
+
+    def add_metadata(self, key: str = "", value: str = "") -> MetadataRow:
+        if not self.can_add_metadata:
+            raise _validation(
+                f"this cloud allows at most {self.max_metadata} metadata items (maxServerMeta)"
+            )
+        row = MetadataRow(key, value)
+        self.metadata.append(row)
+        self.changed()
+        return row
+
+    def remove_metadata(self, row: MetadataRow) -> None:
+        self.metadata.remove(row)
+        self.changed()
+
+    def add_file(self, path: str = "", contents: str | bytes = "", source="inline") -> FileRow:
+        if not self.can_add_file:
+            raise _validation(f"this cloud allows at most {self.max_files} files (maxPersonality)")
+        row = FileRow(path, contents, source)
+        self.files.append(row)
+        self.changed()
+        return row
+
+    def remove_file(self, row: FileRow) -> None:
+        self.files.remove(row)
+        self.changed()
+
+    # --- checks --------------------------------------------------------------------------------
+
+    def errors(self) -> dict[str, str]:
+        """What is wrong, by field (empty when the form can be submitted)."""
+        from novamagic.client import NovaError, validate
+
+        problems: dict[str, str] = {}
+
+        def check(key, call, *args, **kwargs):
+            try:
+                call(*args, **kwargs)
+            except NovaError as exc:
+                problems[key] = exc.message
+
+        if not str(self.name or "").strip():
+            problems["name"] = "give the server a name"
+        else:
+            check("name", validate.check_name, self.name)
+        image, flavor = self.image_doc(), self.flavor_doc()
+        if image is None:
+            problems["image"] = (
+                "pick an image" if not self.image else f"no image {self.image!r} on this cloud"
+            )
+        if flavor is None:
+            problems["flavor"] = (
+                "pick a flavor" if not self.flavor else f"no flavor {self.flavor!r} on this cloud"
+            )
+        if image is not None and flavor is not None:
+            min_disk, min_ram = image.get("minDisk") or 0, image.get("minRam") or 0
+            if flavor.get("disk") and min_disk > flavor["disk"]:
+                problems["flavor"] = (
+                    f"{image.get('name')} needs {min_disk} GB of disk; "
+                    f"{flavor.get('name')} has {flavor['disk']} GB"
+                )
+            elif min_ram > (flavor.get("ram") or 0):
+                problems["flavor"] = (
+                    f"{image.get('name')} needs {min_ram} MB of RAM; "
+                    f"{flavor.get('name')} has {flavor.get('ram')} MB"
+                )
+        count = self.count
+        if (
+            not isinstance(count, int)
+            or isinstance(count, bool)
+            or not 1 <= count <= self.max_count
+        ):
+            problems["count"] = f"count must be a whole number from 1 to {self.max_count}"
+        keys = [row.key for row in self.metadata]
+        if any(not key for key in keys):
+            problems["metadata"] = f"metadata row {keys.index('') + 1} has no key"
+        elif len(set(keys)) != len(keys):
+            twice = next(k for k in keys if keys.count(k) > 1)
+            problems["metadata"] = f"metadata key {twice!r} appears twice"
+        else:
+            check("metadata", validate.check_metadata, self.metadata_dict(), self.limits)
+        paths = [row.path for row in self.files]
+        if any(not p for p in paths):
+            problems["files"] = f"file {paths.index('') + 1} has no path"
+        elif len(set(paths)) != len(paths):
+            problems["files"] = "two files have the same path"
+        else:
+            check(
+                "files",
+                validate.check_personality,
+                [(row.path, row.data) for row in self.files],
+                self.limits,
+            )
+        if self.access_ipv4:
+            check("access_ipv4", validate.check_access_ips, ipv4=self.access_ipv4)
+        if self.access_ipv6:
+            check("access_ipv6", validate.check_access_ips, ipv6=self.access_ipv6)
+        if self.key_name and len(self.key_name) > validate.MAX_NAME:
+            problems["key_name"] = f"a key name has at most {validate.MAX_NAME} characters"
+        return problems
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors()
+
+    def metadata_dict(self) -> dict[str, str]:
+        return {row.key: row.value for row in self.metadata}
+
+    def names(self) -> list[str]:
+        """The names a boot gives: the name, or name-1..name-N (the client's convention)."""
+        if self.count == 1:
+            return [self.name]
+        return [f"{self.name}-{i}" for i in range(1, self.count + 1)]
+
+    # --- booting -------------------------------------------------------------------------------
+
+    def submit(self, **fields) -> BootFormModel:
+        """Set ``fields``, check the form, and boot in the background (``wait()`` for the end).
+
+        Raises the client's ValidationError (nothing sent) when a field is wrong.
+        """
+        if self.busy:
+            raise Busy("a boot is still running: wait for it or press Cancel")
+        self.set(**fields)
+        problems = self.errors()
+        if problems:
+            raise _validation("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        image, flavor = self.image_doc(), self.flavor_doc()
+        options: dict[str, Any] = {}
+        if self.metadata:
+            options["metadata"] = self.metadata_dict()
+        if self.files:
+            options["files"] = {row.path: row.data for row in self.files}
+        if self.access_ipv4:
+            options["access_ipv4"] = self.access_ipv4
+        if self.access_ipv6:
+            options["access_ipv6"] = self.access_ipv6
+        if self.key_name:
+            options["key_name"] = self.key_name
+        names = self.names()
+        self.rows = [ServerRow(name) for name in names]
+        self.result = None
+        self.phase = "booting"
+        self.start(partial(self._boot, names, image["id"], flavor["id"], options), "boot")
+        return self
+
+    def _boot(self, names, image_id, flavor_id, options) -> None:
+        from novamagic.client.bulk import run_bulk
+
+        completed = False
+        try:
+            results = self.cloud.create_servers(names, image_id, flavor_id, **options)
+            for row, entry in zip(self.rows, results, strict=True):
+                if entry["ok"]:
+                    self._update_row(row, entry["result"])
+                else:
+                    row.status, row.error, row.finished = "refused", one_line(entry["error"]), True
+            self.changed()
+            booted = [row for row in self.rows if row.id is not None]
+            if self.wait_active and booted and not self.cancelled:
+                self.phase = "waiting"
+                self.changed()
+                waits = run_bulk(self._wait_one, booted, workers=self.cloud.workers)
+                for row, entry in zip(booted, waits, strict=True):
+                    if not entry["ok"]:
+                        row.error, row.finished = one_line(entry["error"]), True
+            completed = True
+        finally:
+            self._finish(completed)
+
+    def _wait_one(self, row: ServerRow) -> dict | None:
+        try:
+            server = self.cloud.wait(
+                row.id, timeout=self.timeout, callback=partial(self._on_poll, row)
+            )
+        except Cancelled:
+            return None
+        self._update_row(row, server)
+        row.finished = True
+        self.changed()
+        return server
+
+    def _on_poll(self, row: ServerRow, server: dict | None) -> None:
+        if server is not None:
+            self._update_row(row, server)
+            self.changed()
+        self.check_cancel()
+
+    def _update_row(self, row: ServerRow, server: dict) -> None:
+        with self._rows_lock:
+            row.server = server
+            row.id = str(server.get("id"))
+            row.status = str(server.get("status") or "?")
+            row.task = server.get("OS-EXT-STS:task_state")
+            if isinstance(server.get("progress"), int):
+                row.progress = server["progress"]
+
+    def _finish(self, completed: bool) -> None:
+        from novamagic import frames
+
+        servers = [row.server for row in self.rows if row.server is not None]
+        self.result = frames.servers_frame(servers)
+        failed = [row for row in self.rows if row.error]
+        if not completed and not self.cancelled:
+            self.phase = "failed"  # the run's own error says why (set by BackgroundModel)
+            return
+        if self.cancelled:
+            self.phase = "cancelled"
+            self.error = (
+                "stopped waiting; the servers keep booting and nothing was deleted "
+                "(%nova wait NAME, or the fleet view, follows them)"
+            )
+        elif failed and len(failed) == len(self.rows):
+            self.phase = "failed"
+        else:
+            self.phase = "done"
+        if failed and not self.cancelled:
+            first = failed[0]
+            self.error = (
+                first.error
+                if len(self.rows) == 1
+                else f"{len(failed)} of {len(self.rows)} failed; {first.name}: {first.error}"
+            )
+
+    @property
+    def progress(self) -> int:
+        """Overall progress, 0..100 (a server that is up, failed or refused counts as done)."""
+        if not self.rows:
+            return 0
+        return sum(row.percent for row in self.rows) // len(self.rows)
+
+    # --- representations -----------------------------------------------------------------------
+
+    def summary(self) -> dict[str, str]:
+        image, flavor = self.image_doc(), self.flavor_doc()
+        return {
+            "name": self.name or "-",
+            "image": (image or {}).get("name") or (self.image or "-"),
+            "flavor": flavor_label(flavor) if flavor else (self.flavor or "-"),
+            "count": str(self.count),
+            "metadata": ", ".join(f"{r.key}={r.value}" for r in self.metadata) or "-",
+            "files": ", ".join(f"{r.path} ({len(r.data)} bytes)" for r in self.files) or "-",
+            "access IPs": " ".join(a for a in (self.access_ipv4, self.access_ipv6) if a) or "-",
+            "key name": self.key_name or "-",
+        }
+
+    def rows_html(self) -> str:
+        if not self.rows:
+            return ""
+        return html_table(
+            ("server", "id", "status", "progress", "error"),
+            (
+                (
+                    esc(row.name),
+                    esc(row.id or "-"),
+                    status_badge(row.status, row.task),
+                    f"{row.percent}%",
+                    errors_html(row.error),
+                )
+                for row in self.rows
+            ),
+            escape=False,
+        )
+
+    def result_html(self) -> str:
+        if self.result is None or not len(self.result):
+            return ""
+        frame = self.result[list(RESULT_COLUMNS)]
+        return frame.to_html(index=False, na_rep="-", escape=True, border=0)
+
+    def to_html(self) -> str:
+        summary = html_table(("field", "value"), self.summary().items())
+        parts = [f"<div><b>Boot form</b> — {esc(self.phase)}</div>", summary]
+        if self.rows:
+            parts.append(self.rows_html())
+        if self.error:
+            parts.append(f"<div>{errors_html(self.error)}</div>")
+        return '<div class="novamagic-boot-form">' + "".join(parts) + "</div>"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        summary = self.summary()
+        text = f"<BootForm {self.phase}: {summary['name']!r} x{summary['count']}, {summary['image']}, {summary['flavor']}"
+        if self.rows:
+            text += "; " + ", ".join(f"{row.name} {row.status}" for row in self.rows)
+        if self.error:
+            text += f"; {self.error}"
+        return text + ">"
+
+
+def _find(items: list[dict], ref) -> dict | None:
+    if ref is None or ref == "":
+        return None
+    ref = str(ref)
+    for item in items:
+        if str(item.get("id")) == ref:
+            return item
+    named = [item for item in items if item.get("name") == ref]
+    return named[0] if len(named) == 1 else None
+
+
+def _validation(message: str):
+    from novamagic.client import ValidationError
+
+    return ValidationError(message)
+
+
+# ------------------------------------------------------------------------------------ the view
+
+
+class BootForm(StaticRepr):
+    """The ipywidgets face of a :class:`BootFormModel` (``form.model``); ``form.widget`` is the
+    box to display. Child widgets are attributes (``form.name``, ``form.boot_button``, ...) so
+    tests and users can drive it."""
+
+    def __init__(self, model: BootFormModel):
+        import ipywidgets as w
+
+        self._w = w
+        self.model = model
+        self._syncing = False
+        wide = w.Layout(width="32em")
+        self.name = w.Text(description="Name", value=model.name, layout=wide)
+        self.image = w.Dropdown(
+            description="Image",
+            options=[("— pick an image —", None)]
+            + [(str(i.get("name")), i["id"]) for i in model.images],
+            value=(model.image_doc() or {}).get("id"),
+            layout=wide,
+        )
+        self.flavor = w.Dropdown(
+            description="Flavor",
+            options=[("— pick a flavor —", None)]
+            + [(flavor_label(f), f["id"]) for f in model.flavors],
+            value=(model.flavor_doc() or {}).get("id"),
+            layout=wide,
+        )
+        self.count = w.BoundedIntText(
+            description="Count",
+            value=model.count if isinstance(model.count, int) else 1,
+            min=1,
+            max=model.max_count,
+            layout=w.Layout(width="14em"),
+        )
+        self.access_ipv4 = w.Text(description="Access IPv4", value=model.access_ipv4, layout=wide)
+        self.access_ipv6 = w.Text(description="Access IPv6", value=model.access_ipv6, layout=wide)
+        self.key_name = w.Text(description="Key name", value=model.key_name, layout=wide)
+        style = {"description_width": "7em"}
+        for widget, css in (
+            (self.name, "nm-boot-name"),
+            (self.image, "nm-boot-image"),
+            (self.flavor, "nm-boot-flavor"),
+            (self.count, "nm-boot-count"),
+            (self.access_ipv4, "nm-boot-ipv4"),
+            (self.access_ipv6, "nm-boot-ipv6"),
+            (self.key_name, "nm-boot-key"),
+        ):
+            widget.style = style
+            widget.add_class(css)
+        self.field_errors = {key: w.HTML() for key in FIELDS}
+
+        self.metadata_box = w.VBox()
+        self.add_metadata_button = w.Button(description="Add metadata", icon="plus")
+        self.metadata_hint = w.HTML()
+        self.files_box = w.VBox()
+        self.add_file_button = w.Button(description="Add file", icon="plus")
+        self.upload = w.FileUpload(description="Upload files", multiple=True)
+        self.files_hint = w.HTML()
+
+        self.boot_button = w.Button(description="Boot", button_style="primary", icon="rocket")
+        self.boot_button.add_class("nm-boot-button")
+        self.cancel_button = w.Button(description="Cancel", icon="stop", disabled=True)
+        self.cancel_button.add_class("nm-boot-cancel")
+        self.progress = w.IntProgress(min=0, max=100, value=0, description="Progress")
+        self.progress.layout.visibility = "hidden"
+        self.phase = w.HTML()
+        self.status = w.HTML()
+        self.status.add_class("nm-boot-status")
+        self.error = w.HTML()
+        self.error.add_class("nm-boot-error")
+        self.result = w.HTML()
+        self.result.add_class("nm-boot-result")
+
+        def line(widget, key):
+            return w.HBox([widget, self.field_errors[key]])
+
+        self.widget = w.VBox(
+            [
+                w.HTML("<b>Boot servers</b>"),
+                line(self.name, "name"),
+                line(self.image, "image"),
+                line(self.flavor, "flavor"),
+                line(self.count, "count"),
+                w.HBox(
+                    [w.HTML("<b>Metadata</b>"), self.metadata_hint, self.field_errors["metadata"]]
+                ),
+                self.metadata_box,
+                self.add_metadata_button,
+                w.HBox([w.HTML("<b>Files</b>"), self.files_hint, self.field_errors["files"]]),
+                self.files_box,
+                w.HBox([self.add_file_button, self.upload]),
+                line(self.access_ipv4, "access_ipv4"),
+                line(self.access_ipv6, "access_ipv6"),
+                line(self.key_name, "key_name"),
+                w.HBox([self.boot_button, self.cancel_button, self.progress, self.phase]),
+                self.error,
+                self.status,
+                self.result,
+            ]
+        )
+        self.widget.add_class("novamagic-boot-form")
+
+        for widget, key in (
+            (self.name, "name"),
+            (self.image, "image"),
+            (self.flavor, "flavor"),
+            (self.count, "count"),
+            (self.access_ipv4, "access_ipv4"),
+            (self.access_ipv6, "access_ipv6"),
+            (self.key_name, "key_name"),
+        ):
+            widget.observe(partial(self._field_changed, key), names="value")
+        self.add_metadata_button.on_click(lambda _b: self._add_metadata())
+        self.add_file_button.on_click(lambda _b: self._add_file())
+        self.upload.observe(self._uploaded, names="value")
+        self.boot_button.on_click(lambda _b: self._boot())
+        self.cancel_button.on_click(lambda _b: model.cancel())
+        self._rebuild_metadata()
+        self._rebuild_files()
+        model.observe(self._model_changed)
+        self.render()
+
+    # --- widget -> model -----------------------------------------------------------------------
+
+    def _field_changed(self, key, change) -> None:
+        if self._syncing:
+            return
+        setattr(self.model, key, change["new"] if change["new"] is not None else "")
+        self.render()
+
+    def _add_metadata(self) -> None:
+        if self.model.can_add_metadata:
+            self.model.add_metadata()
+            self._rebuild_metadata()
+        self.render()
+
+    def _add_file(self) -> None:
+        if self.model.can_add_file:
+            self.model.add_file()
+            self._rebuild_files()
+        self.render()
+
+    def _uploaded(self, change) -> None:
+        uploads = change["new"] or ()
+        refused = []
+        for upload in uploads:
+            if not self.model.can_add_file:
+                refused.append(upload["name"])
+                continue
+            name = str(upload["name"])
+            self.model.add_file("/root/" + name, bytes(upload["content"]), source=name)
+        if uploads:
+            self._syncing = True
+            try:
+                self.upload.value = ()
+            finally:
+                self._syncing = False
+        self._rebuild_files()
+        if refused:
+            self.files_hint.value = errors_html(
+                f"not added (at most {self.model.max_files} files): {', '.join(refused)}"
+            )
+        self.render()
+
+    def _rebuild_metadata(self) -> None:
+        w = self._w
+        rows = []
+        for row in self.model.metadata:
+            key = w.Text(value=row.key, placeholder="key", layout=w.Layout(width="12em"))
+            value = w.Text(value=row.value, placeholder="value", layout=w.Layout(width="18em"))
+            remove = w.Button(icon="trash", tooltip="remove", layout=w.Layout(width="3em"))
+            key.observe(partial(self._row_changed, row, "key"), names="value")
+            value.observe(partial(self._row_changed, row, "value"), names="value")
+            remove.on_click(partial(self._remove_metadata, row))
+            rows.append(w.HBox([key, value, remove]))
+        self.metadata_box.children = rows
+
+    def _rebuild_files(self) -> None:
+        w = self._w
+        rows = []
+        for row in self.model.files:
+            path = w.Text(
+                value=row.path, placeholder="/path/on/server", layout=w.Layout(width="14em")
+            )
+            path.observe(partial(self._row_changed, row, "path"), names="value")
+            if isinstance(row.contents, str):
+                contents = w.Textarea(
+                    value=row.contents, placeholder="contents", layout=w.Layout(width="18em")
+                )
+                contents.observe(partial(self._row_changed, row, "contents"), names="value")
+            else:
+                contents = w.HTML(f"{esc(row.source)} ({len(row.data)} bytes, uploaded)")
+            remove = w.Button(icon="trash", tooltip="remove", layout=w.Layout(width="3em"))
+            remove.on_click(partial(self._remove_file, row))
+            rows.append(w.HBox([path, contents, remove]))
+        self.files_box.children = rows
+
+    def _row_changed(self, row, attribute, change) -> None:
+        setattr(row, attribute, change["new"])
+        self.render()
+
+    def _remove_metadata(self, row, _button=None) -> None:
+        self.model.remove_metadata(row)
+        self._rebuild_metadata()
+        self.render()
+
+    def _remove_file(self, row, _button=None) -> None:
+        self.model.remove_file(row)
+        self._rebuild_files()
+        self.render()
+
+    def _boot(self) -> None:
+        if self.model.busy or not self.model.valid:
+            self.render()
+            return
+        self.model.submit()
+
+    # --- model -> widgets ----------------------------------------------------------------------
+
+    def _model_changed(self, _model) -> None:
+        self.render()
+
+    def render(self) -> None:
+        """Bring every widget in line with the model (from any thread)."""
+        model = self.model
+        problems = model.errors()
+        for key, label in self.field_errors.items():
+            label.value = field_error_html(problems.get(key))
+        busy = model.busy
+        self.boot_button.disabled = busy or bool(problems)
+        self.cancel_button.disabled = not busy or model.cancelled
+        self.add_metadata_button.disabled = busy or not model.can_add_metadata
+        self.add_file_button.disabled = busy or not model.can_add_file
+        self.upload.disabled = busy or not model.can_add_file
+        self.metadata_hint.value = _cap_hint(len(model.metadata), model.max_metadata)
+        self.files_hint.value = _cap_hint(len(model.files), model.max_files, model.max_file_size)
+        if model.rows:
+            self.progress.layout.visibility = "visible"
+            self.progress.value = model.progress
+            self.progress.bar_style = (
+                "danger"
+                if model.error and model.phase == "failed"
+                else "success"
+                if model.phase == "done" and not model.error
+                else ""
+            )
+        phase = "stopping…" if busy and model.cancelled else model.phase
+        self.phase.value = "" if phase == "idle" else f"<i>{esc(phase)}</i>"
+        self.status.value = model.rows_html()
+        self.error.value = errors_html(model.error)
+        self.result.value = model.result_html()
+
+
+def _cap_hint(used: int, cap: int | None, size: int | None = None) -> str:
+    text = f"{used} of {cap} allowed" if cap is not None else f"{used}"
+    if size is not None:
+        text += f", at most {size} bytes each"
+    return f'<span style="color:#616161;font-size:90%">&nbsp;({esc(text)})</span>'
+
+
+def boot_form(cloud=None, *, wait: bool = True, timeout: float = 600.0, **fields) -> BootForm:
+    """A boot form over ``cloud`` (default: the ``%nova login`` cloud, else ``connect()``).
+
+    ``fields`` pre-fill it: name, image, flavor (names or ids), count, metadata (dict), files
+    ({path: contents}), access_ipv4, access_ipv6, key_name. ``wait=False`` stops after the boot
+    requests instead of waiting for ACTIVE.
+    """
+    model = BootFormModel(cloud, wait=wait, timeout=timeout, **fields)
+    return BootForm(model)
