@@ -4,8 +4,6 @@ Each function is built only from the client's public API and is meant to move in
 (asked for in helper M's report); the magics call them as one-liners, so moving them changes
 one line per call site. Nothing here does HTTP itself or imports pandas.
 
-* ``connect_local()``        — ``connect(local=True)``: a fresh in-process local cloud even when
-                                clouds.yaml / OS_* describe another cloud.
 * ``boot_servers(...)``      — ``create_servers(..., skip_existing=True)``: idempotent re-runs.
 * ``check_boot(...)``        — ``create_servers(..., dry_run=True)``: validate, send nothing.
 * ``session_servers()``      — ``cleanup(dry_run=True)``: what this session booted.
@@ -16,35 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-__all__ = ["boot_servers", "check_boot", "connect_local", "session_servers"]
-
-LOCAL_ACCOUNT = {
-    "username": "joe",
-    "password": "shhh",  # the book's well-known demo account of the local cloud, not a secret
-    "project_name": "openstack",
-    "user_domain_name": "Default",
-    "project_domain_name": "Default",
-}
-
-
-def connect_local(**options):
-    """Start a local cloud in this process and connect to it as the book's user ``joe``.
-
-    Returns ``(cloud, local_cloud)``; stop the local cloud when the session ends.
-    """
-    import atexit
-
-    from novamagic.client import connect
-    from novamagic.localcloud import LocalCloud
-
-    local = LocalCloud().start()
-    atexit.register(local.stop)
-    try:
-        cloud = connect(auth_url=local.auth_url, **LOCAL_ACCOUNT, **options)
-    except BaseException:
-        local.stop()
-        raise
-    return cloud, local
+__all__ = ["boot_servers", "check_boot", "session_servers"]
 
 
 def _existing_by_name(cloud, names: list[str]) -> dict[str, dict]:

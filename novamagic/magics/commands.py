@@ -115,12 +115,12 @@ def login(nova, args):
     from novamagic.client import connect
 
     if args.local:
-        cloud, local = clientgaps.connect_local(
-            **({"compute_api_version": args.microversion} if args.microversion else {})
-        )
-        nova.set_cloud(cloud, local=local)
+        pin = {"compute_api_version": args.microversion} if args.microversion else {}
+        cloud = connect(local=True, **pin)
+        nova.set_cloud(cloud)
         return Message(
-            f"logged in to a local cloud at {local.auth_url} as joe (project openstack)",
+            f"logged in to a local cloud started in this kernel at {cloud.config.auth_url} "
+            "as joe (project openstack)",
             cloud.whoami(),
         )
     options = {

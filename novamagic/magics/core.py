@@ -38,7 +38,6 @@ class NovaMagics(Magics, NovaSettings):
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self._cloud = None
-        self._local = None  # a LocalCloud started by %nova login --local
         self._names_cache: dict[tuple, tuple[float, list[str]]] = {}
 
     # --- state ---------------------------------------------------------------------------------
@@ -57,13 +56,12 @@ class NovaMagics(Magics, NovaSettings):
     def has_cloud(self) -> bool:
         return self._cloud is not None
 
-    def set_cloud(self, cloud, *, local=None) -> None:
-        """Switch to ``cloud`` (None logs out); closes the previous one and its local cloud."""
+    def set_cloud(self, cloud) -> None:
+        """Switch to ``cloud`` (None logs out); closes the previous one (and so stops a local
+        cloud that connect() started for it)."""
         if self._cloud is not None and self._cloud is not cloud:
             self._cloud.close()
-        if self._local is not None and self._local is not local:
-            self._local.stop()
-        self._cloud, self._local = cloud, local
+        self._cloud = cloud
         self._names_cache.clear()
 
     def cloud_name_default(self) -> str | None:

@@ -12,13 +12,6 @@ from IPython.core.interactiveshell import InteractiveShell
 from novamagic.client import connect
 from novamagic.localcloud import ManualClock
 
-ACCOUNT = dict(
-    username="joe",
-    project_name="openstack",
-    user_domain_name="Default",
-    project_domain_name="Default",
-)
-
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
@@ -79,8 +72,6 @@ def sleeper(lc):
 @pytest.fixture
 def cloud(nova, lc, sleeper):
     """The magics logged in to the local cloud (as joe), with the injected clock."""
-    client = connect(
-        auth_url=lc.auth_url, password="shhh", sleep=sleeper, monotonic=lc.clock.now, **ACCOUNT
-    )
+    client = connect(local=lc, sleep=sleeper)
     nova.set_cloud(client)
     return client

@@ -109,8 +109,8 @@ def test_login_from_clouds_yaml_and_default_cloud_traitlet(shell, lc, clean_env,
 
 def test_login_local_starts_a_cloud_in_the_kernel_and_logout_stops_it(shell, nova):
     message = run(shell, "%nova login --local")
-    assert "local cloud at http://127.0.0.1:" in str(message)
-    local = nova._local
+    assert "local cloud started in this kernel at http://127.0.0.1:" in str(message)
+    local = nova.cloud.config.local_cloud
     assert local.running
     flavors = run(shell, "%nova flavors")
     assert "m1.small" in set(flavors["name"])
