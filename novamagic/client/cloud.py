@@ -137,6 +137,7 @@ SESSION_TAG_PREFIX = "novamagic-session-"
 MARKER_KEY = "novamagic"
 
 _NO_FLAVOR = (None, None, None, None)
+_NORMAL_FLAVOR_KEYS = frozenset({"id", "name", "vcpus", "ram", "disk"})
 _GLANCE_CORE = frozenset(
     {
         "id",
@@ -816,7 +817,10 @@ class Cloud:
             if wait:
                 servers = [self.wait(s["id"], timeout=timeout, callback=callback) for s in servers]
             return servers
-        server = stub if "status" in stub else self._get_server(str(stub["id"]))
+        if isinstance(stub.get("flavor"), Mapping) and set(stub["flavor"]) == _NORMAL_FLAVOR_KEYS:
+            server = stub  # found by its marker: already a full, normalised server
+        else:
+            server = self._get_server(str(stub["id"]))
         if wait:
             server = self.wait(server["id"], timeout=timeout, callback=callback)
         return server
@@ -942,7 +946,8 @@ class Cloud:
         server_id = quote(self._server_id(ref), safe="")
         if network is None:
             return self._compute("GET", f"/servers/{server_id}/ips")["addresses"]
-        return self._compute("GET", f"/servers/{server_id}/ips/{quote(network, safe='')}")
+        data = self._compute("GET", f"/servers/{server_id}/ips/{quote(network, safe='')}")
+        return data.get("addresses", data) if self.api == "v1.1" else data
 
     # -------------------------------------------------------------------------------- actions
 
@@ -1137,7 +1142,7 @@ class MetadataAPI:
 
     def get_item(self, ref, key: str) -> str:
         data = self._call("GET", f"{self._base(ref)}/{quote(key, safe='')}")
-        return data["meta"][key]
+        return (data.get("meta") or data["metadata"])[key]  # the book's v1.1 says "metadata"
 
     def set(self, ref, metadata: Mapping) -> dict:
         """Replace all metadata with ``metadata``."""
@@ -1152,9 +1157,10 @@ class MetadataAPI:
         if limits.get(self._limit_key, -1) >= 0:
             existing = self._call("GET", base)["metadata"]
             self._check(checked, existing)
-        return self._call(
+        data = self._call(
             "PUT", f"{base}/{quote(key, safe='')}", json={"meta": checked}, idempotent=True
-        )["meta"]
+        )
+        return data.get("meta") or data["metadata"]  # the book's v1.1 says "metadata"
 
     def update(self, ref, metadata: Mapping) -> dict:
         """Merge ``metadata`` into the existing keys; returns all metadata."""

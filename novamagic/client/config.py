@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,7 +159,10 @@ def load_config(
     from openstack import exceptions as sdk_exc
 
     try:
-        region = loader.get_one(cloud=named, **kwargs)
+        with warnings.catch_warnings():
+            # openstacksdk warns about its InfluxDB metrics support on every load: not ours to show
+            warnings.filterwarnings("ignore", message=".*InfluxDB.*")
+            region = loader.get_one(cloud=named, **kwargs)
     except sdk_exc.ConfigException as exc:
         message = str(exc).rstrip(".")
         if "not found" in message:

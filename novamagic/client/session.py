@@ -250,7 +250,7 @@ class HttpSession:
             if status == 401 and not reauthenticated:
                 # the token expired or was revoked: get a new one and try once more
                 reauthenticated = True
-                self.ks.invalidate()
+                self._invalidate_if_current(response.request.headers.get("X-Auth-Token"))
                 continue
             if status in (413, 429) and attempt <= retries:
                 delay = errors.retry_after_seconds(response.headers.get("Retry-After"))
@@ -286,6 +286,21 @@ class HttpSession:
             ) from None
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _invalidate_if_current(self, rejected_token: str | None) -> None:
+        """Drop the token the cloud rejected, unless another thread has already replaced it.
+
+        Bulk threads that meet one expired token together would otherwise each authenticate
+        again. keystoneauth's identity plugins refresh under their own lock; holding it here too
+        makes check-and-invalidate atomic with respect to a refresh.
+        """
+        import contextlib
+
+        auth = self.ks.auth
+        with getattr(auth, "_lock", None) or contextlib.nullcontext():
+            current = getattr(getattr(auth, "auth_ref", None), "auth_token", None)
+            if current is None or rejected_token is None or current == rejected_token:
+                self.ks.invalidate()
 
     def _backoff_delay(self, attempt: int) -> float:
         delay = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
