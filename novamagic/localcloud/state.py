@@ -1110,7 +1110,8 @@ class CloudState:
                     continue
                 if server.operation is not None:
                     self._settle(server, now)
-                result.append(server)
+                if not server.deleted:  # a deletion that just finished is a tombstone below
+                    result.append(server)
             if include_deleted_since is not None:
                 for server in self.deleted_servers.values():
                     if (
@@ -1118,8 +1119,6 @@ class CloudState:
                     ) and server.updated >= include_deleted_since:
                         result.append(server)
                 result.sort(key=lambda s: s.seq)
-            else:
-                result = [s for s in result if not s.deleted]
             result.reverse()
             return result
 
