@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 BOOK_PATH = Path(__file__).with_name("programming-openstack-compute-api.txt")
 BOOK_HOSTS = ("http://localhost:5000", "http://localhost:8774")
-BOOK_TOKEN_HEADER = re.compile(r"^(X-Auth-Token:\s*)(\S+)$", re.IGNORECASE)
+TOKEN_HEADER = re.compile(r"(X-Auth-Token:\s*)(\S+)", re.IGNORECASE)
 FENCED_BLOCK = re.compile(r"^```\n(.*?)^```", re.DOTALL | re.MULTILINE)
 WORD_CUT_ENDINGS = ("/", ".")
 CURL_TIMEOUT = 30
@@ -68,7 +68,7 @@ class BookCommand:
             for book_host in BOOK_HOSTS:
                 arg = arg.replace(book_host, base_url)
             if token is not None:
-                arg = BOOK_TOKEN_HEADER.sub(lambda m: m.group(1) + token, arg)
+                arg = TOKEN_HEADER.sub(lambda m: m.group(1) + token, arg)
             out.append(arg)
         return out
 
@@ -100,7 +100,7 @@ def book_commands(text: str | None = None) -> list[BookCommand]:
 
 @dataclass
 class CurlResult:
-    argv: list[str]
+    argv: list[str] = field(repr=False)  # carries the token
     status: int
     headers: dict[str, str]
     body: str
