@@ -34,6 +34,7 @@ def shell(clean_env):
     nova.progress = False
     yield shell
     shell.extension_manager.unload_extension("novamagic")
+    shell.config.pop("NovaMagics", None)  # %config in one test must not leak into the next
     for name in [
         n for n in shell.user_ns if not n.startswith("_") and n not in shell.user_ns_hidden
     ]:
