@@ -45,6 +45,8 @@ BAD_FLAVOR = "Invalid flavorRef provided."
 #: Glance's states as the v1.1 images API named them, with the progress it showed.
 IMAGE_STATUS = {"queued": ("SAVING", 0), "saving": ("SAVING", 50), "active": ("ACTIVE", 100)}
 NETWORK_ORDER = ("public", "private")
+#: The personality entry of the book's boot request: no file at all.
+BOOK_PLACEHOLDER_FILE = {"path": "", "contents": ""}
 
 
 # --------------------------------------------------------------------------- request context
@@ -217,14 +219,9 @@ def _host_id(server: state.Server) -> str:
 
 
 def addresses(server: state.Server) -> dict[str, list[dict]]:
-    """Public, then private; none while building (the book's new server shows ``{}``), for a
-    server booted without networks on /v2.1, or one whose build failed."""
-    if (
-        server.status == "BUILD"
-        or not server.networked
-        or server.deleted
-        or server.launched_at is None
-    ):
+    """Public, then private; none before the server first launched (the book's new server shows
+    ``{}``, a failed build has none), once deleted, or when /v2.1 booted it without networks."""
+    if server.launched_at is None or server.deleted or not server.networked:
         return {}
     pools = state.AddressPools.addresses(server.slot)
     return {
@@ -279,7 +276,7 @@ def _personality(value):
     """Drop the book's placeholder entry ``{"path": "", "contents": ""}``; keep the rest."""
     if not isinstance(value, list):
         return value
-    return [item for item in value if item not in ({"path": "", "contents": ""}, {"path": ""})]
+    return [item for item in value if item != BOOK_PLACEHOLDER_FILE]
 
 
 def _entity(call: Call, key: str) -> dict:
