@@ -1,0 +1,259 @@
+"""The real OpenStack clients work against the local cloud unmodified: openstacksdk,
+python-novaclient and the ``openstack`` CLI, given only the auth URL and an account."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openstack
+import pytest
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+from novaclient import api_versions
+from novaclient import client as nova_client
+from novaclient import exceptions as nova_exceptions
+
+# openstacksdk warns about its own internals (influxdb support, _compute_attributes, the
+# service_type argument it passes itself); nothing here is about the local cloud's answers.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK50Warning"),
+    pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning"),
+]
+
+
+def sdk_connect(cloud, user="joe", password="shhh", project="openstack"):
+    return openstack.connect(
+        auth_url=cloud.auth_url,
+        username=user,
+        password=password,
+        project_name=project,
+        user_domain_name="Default",
+        project_domain_name="Default",
+        load_yaml_config=False,
+        load_envvars=False,
+    )
+
+
+def nova_session(cloud, user="joe", password="shhh", project="openstack"):
+    auth = v3.Password(
+        auth_url=cloud.auth_url,
+        username=user,
+        password=password,
+        project_name=project,
+        user_domain_name="Default",
+        project_domain_name="Default",
+    )
+    return ks_session.Session(auth=auth)
+
+
+# ------------------------------------------------------------------ openstacksdk
+
+
+def test_openstacksdk_full_tour(localcloud):
+    conn = sdk_connect(localcloud)
+    assert conn.compute.get_endpoint() == localcloud.compute_url
+    flavors = {f.name: f for f in conn.compute.flavors()}
+    assert sorted(flavors) == ["m1.large", "m1.medium", "m1.small", "m1.tiny", "m1.xlarge"]
+    assert flavors["m1.medium"].ram == 4096
+    images = {i.name: i for i in conn.image.images()}
+    assert len(images) == 5 and images["ubuntu-11.04-server"].status == "active"
+    server = conn.compute.create_server(
+        name="sdk-1",
+        image_id=images["ubuntu-11.04-server"].id,
+        flavor_id=flavors["m1.tiny"].id,
+        networks="auto",
+        metadata={"owner": "joe"},
+    )
+    assert server.admin_password
+    assert conn.compute.get_server(server.id).status == "BUILD"
+    localcloud.tick(20)
+    server = conn.compute.wait_for_server(server, status="ACTIVE", wait=5, interval=0.01)
+    assert server.addresses["private"][0]["addr"] == "10.0.0.3"
+    assert (
+        server.flavor.original_name == "m1.tiny"
+    )  # embedded flavor at the negotiated microversion
+    assert conn.compute.get_server_metadata(server).metadata == {"owner": "joe"}
+    conn.compute.set_server_metadata(server, role="web")
+    assert conn.compute.get_server_metadata(server).metadata == {"owner": "joe", "role": "web"}
+
+    conn.compute.reboot_server(server, "HARD")
+    assert conn.compute.get_server(server.id).status == "HARD_REBOOT"
+    localcloud.tick(15)
+    conn.compute.resize_server(server, flavors["m1.small"].id)
+    localcloud.tick(30)
+    server = conn.compute.wait_for_server(server, status="VERIFY_RESIZE", wait=5, interval=0.01)
+    conn.compute.revert_server_resize(server)
+    localcloud.tick(15)
+    server = conn.compute.wait_for_server(server, status="ACTIVE", wait=5, interval=0.01)
+    assert server.flavor.original_name == "m1.tiny"
+    conn.compute.resize_server(server, flavors["m1.small"].id)
+    localcloud.tick(30)
+    conn.compute.confirm_server_resize(conn.compute.get_server(server.id))
+    assert conn.compute.get_server(server.id).flavor.original_name == "m1.small"
+
+    image = conn.compute.create_server_image(server, "sdk-snap", wait=False)
+    assert conn.image.get_image(image.id).status == "queued"
+    localcloud.tick(20)
+    assert conn.image.get_image(image.id).status == "active"
+
+    for i in range(3):
+        conn.compute.create_server(
+            name=f"more-{i}",
+            image_id=images["cirros-0.6.2-x86_64-disk"].id,
+            flavor_id="1",
+            networks="auto",
+        )
+    listed = list(conn.compute.servers(details=True, limit=2))  # follows the next links
+    assert len(listed) == 4 and len({s.id for s in listed}) == 4
+    limits = conn.compute.get_limits()
+    assert limits.absolute.instances == 10 and limits.absolute.instances_used == 4
+    assert conn.compute.get_quota_set(conn.current_project_id).instances == 10
+
+    conn.compute.delete_server(server)
+    localcloud.tick(5)
+    conn.compute.wait_for_delete(server, wait=5, interval=0.01)
+    assert server.id not in {s.id for s in conn.compute.servers()}
+
+
+def test_openstacksdk_sees_errors_and_faults(localcloud):
+    conn = sdk_connect(localcloud)
+    server = conn.compute.create_server(
+        name="doomed",
+        image_id=next(conn.image.images(name="ubuntu-11.04-server")).id,
+        flavor_id="1",
+        networks="auto",
+        metadata={"localcloud:fail": "build"},
+    )
+    localcloud.tick(20)
+    with pytest.raises(openstack.exceptions.ResourceFailure):
+        conn.compute.wait_for_server(server, status="ACTIVE", wait=5, interval=0.01)
+    with pytest.raises(openstack.exceptions.NotFoundException, match="could not be found"):
+        conn.compute.get_server("nope")
+    with pytest.raises(openstack.exceptions.BadRequestException, match="flavorRef"):
+        conn.compute.create_server(
+            name="x", image_id=server.image.id, flavor_id="42", networks="auto"
+        )
+
+
+# ------------------------------------------------------------------ python-novaclient
+
+
+def test_novaclient_at_2_1(localcloud):
+    nova = nova_client.Client("2.1", session=nova_session(localcloud))
+    assert [f.name for f in nova.flavors.list()][:2] == ["m1.tiny", "m1.small"]
+    image = nova.glance.find_image("ubuntu-11.04-server")
+    server = nova.servers.create(
+        "nc", image=image, flavor=nova.flavors.find(name="m1.tiny"), meta={"a": "b"}
+    )
+    assert server.adminPass
+    localcloud.tick(20)
+    server = nova.servers.get(server.id)
+    assert server.status == "ACTIVE"
+    assert server.networks == {
+        "private": ["10.0.0.3", "fd8e:1f01:a11c::10"],
+        "public": ["172.24.4.10", "2001:db8::10"],
+    }
+    assert nova.servers.ips(server)["public"][0]["addr"] == "172.24.4.10"
+    nova.servers.set_meta(server, {"c": "d"})
+    assert nova.servers.get(server.id).metadata == {"a": "b", "c": "d"}
+    nova.servers.delete_meta(server, ["a"])
+    server.reboot()
+    assert nova.servers.get(server.id).status == "REBOOT"
+    localcloud.tick(10)
+    server.resize(nova.flavors.find(name="m1.small"))
+    localcloud.tick(30)
+    assert nova.servers.get(server.id).status == "VERIFY_RESIZE"
+    server.confirm_resize()
+    image_id = server.create_image("nc-snap", metadata={"k": "v"})
+    assert nova.servers.get(server.id).to_dict()["OS-EXT-STS:task_state"] == "image_snapshot"
+    with pytest.raises(nova_exceptions.Conflict, match="task_state image_snapshot"):
+        server.reboot()
+    localcloud.tick(20)
+    assert nova.glance.find_image("nc-snap").id == image_id
+    absolute = {item.name: item.value for item in nova.limits.get().absolute}
+    assert absolute["maxServerMeta"] == 5 and absolute["totalInstancesUsed"] == 1
+    assert nova.quotas.get(server.tenant_id).instances == 10
+    with pytest.raises(nova_exceptions.BadRequest, match="no such action"):
+        nova.servers._action("fly", server)
+    server.delete()
+    localcloud.tick(5)
+    with pytest.raises(nova_exceptions.NotFound):
+        nova.servers.get(server.id)
+
+
+def test_novaclient_negotiated_version_pagination_and_tags(localcloud):
+    session = nova_session(localcloud)
+    version = api_versions.discover_version(
+        nova_client.Client("2.1", session=session), api_versions.APIVersion("2.latest")
+    )
+    assert version.get_string() == "2.96"
+    nova = nova_client.Client(version, session=session)
+    localcloud.populate_servers(5)
+    created = nova.servers.create(
+        "tagged",
+        image=nova.glance.find_image("cirros-0.6.2-x86_64-disk").id,
+        flavor="1",
+        nics="auto",
+        tags=["novamagic"],
+    )
+    page = nova.servers.list(limit=2)
+    assert [s.name for s in page] == ["tagged", "server-5"]
+    rest = nova.servers.list(marker=page[-1].id, limit=10)
+    assert [s.name for s in rest] == ["server-4", "server-3", "server-2", "server-1"]
+    assert [s.id for s in nova.servers.list(search_opts={"tags": "novamagic"})] == [created.id]
+    assert nova.servers.tag_list(created) == ["novamagic"]
+    localcloud.tick(20)
+    assert nova.servers.get(created.id).flavor["original_name"] == "m1.tiny"
+
+
+# ------------------------------------------------------------------ the openstack CLI
+
+
+def test_openstack_cli(localcloud_factory):
+    from novamagic.localcloud import ManualClock
+
+    # Each request moves the clock on 10 s, so --wait loops finish at their first poll.
+    cloud = localcloud_factory(clock=ManualClock(step_per_request=10))
+    cli = Path(sys.executable).with_name("openstack")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OS_")} | {
+        "OS_AUTH_URL": cloud.auth_url,
+        "OS_USERNAME": "joe",
+        "OS_PASSWORD": "shhh",
+        "OS_PROJECT_NAME": "openstack",
+        "OS_USER_DOMAIN_NAME": "Default",
+        "OS_PROJECT_DOMAIN_NAME": "Default",
+        "OS_IDENTITY_API_VERSION": "3",
+    }
+
+    def run(*args):
+        result = subprocess.run(
+            [str(cli), *args, "-f", "json"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout) if result.stdout.strip() else None
+
+    cloud.populate_servers(2)
+    created = run(
+        "server",
+        "create",
+        "--image",
+        "ubuntu-11.04-server",
+        "--flavor",
+        "m1.small",
+        "--property",
+        "role=web",
+        "--wait",
+        "cli-1",
+    )
+    assert created["status"] == "ACTIVE" and created["name"] == "cli-1"
+    listed = run("server", "list", "--limit", "2", "--long")  # one page, newest first
+    assert [s["Name"] for s in listed] == ["cli-1", "server-2"]
+    shown = run("server", "show", "cli-1")
+    assert shown["addresses"]["private"][0] == "10.0.0.5" and shown["properties"] == {"role": "web"}
+    assert shown["flavor"]["name"] == "m1.small"
+    limits = {row["Name"]: row["Value"] for row in run("limits", "show", "--absolute")}
+    assert limits["total_instances_used"] == 3 and limits["server_meta"] == 5
