@@ -385,6 +385,16 @@ def test_the_books_placeholder_personality_and_ipv6_pass_on_v1_1_only(api):
     server = api.boot(personality=placeholder, accessIPv6=book_ipv6, ready=False)
 
     assert server["accessIPv6"] == "fe80::c0a8:6402"
+    # Only the book's placeholder is overlooked: an unnamed file with contents is still refused.
+    unnamed = {
+        "server": {
+            "name": "x",
+            "imageRef": "1",
+            "flavorRef": "1",
+            "personality": [{"path": "", "contents": "aGk="}],
+        }
+    }
+    assert api.call("POST", "/servers", unnamed, expect=400)["badRequest"]
     assert api.v21(
         "POST", "/servers", {"server": {**modern, "personality": placeholder}}, expect=400
     )
