@@ -21,7 +21,7 @@ URL_IN_OUTPUT = re.compile(r"https?://127\.0\.0\.1:\d+")
 #: The book's account. Its training VM ran that account as an admin (its server JSON shows
 #: "user_id": "admin", its token snippet says admin "works for test installs"), and chapters 5
 #: and 6 need it: they change the metadata of the public image 1 and delete the public image 3,
-#: which only an admin may do on a faithful cloud (see test_v11_api for a member's 403).
+#: which only an admin may do on a faithful cloud (test_book_v11_api shows a member's 403).
 BOOK_USERS = [
     {"name": "joe", "password": "shhh", "project": "openstack", "roles": ["admin", "member"]}
 ]

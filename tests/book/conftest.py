@@ -25,4 +25,5 @@ def book(book_cloud_process, tmp_path):
     """A fresh session on the standalone cloud, reset to its seeded catalogue."""
     session = BookSession(book_cloud_process.base_url, tmp_path)
     session.reset()
-    return session
+    yield session
+    session.http.close()
