@@ -6,7 +6,6 @@ Precedence: ``%config`` and IPython profile configuration > pyproject.toml > the
 
 from __future__ import annotations
 
-import difflib
 import os
 from pathlib import Path
 
@@ -61,6 +60,11 @@ def pyproject_settings(path: Path | None) -> dict:
     if path is None:
         return {}
     try:
+        if "novamagic" not in path.read_text(encoding="utf-8", errors="replace"):
+            return {}  # most projects: no need to import and run a TOML parser at %load_ext
+    except OSError:
+        return {}
+    try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib
@@ -71,6 +75,8 @@ def pyproject_settings(path: Path | None) -> dict:
         raise UsageError(f"{path}: cannot read [tool.novamagic]: {exc}") from None
     for key in table:
         if key not in SETTING_NAMES:
+            import difflib
+
             near = difflib.get_close_matches(key, SETTING_NAMES, n=1)
             hint = f"; did you mean {near[0]}?" if near else ""
             raise UsageError(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import difflib
 import json
 import shlex
 from collections.abc import Iterable, Sequence
@@ -118,6 +117,8 @@ def refuse_secrets(words: Sequence[str], command: str) -> None:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' did you mean X?' for the nearest choice, or ''."""
+    import difflib
+
     near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {near[0]}?" if near else ""
 

@@ -5,7 +5,6 @@ limit for frames that came from ``%nova``.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +24,12 @@ __all__ = [
 
 FRAME_MARK = "novamagic"  # key in DataFrame.attrs of frames made by the magics
 _SECRET_KEYS = frozenset({"adminpass", "admin_pass", "password", "token", "auth_token", "secret"})
+
+
+def _escape(text: str) -> str:
+    import html  # imported on first display, not at %load_ext
+
+    return html.escape(text)
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -130,7 +135,7 @@ class Message:
         p.text(self.text)
 
     def _repr_html_(self) -> str:
-        return f"<samp>{html.escape(self.text)}</samp>"
+        return f"<samp>{_escape(self.text)}</samp>"
 
 
 def _redact(mapping: Mapping) -> dict:
@@ -175,11 +180,11 @@ class Record(Mapping):
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-            f"<td style='text-align:left'>{html.escape(_cell(v))}</td></tr>"
+            f"<tr><th style='text-align:left'>{_escape(str(k))}</th>"
+            f"<td style='text-align:left'>{_escape(_cell(v))}</td></tr>"
             for k, v in self._data.items()
         )
-        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        caption = f"<caption>{_escape(self.title)}</caption>" if self.title else ""
         return f"<table>{caption}{rows}</table>"
 
     def to_dict(self) -> dict:
@@ -211,7 +216,7 @@ class JSONView:
             p.text(line)
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text())}</pre>"
+        return f"<pre>{_escape(self.text())}</pre>"
 
 
 class AdminPasswords(Mapping):
@@ -287,7 +292,7 @@ class Report:
         if self.figure is not None:
             blocks.append(_figure_html(self.figure))
         if self.note:
-            blocks.append(f"<p><em>{html.escape(self.note)}</em></p>")
+            blocks.append(f"<p><em>{_escape(self.note)}</em></p>")
         return "".join(blocks)
 
 
