@@ -125,7 +125,7 @@ def resolve_cloud(cloud=None):
 class BackgroundModel:
     """One background run at a time, observed by views and awaited by tests.
 
-    ``done`` is set whenever nothing runs. ``error`` is the last run's one-line failure (or
+    ``done`` is set whenever nothing runs (after the observers saw the end of a run). ``error`` is the last run's one-line failure (or
     None). ``cancel()`` asks the run to stop at its next poll of the cloud; it never deletes or
     undoes anything already sent.
     """
@@ -135,6 +135,8 @@ class BackgroundModel:
         self._observers: list[Callable[[BackgroundModel], None]] = []
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
+        self._running = False
+        # Set once a run has ended *and* the views have caught up: what tests wait on.
         self.done = threading.Event()
         self.done.set()
         self.error: str | None = None
@@ -161,7 +163,7 @@ class BackgroundModel:
 
     @property
     def busy(self) -> bool:
-        return not self.done.is_set()
+        return self._running
 
     @property
     def cancelled(self) -> bool:
@@ -188,6 +190,7 @@ class BackgroundModel:
             if self.busy:
                 raise Busy(f"{type(self).__name__} is busy; wait for it or cancel it first")
             self._cancel.clear()
+            self._running = True
             self.done.clear()
             self.error = None
             self.exception = None
@@ -210,8 +213,9 @@ class BackgroundModel:
             log.exception("novamagic widget run failed")
             self.error, self.exception = one_line(exc), exc
         finally:
-            self.done.set()
+            self._running = False
             self.changed()
+            self.done.set()
 
 
 class StaticRepr:

@@ -519,6 +519,7 @@ class BootForm(StaticRepr):
         self._w = w
         self.model = model
         self._syncing = False
+        self._upload_note = ""
         wide = w.Layout(width="32em")
         self.name = w.Text(description="Name", value=model.name, layout=wide)
         self.image = w.Dropdown(
@@ -666,10 +667,11 @@ class BootForm(StaticRepr):
             finally:
                 self._syncing = False
         self._rebuild_files()
-        if refused:
-            self.files_hint.value = errors_html(
-                f"not added (at most {self.model.max_files} files): {', '.join(refused)}"
-            )
+        self._upload_note = (
+            f"not added (at most {self.model.max_files} files): {', '.join(refused)}"
+            if refused
+            else ""
+        )
         self.render()
 
     def _rebuild_metadata(self) -> None:
@@ -715,6 +717,7 @@ class BootForm(StaticRepr):
         self.render()
 
     def _remove_file(self, row, _button=None) -> None:
+        self._upload_note = ""
         self.model.remove_file(row)
         self._rebuild_files()
         self.render()
@@ -743,7 +746,9 @@ class BootForm(StaticRepr):
         self.add_file_button.disabled = busy or not model.can_add_file
         self.upload.disabled = busy or not model.can_add_file
         self.metadata_hint.value = _cap_hint(len(model.metadata), model.max_metadata)
-        self.files_hint.value = _cap_hint(len(model.files), model.max_files, model.max_file_size)
+        self.files_hint.value = _cap_hint(
+            len(model.files), model.max_files, model.max_file_size
+        ) + errors_html(self._upload_note)
         if model.rows:
             self.progress.layout.visibility = "visible"
             self.progress.value = model.progress

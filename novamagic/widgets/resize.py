@@ -1,0 +1,486 @@
+"""The resize panel: Nova's three-step dance (resize, verify, confirm or revert) made obvious.
+
+``ResizePanelModel`` holds the chosen server and target flavor, shows what changes (vCPUs, RAM,
+disk), refuses a server that is not ACTIVE with the reason, and runs ``cloud.resize`` +
+``cloud.wait(..., "VERIFY_RESIZE")``, then ``cloud.confirm_resize`` or ``cloud.revert_resize`` +
+``cloud.wait(...)`` in a background thread. ``ResizePanel`` is the ipywidgets view;
+``resize_panel(cloud=None, server=None, ...)`` builds one (``%nova resize-panel [SERVER]``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from novamagic.widgets._base import (
+    BackgroundModel,
+    Busy,
+    Cancelled,
+    StaticRepr,
+    errors_html,
+    esc,
+    flavor_label,
+    html_table,
+    resolve_cloud,
+    status_badge,
+)
+
+__all__ = ["ResizePanel", "ResizePanelModel", "resize_panel"]
+
+RESOURCES = (("vcpus", "vCPUs", ""), ("ram", "RAM", " MB"), ("disk", "disk", " GB"))
+# Phases after which the server awaits the user's decision, or is done.
+WAITING_FOR_USER = "verify"
+
+
+class ResizePanelModel(BackgroundModel):
+    """The resize panel's state; no widgets.
+
+    ``phase``: idle (pick a target), resizing, verify (Confirm or Revert), confirming,
+    reverting, confirmed, reverted, cancelled (stopped waiting) or failed.
+    """
+
+    def __init__(
+        self, cloud=None, server=None, *, flavor=None, timeout: float = 600.0, load: bool = True
+    ):
+        super().__init__()
+        self.cloud = resolve_cloud(cloud)
+        self.timeout = timeout
+        self.servers: list[dict] = []
+        self.flavors: list[dict] = []
+        self.server: dict | None = None
+        self.target: str | None = None  # a flavor id
+        self.phase = "idle"
+        self.final_flavor: dict | None = None
+        if load:
+            self.load()
+        if server is not None:
+            self.select(server)
+        if flavor is not None:
+            self.set_target(flavor)
+
+    # --- choices -------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the servers (for the picker) and the flavors."""
+        self.servers = sorted(
+            self.cloud.servers(), key=lambda s: (str(s.get("name") or ""), str(s.get("id")))
+        )
+        self.flavors = sorted(
+            self.cloud.flavors(),
+            key=lambda f: (f.get("ram") or 0, f.get("vcpus") or 0, f.get("disk") or 0),
+        )
+        self.changed()
+
+    def select(self, ref) -> dict:
+        """Choose the server (name or id); reads it fresh from the cloud."""
+        if self.busy:
+            raise Busy("the panel is busy: wait for it or press Cancel")
+        server = self.cloud.server(ref)
+        self.server = server
+        self.target = None
+        self.final_flavor = None
+        self.error = None
+        waiting = server.get("status") == "VERIFY_RESIZE" and not server.get(
+            "OS-EXT-STS:task_state"
+        )
+        self.phase = WAITING_FOR_USER if waiting else "idle"
+        self.changed()
+        return server
+
+    def set_target(self, ref) -> None:
+        """Choose the target flavor (name or id)."""
+        flavor = _find(self.flavors, ref)
+        if flavor is None:
+            names = ", ".join(str(f.get("name")) for f in self.flavors)
+            raise _validation(f"no flavor {ref!r} on this cloud; choose one of {names}")
+        self.target = str(flavor["id"])
+        self.changed()
+
+    @property
+    def current_flavor(self) -> dict | None:
+        return (self.server or {}).get("flavor")
+
+    @property
+    def target_flavor(self) -> dict | None:
+        return _find(self.flavors, self.target)
+
+    # --- checks --------------------------------------------------------------------------------
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the chosen server cannot be resized now (None when it can)."""
+        server = self.server
+        if server is None:
+            return "pick a server"
+        name, status = server.get("name"), server.get("status")
+        task = server.get("OS-EXT-STS:task_state")
+        if status == "VERIFY_RESIZE":
+            return f"{name} awaits a decision on its last resize: confirm or revert it first"
+        if status != "ACTIVE":
+            return f"{name} is {status}; only an ACTIVE server can be resized"
+        if task:
+            return f"{name} is busy ({task}); wait until it finishes"
+        return None
+
+    def target_error(self) -> str | None:
+        target, current = self.target_flavor, self.current_flavor or {}
+        if target is None:
+            return "pick a target flavor"
+        if str(target.get("id")) == str(current.get("id")) or (
+            current.get("id") is None and target.get("name") == current.get("name")
+        ):
+            return f"{target.get('name')} is the current flavor; pick another one"
+        return None
+
+    def change(self) -> list[tuple[str, int | None, int | None, int | None, str]]:
+        """(resource, current, target, difference, unit) for vCPUs, RAM and disk."""
+        current, target = self.current_flavor or {}, self.target_flavor or {}
+        rows = []
+        for key, label, unit in RESOURCES:
+            old, new = current.get(key), target.get(key)
+            delta = new - old if isinstance(old, int) and isinstance(new, int) else None
+            rows.append((label, old, new, delta, unit))
+        return rows
+
+    @property
+    def can_resize(self) -> bool:
+        return (
+            not self.busy
+            and self.phase != WAITING_FOR_USER
+            and self.refusal is None
+            and self.target_error() is None
+        )
+
+    @property
+    def can_decide(self) -> bool:
+        """Confirm and Revert make sense only now: the server is in VERIFY_RESIZE."""
+        return not self.busy and self.phase == WAITING_FOR_USER
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def resize(self, flavor=None, *, server=None) -> ResizePanelModel:
+        """Resize (in the background) and wait until the server awaits confirmation."""
+        if self.busy:
+            raise Busy("the panel is busy: wait for it or press Cancel")
+        if server is not None:
+            self.select(server)
+        if flavor is not None:
+            self.set_target(flavor)
+        problem = self.refusal or self.target_error()
+        if problem:
+            raise _validation(problem)
+        self.final_flavor = None
+        self._step("resizing", "idle", partial(self.cloud.resize, self._id(), self.target))
+        return self
+
+    def confirm(self) -> ResizePanelModel:
+        """Keep the new flavor (in the background); the server goes back to ACTIVE."""
+        self._require_decision("confirm")
+        self._step("confirming", WAITING_FOR_USER, partial(self.cloud.confirm_resize, self._id()))
+        return self
+
+    def revert(self) -> ResizePanelModel:
+        """Go back to the old flavor (in the background); the server goes back to ACTIVE."""
+        self._require_decision("revert")
+        self._step("reverting", WAITING_FOR_USER, partial(self.cloud.revert_resize, self._id()))
+        return self
+
+    def _require_decision(self, what: str) -> None:
+        if self.busy:
+            raise Busy("the panel is busy: wait for it or press Cancel")
+        if self.phase != WAITING_FOR_USER:
+            name = (self.server or {}).get("name", "the server")
+            raise _validation(f"nothing to {what}: {name} is not waiting for a resize decision")
+
+    def _id(self) -> str:
+        return str(self.server["id"])
+
+    def _step(self, phase: str, phase_if_refused: str, request) -> None:
+        """Send ``request`` and wait for the state that follows it, in the background."""
+        self.phase = phase
+        target = "VERIFY_RESIZE" if phase == "resizing" else "ACTIVE"
+        done = {"resizing": WAITING_FOR_USER, "confirming": "confirmed", "reverting": "reverted"}
+
+        def work():
+            from novamagic.client.errors import NovaError
+
+            try:
+                request()
+            except NovaError:
+                self.phase = phase_if_refused  # refused: the server did not change
+                raise
+            try:
+                server = self.cloud.wait(
+                    self._id(), target, timeout=self.timeout, callback=self._on_poll
+                )
+            except Cancelled:
+                self.phase = "cancelled"
+                self.error = (
+                    f"stopped waiting; {self.server.get('name')} carries on and nothing was "
+                    "undone (pick it again to follow it)"
+                )
+                return
+            except NovaError:
+                self.phase = "failed"
+                raise
+            self.server = server
+            self.phase = done[phase]
+            if phase != "resizing":
+                self.final_flavor = server.get("flavor")
+
+        self.start(work, phase)
+
+    def _on_poll(self, server: dict | None) -> None:
+        if server is not None:
+            self.server = server
+            self.changed()
+        self.check_cancel()
+
+    @property
+    def progress(self) -> int:
+        if self.phase in ("verify", "confirmed", "reverted"):
+            return 100
+        value = (self.server or {}).get("progress")
+        return max(0, min(99, value)) if isinstance(value, int) and self.busy else 0
+
+    # --- representations -----------------------------------------------------------------------
+
+    def change_html(self) -> str:
+        if self.target_flavor is None or self.current_flavor is None:
+            return ""
+        cells = []
+        for label, old, new, delta, unit in self.change():
+            sign = "" if delta is None else (f"+{delta}" if delta > 0 else str(delta))
+            colour = "#2e7d32" if (delta or 0) > 0 else "#c62828" if (delta or 0) < 0 else "#616161"
+            cells.append(
+                f"{esc(label)} {esc(old)}{esc(unit)} → {esc(new)}{esc(unit)} "
+                f'<span style="color:{colour}">({esc(sign or "±0")})</span>'
+            )
+        return " · ".join(cells)
+
+    def server_html(self) -> str:
+        server = self.server
+        if server is None:
+            return "<i>no server chosen</i>"
+        flavor = self.current_flavor or {}
+        return (
+            f"<b>{esc(server.get('name'))}</b> ({esc(server.get('id'))}) "
+            f"{status_badge(server.get('status'), server.get('OS-EXT-STS:task_state'))} — "
+            f"flavor {esc(flavor_label(flavor) if flavor.get('name') else '?')}"
+        )
+
+    def final_html(self) -> str:
+        if self.final_flavor is None:
+            return ""
+        word = "kept" if self.phase == "confirmed" else "back to"
+        return f"Final flavor ({esc(word)}): <b>{esc(flavor_label(self.final_flavor))}</b>"
+
+    def to_html(self) -> str:
+        target = self.target_flavor
+        rows = [
+            ("server", self.server_html()),
+            ("target", esc(flavor_label(target)) if target else "-"),
+            ("change", self.change_html() or "-"),
+            ("phase", esc(self.phase)),
+        ]
+        parts = ["<div><b>Resize panel</b></div>", html_table(("", ""), rows, escape=False)]
+        if self.refusal and self.phase == "idle":
+            parts.append(f"<div>{errors_html(self.refusal)}</div>")
+        if self.final_flavor:
+            parts.append(f"<div>{self.final_html()}</div>")
+        if self.error:
+            parts.append(f"<div>{errors_html(self.error)}</div>")
+        return '<div class="novamagic-resize-panel">' + "".join(parts) + "</div>"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        server = self.server or {}
+        current = (self.current_flavor or {}).get("name")
+        target = (self.target_flavor or {}).get("name")
+        text = (
+            f"<ResizePanel {self.phase}: {server.get('name', '-')!r} "
+            f"({server.get('status', '-')}) {current} -> {target or '?'}"
+        )
+        if self.final_flavor:
+            text += f"; final flavor {self.final_flavor.get('name')}"
+        if self.error:
+            text += f"; {self.error}"
+        return text + ">"
+
+
+def _find(items: list[dict], ref) -> dict | None:
+    if ref is None or ref == "":
+        return None
+    ref = str(ref)
+    for item in items:
+        if str(item.get("id")) == ref:
+            return item
+    named = [item for item in items if item.get("name") == ref]
+    return named[0] if len(named) == 1 else None
+
+
+def _validation(message: str):
+    from novamagic.client import ValidationError
+
+    return ValidationError(message)
+
+
+# ------------------------------------------------------------------------------------ the view
+
+
+class ResizePanel(StaticRepr):
+    """The ipywidgets face of a :class:`ResizePanelModel` (``panel.model``; ``panel.widget``)."""
+
+    def __init__(self, model: ResizePanelModel):
+        import ipywidgets as w
+
+        self.model = model
+        self._syncing = False
+        wide = w.Layout(width="32em")
+        style = {"description_width": "7em"}
+        self.server = w.Dropdown(description="Server", layout=wide, style=style)
+        self.reload_button = w.Button(
+            icon="refresh", tooltip="reload the servers", layout=w.Layout(width="3em")
+        )
+        self.current = w.HTML()
+        self.target = w.Dropdown(
+            description="New flavor",
+            options=[("— pick a flavor —", None)]
+            + [(flavor_label(f), str(f["id"])) for f in model.flavors],
+            layout=wide,
+            style=style,
+        )
+        self.change = w.HTML()
+        self.refusal = w.HTML()
+        self.resize_button = w.Button(
+            description="Resize", button_style="primary", icon="arrows-alt"
+        )
+        self.cancel_button = w.Button(description="Cancel", icon="stop", disabled=True)
+        self.progress = w.IntProgress(min=0, max=100, description="Progress")
+        self.phase = w.HTML()
+        self.confirm_button = w.Button(description="Confirm", button_style="success", icon="check")
+        self.revert_button = w.Button(description="Revert", button_style="warning", icon="undo")
+        self.final = w.HTML()
+        self.error = w.HTML()
+        for widget, css in (
+            (self.server, "nm-resize-server"),
+            (self.target, "nm-resize-target"),
+            (self.resize_button, "nm-resize-button"),
+            (self.confirm_button, "nm-resize-confirm"),
+            (self.revert_button, "nm-resize-revert"),
+            (self.final, "nm-resize-final"),
+            (self.error, "nm-resize-error"),
+        ):
+            widget.add_class(css)
+        self.widget = w.VBox(
+            [
+                w.HTML("<b>Resize a server</b>"),
+                w.HBox([self.server, self.reload_button]),
+                self.current,
+                self.target,
+                self.change,
+                self.refusal,
+                w.HBox([self.resize_button, self.cancel_button, self.progress, self.phase]),
+                w.HBox([self.confirm_button, self.revert_button]),
+                self.final,
+                self.error,
+            ]
+        )
+        self.widget.add_class("novamagic-resize-panel")
+        self._fill_servers()
+        self.server.observe(self._server_changed, names="value")
+        self.target.observe(self._target_changed, names="value")
+        self.reload_button.on_click(lambda _b: self._reload())
+        self.resize_button.on_click(lambda _b: self._act(model.resize))
+        self.confirm_button.on_click(lambda _b: self._act(model.confirm))
+        self.revert_button.on_click(lambda _b: self._act(model.revert))
+        self.cancel_button.on_click(lambda _b: model.cancel())
+        model.observe(lambda _m: self.render())
+        self.render()
+
+    def _fill_servers(self) -> None:
+        model = self.model
+        options = [("— pick a server —", None)] + [
+            (f"{s.get('name')} ({s.get('status')})", str(s["id"])) for s in model.servers
+        ]
+        chosen = str(model.server["id"]) if model.server else None
+        if chosen is not None and chosen not in [value for _label, value in options]:
+            options.append((f"{model.server.get('name')} ({model.server.get('status')})", chosen))
+        self._syncing = True
+        try:
+            self.server.options = options
+            self.server.value = chosen
+            self.target.value = model.target
+        finally:
+            self._syncing = False
+
+    def _server_changed(self, change) -> None:
+        if self._syncing or change["new"] is None or self.model.busy:
+            return
+        self._guard(self.model.select, change["new"])
+        self._syncing = True
+        try:
+            self.target.value = None
+        finally:
+            self._syncing = False
+        self.render()
+
+    def _target_changed(self, change) -> None:
+        if self._syncing:
+            return
+        self.model.target = change["new"]
+        self.render()
+
+    def _reload(self) -> None:
+        if self.model.busy:
+            return
+        self._guard(self.model.load)
+        if self.model.server is not None:
+            self._guard(self.model.select, self.model.server["id"])
+        self._fill_servers()
+        self.render()
+
+    def _act(self, action) -> None:
+        self._guard(action)
+        self.render()
+
+    def _guard(self, call, *args) -> None:
+        """Run a model call from a click; a refusal shows in the panel instead of raising."""
+        from novamagic.client.errors import NovaError
+        from novamagic.widgets._base import one_line
+
+        try:
+            call(*args)
+        except NovaError as exc:
+            self.model.error = one_line(exc)
+            self.render()
+
+    def render(self) -> None:
+        model = self.model
+        self.current.value = model.server_html()
+        self.change.value = model.change_html()
+        refusal = model.refusal if model.phase == "idle" and model.server is not None else None
+        if refusal is None and model.phase == "idle" and model.server is not None:
+            refusal = model.target_error() if model.target is not None else None
+        self.refusal.value = errors_html(refusal)
+        busy = model.busy
+        self.server.disabled = busy
+        self.reload_button.disabled = busy
+        self.target.disabled = busy or model.phase == WAITING_FOR_USER
+        self.resize_button.disabled = not model.can_resize
+        self.confirm_button.disabled = not model.can_decide
+        self.revert_button.disabled = not model.can_decide
+        self.cancel_button.disabled = not busy or model.cancelled
+        self.progress.value = model.progress
+        phase = "stopping…" if busy and model.cancelled else model.phase
+        hint = " — confirm or revert" if phase == WAITING_FOR_USER else ""
+        self.phase.value = f"<i>{esc(phase)}{esc(hint)}</i>" if phase != "idle" else ""
+        self.final.value = model.final_html()
+        self.error.value = errors_html(model.error)
+
+
+def resize_panel(cloud=None, server=None, *, flavor=None, timeout: float = 600.0) -> ResizePanel:
+    """A resize panel over ``cloud`` (default: the ``%nova login`` cloud, else ``connect()``),
+    with ``server`` (name or id) and the target ``flavor`` chosen when given."""
+    return ResizePanel(ResizePanelModel(cloud, server, flavor=flavor, timeout=timeout))
