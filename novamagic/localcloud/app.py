@@ -127,6 +127,10 @@ class Call:
             return json.loads(data)
         except (ValueError, UnicodeDecodeError):
             raise state.BadRequest("Malformed request body: it is not valid JSON.") from None
+        except RecursionError:  # "[[[[...": a body within MAX_BODY can nest past the stack
+            raise state.BadRequest(
+                "Malformed request body: its JSON is nested too deeply."
+            ) from None
 
     def body_dict(self, key: str, required_keys=()) -> dict:
         """The object under ``key`` in a ``{key: {...}}`` body (400 with a clear message otherwise)."""
