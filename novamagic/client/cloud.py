@@ -132,6 +132,7 @@ from novamagic.client.wait import wait_for_server
 __all__ = ["MAX_MICROVERSION", "Cloud", "LocalControl", "MetadataAPI"]
 
 MAX_MICROVERSION = "2.96"
+CACHE_REFRESH_SECONDS = 60.0
 BOOT_TAG_PREFIX = "novamagic-boot-"
 SESSION_TAG_PREFIX = "novamagic-session-"
 MARKER_KEY = "novamagic"
@@ -223,6 +224,7 @@ class Cloud:
         self._flavor_ids_by_name: dict[str, str] = {}
         self._image_names: dict[str, str] | None = None
         self._abs_limits: dict | None = None
+        self._caches_at = 0.0
         self._control = None
         self.api = "v2.1"
         self.microversion: str | None = None
@@ -502,6 +504,7 @@ class Cloud:
     def _flavor_index(self, refresh=False) -> dict[str, dict]:
         if self._flavors is None or refresh:
             self.flavors()
+            self._caches_at = self._monotonic()
         return self._flavors
 
     def _flavor_id(self, ref) -> str:
@@ -572,6 +575,7 @@ class Cloud:
     def _image_index(self, refresh=False) -> dict[str, str]:
         if self._image_names is None or refresh:
             self.images()
+            self._caches_at = self._monotonic()
         return self._image_names
 
     def _image_id(self, ref) -> str:
@@ -667,42 +671,74 @@ class Cloud:
         )
 
     def _normalise_servers(self, servers: list[dict]) -> None:
-        """Give every server the documented ``id``, ``flavor`` and ``image`` shapes (in place)."""
+        """Give every server the documented ``id``, ``flavor`` and ``image`` shapes (in place).
+
+        Flavors and images come from small caches; one unknown to them (created since) refreshes
+        each cache once per call, never once per server. Hot path: 10,000 servers per listing,
+        so plain dict operations only (JSON objects are always dicts).
+        """
         if not servers:
             return
-        fresh = self._flavors is None
-        rows = self._flavor_index() and self._flavor_rows
+        fresh = self._flavors is None or self._image_names is None
+        self._flavor_index()
+        self._image_index()
+        stale = self._normalise_batch(servers)
+        if stale and not fresh and self._monotonic() - self._caches_at >= CACHE_REFRESH_SECONDS:
+            # (a server of a deleted image stays unknown: refresh at most once a minute)
+            self._flavor_index(refresh=True)
+            self._image_index(refresh=True)
+            for server in stale:  # the normalised dicts keep what is needed to look them up again
+                flavor, image = server["flavor"], server["image"]
+                server["flavor"] = (
+                    {
+                        "id": flavor["id"],
+                        "original_name": flavor["name"],
+                        "vcpus": flavor["vcpus"],
+                        "ram": flavor["ram"],
+                        "disk": flavor["disk"],
+                    }
+                    if flavor["id"] is None
+                    else {"id": flavor["id"]}
+                )
+                server["image"] = {"id": image["id"]} if image["id"] else ""
+            self._normalise_batch(stale)
+
+    def _normalise_batch(self, servers: list[dict]) -> list[dict]:
+        rows = self._flavor_rows
         by_name = self._flavor_ids_by_name
-        images = self._image_index()
-        if not fresh:  # a flavor or image newer than the caches: refresh once, not per server
-            missing_flavor = any(
-                isinstance(s.get("flavor"), Mapping)
-                and "id" in s["flavor"]
-                and str(s["flavor"]["id"]) not in rows
-                for s in servers
-            )
-            if missing_flavor:
-                self._flavor_index(refresh=True)
-                rows, by_name = self._flavor_rows, self._flavor_ids_by_name
+        images = self._image_names
+        passwords = self._admin_passwords
         v11 = self.api == "v1.1"
+        stale = []
         for server in servers:
+            known = True
             flavor = server.get("flavor")
-            if isinstance(flavor, Mapping):
+            if flavor.__class__ is dict:
                 flavor_id = flavor.get("id")
                 if flavor_id is not None:
                     flavor_id = str(flavor_id)
-                    name, vcpus, ram, disk = rows.get(flavor_id, _NO_FLAVOR)
+                    row = rows.get(flavor_id)
+                    if row is None:
+                        known, row = False, _NO_FLAVOR
+                    server["flavor"] = {
+                        "id": flavor_id,
+                        "name": row[0],
+                        "vcpus": row[1],
+                        "ram": row[2],
+                        "disk": row[3],
+                    }
                 else:  # 2.47+: the flavor is embedded, without its id
                     name = flavor.get("original_name")
                     flavor_id = by_name.get(name)
-                    vcpus, ram, disk = flavor.get("vcpus"), flavor.get("ram"), flavor.get("disk")
-                server["flavor"] = {
-                    "id": flavor_id,
-                    "name": name,
-                    "vcpus": vcpus,
-                    "ram": ram,
-                    "disk": disk,
-                }
+                    if flavor_id is None:
+                        known = False
+                    server["flavor"] = {
+                        "id": flavor_id,
+                        "name": name,
+                        "vcpus": flavor.get("vcpus"),
+                        "ram": flavor.get("ram"),
+                        "disk": flavor.get("disk"),
+                    }
             else:
                 server["flavor"] = {
                     "id": None,
@@ -712,15 +748,21 @@ class Cloud:
                     "disk": None,
                 }
             image = server.get("image")
-            if isinstance(image, Mapping) and image.get("id"):
+            if image.__class__ is dict and image.get("id"):
                 image_id = str(image["id"])
-                server["image"] = {"id": image_id, "name": images.get(image_id)}
+                image_name = images.get(image_id)
+                if image_name is None:
+                    known = False
+                server["image"] = {"id": image_id, "name": image_name}
             else:  # "" for a server booted from a volume
                 server["image"] = {"id": None, "name": None}
             if v11:
                 server["id"] = str(server["id"])
             if "adminPass" in server:
-                self._admin_passwords[server["id"]] = server.pop("adminPass")
+                passwords[server["id"]] = server.pop("adminPass")
+            if not known:
+                stale.append(server)
+        return stale
 
     # ------------------------------------------------------------------------ create & delete
 

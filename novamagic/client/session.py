@@ -95,6 +95,12 @@ def install_log_redaction() -> None:
     if _redaction_installed:
         return
     redact = _RedactSecrets()
+    # Without any logging set up, Python prints keystoneauth's warnings (e.g. "Failed to discover
+    # available identity versions") on stderr next to our one-line error; a NullHandler keeps
+    # them for whoever configures logging, and out of notebooks otherwise.
+    keystoneauth = logging.getLogger("keystoneauth")
+    if not keystoneauth.handlers:
+        keystoneauth.addHandler(logging.NullHandler())
     for name in (
         "keystoneauth",
         "keystoneauth.session",
@@ -381,6 +387,13 @@ class HttpSession:
             ),
         ):
             return self._connection_error(exc, "POST", auth_url)
+        if isinstance(exc, ksa_exc.DiscoveryFailure) and _TLS_TROUBLE.search(str(exc)):
+            return self._connection_error(ksa_exc.SSLError(str(exc)), "GET", auth_url)
+        if isinstance(exc, ksa_exc.DiscoveryFailure) and "Connection refused" in str(exc):
+            return errors.ConnectionFailed(
+                f"connection refused by {urlsplit(auth_url or '').netloc or auth_url}",
+                url=auth_url,
+            )
         if isinstance(exc, ksa_exc.DiscoveryFailure):
             return errors.ConnectionFailed(
                 f"identity version discovery failed: {_short(exc)}",
@@ -392,8 +405,19 @@ class HttpSession:
         return errors.Unauthorized(f"authentication failed: {_short(exc)}", url=auth_url)
 
 
+_TLS_TROUBLE = re.compile(r"SSL|TLS|certificate", re.I)
+_TLS_REASON = re.compile(
+    r"(certificate verify failed[^(\]'\"]*|alert certificate required|"
+    r"certificate required|wrong version number|handshake failure|unknown ca)",
+    re.I,
+)
+
+
 def _short(exc) -> str:
     text = str(exc)
+    reason = _TLS_REASON.search(text) if _TLS_TROUBLE.search(text) else None
+    if reason:  # the one clause of a TLS failure a person can act on
+        return reason.group(1).strip()
     # requests nests its causes; the last clause is the one a person can act on
     text = re.sub(r"<urllib3[^>]*>", "", text)
     return " ".join(text.split())[:200]

@@ -115,3 +115,21 @@ def test_the_books_v1_1_root(local):
             assert today.server(server["uuid"])["name"] == "tornado001"
         book.delete_server("1", wait=True)
         assert book.servers() == []
+
+
+def test_caches_catch_up_with_new_images_and_forget_deleted_ones(local):
+    with local_connect(local) as cloud, local_connect(local) as other:
+        cloud.servers()  # caches loaded
+        source = other.create_server("source", LOCAL_IMAGE, LOCAL_FLAVOR, wait=True)
+        snapshot = other.create_image(source["id"], "fresh-snapshot")
+        other.wait(source["id"])
+        booted = other.create_server("from-snapshot", snapshot["id"], LOCAL_FLAVOR)
+        local.clock.advance(61)  # the cache may refresh once a minute
+        mine = {s["id"]: s for s in cloud.servers()}[booted["id"]]
+        assert mine["image"] == {"id": snapshot["id"], "name": "fresh-snapshot"}
+        other.delete_image(snapshot["id"])
+        with local_connect(local) as newcomer:  # nothing names a deleted image any more
+            assert newcomer.server(booted["id"])["image"] == {"id": snapshot["id"], "name": None}
+            refreshes = [h for h in newcomer.history if "/v2/images" in h["path"]]
+            newcomer.server(booted["id"])  # still unknown: no second refresh within the minute
+            assert [h for h in newcomer.history if "/v2/images" in h["path"]] == refreshes
