@@ -1,0 +1,90 @@
+"""Keystone v3 password (tested everywhere else), application credential, token and v2.0."""
+
+from __future__ import annotations
+
+import pytest
+
+from novamagic.client import NotFound, Timeout, connect
+from tests.client.conftest import local_connect
+
+
+def test_application_credential(local):
+    with local_connect(local) as cloud:
+        me = cloud.whoami()
+        created = cloud.raw(
+            "POST",
+            f"{local.auth_url}/v3/users/{me['user_id']}/application_credentials",
+            {"application_credential": {"name": "notebook", "secret": "app-secret-1"}},
+        )["application_credential"]
+    with connect(
+        auth_url=local.auth_url,
+        application_credential_id=created["id"],
+        application_credential_secret="app-secret-1",
+    ) as cloud:
+        assert cloud.config.auth_type == "v3applicationcredential"
+        assert cloud.whoami()["project_name"] == "openstack"
+        assert cloud.flavors()
+
+
+def test_token(local):
+    with local_connect(local) as cloud:
+        token = cloud._http.ks.get_token()
+    with connect(
+        auth_url=local.auth_url,
+        token=token,
+        project_name="openstack",
+        project_domain_name="Default",
+    ) as cloud:
+        assert cloud.config.auth_type == "token"
+        assert cloud.whoami()["username"] == "joe"
+        assert "token" not in repr(cloud).lower() and token not in repr(cloud.config)
+
+
+def test_keystone_v2_0(local):
+    with connect(
+        auth_url=local.url + "/identity/v2.0",
+        identity_api_version="2",
+        username="joe",
+        password="shhh",
+        project_name="openstack",
+    ) as cloud:
+        assert cloud.config.auth_type == "v2password"
+        me = cloud.whoami()
+        assert (me["username"], me["project_name"]) == ("joe", "openstack")
+        assert cloud.microversion == "2.96"
+        assert cloud.servers() == []
+
+
+def test_every_call_has_a_timeout(local):
+    with local_connect(local, api_timeout=0.2, retries=0) as cloud:
+        cloud.control.inject_fault(r"/limits$", latency=1.0, count=1)
+        with pytest.raises(Timeout) as info:
+            cloud.limits()
+        assert "no answer within 0.2 s" in str(info.value) and "api_timeout" in info.value.hint
+
+
+def test_a_delete_whose_answer_was_lost_is_retried_and_counts_as_done(cloud, local, boot):
+    server = boot("drop-delete", wait=False)
+    cloud.control.inject_fault(r"/servers/[0-9a-f-]+$", method="DELETE", drop="after", count=1)
+    cloud.delete_server(server["id"])
+    deletes = [(h["attempt"], h["status"]) for h in cloud.history if h["method"] == "DELETE"]
+    assert deletes[0] == (1, None) and deletes[-1][0] == 2
+    local.clock.advance(60)
+    with pytest.raises(NotFound):
+        cloud.server(server["id"])
+
+
+def test_raw_reaches_any_url_with_the_session(cloud, lc):
+    assert "version" in cloud.raw("GET", "/")
+    assert cloud.raw("GET", "/flavors")["flavors"]
+    if lc is not None:
+        assert cloud.raw("GET", lc.url + "/_localcloud/status")["status"] == "ok"
+
+
+def test_control_is_refused_where_there_is_none(cloud, local):
+    from novamagic.client import LocalControl
+
+    elsewhere = LocalControl(cloud._http, local.url + "/compute")  # no control API under here
+    with pytest.raises(NotFound, match="not a novamagic local cloud"):
+        elsewhere.status()
+    assert cloud.control.status()["status"] == "ok"
