@@ -75,8 +75,9 @@ class ResizePanelModel(BackgroundModel):
         if self.busy:
             raise Busy("the panel is busy: wait for it or press Cancel")
         server = self.cloud.server(ref)
+        if self.server is None or str(self.server.get("id")) != str(server.get("id")):
+            self.target = None  # a fresh look at the same server keeps the chosen target
         self.server = server
-        self.target = None
         self.final_flavor = None
         self.error = None
         waiting = server.get("status") == "VERIFY_RESIZE" and not server.get(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime, timezone
 
 import pytest
-from widget_helpers import IMAGE, connect_to, finished, requests
+from widget_helpers import IMAGE, connect_to, finished, requests, text
 
 from novamagic.client import ValidationError
 from novamagic.widgets import BootFormModel, boot_form
@@ -16,11 +15,6 @@ from novamagic.widgets._base import Busy
 def boots(cloud) -> list[dict]:
     """The boot requests (POST .../servers) the client sent."""
     return [e for e in requests(cloud, "POST", "/servers") if e["path"].endswith("/servers")]
-
-
-def text(widget) -> str:
-    """What an HTML widget says, entities decoded (its value is escaped HTML)."""
-    return html.unescape(widget.value)
 
 
 def uploaded(name: str, data: bytes) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 from datetime import datetime, timezone
 
@@ -61,3 +63,8 @@ def finished(model) -> None:
 def requests(cloud, method: str, path_part: str) -> list[dict]:
     """The requests of the client's history with this method whose path contains path_part."""
     return [e for e in cloud.history if e["method"] == method and path_part in e["path"]]
+
+
+def text(widget) -> str:
+    """What an HTML widget says to a reader: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", widget.value))

@@ -1,0 +1,161 @@
+"""The resize panel: resize -> VERIFY_RESIZE -> confirm or revert, refusals and Cancel."""
+
+from __future__ import annotations
+
+import pytest
+from widget_helpers import IMAGE, Sleeper, connect_to, finished, now_clock, requests, text
+
+from novamagic.client import ValidationError
+from novamagic.widgets import ResizePanelModel, resize_panel
+
+
+@pytest.fixture
+def web(cloud):
+    return cloud.create_server("web", IMAGE, "m1.small", wait=True)
+
+
+def flavor_value(panel, name: str) -> str:
+    return next(v for label, v in panel.target.options if label.startswith(name + " "))
+
+
+def test_resize_then_confirm_by_clicking(cloud, web):
+    panel = resize_panel(cloud)
+    assert panel.resize_button.disabled and panel.confirm_button.disabled
+    panel.server.value = web["id"]
+    assert "m1.small — 1 vCPU, 2048 MB RAM, 20 GB disk" in text(panel.current)
+    assert panel.resize_button.disabled  # no target yet
+    panel.target.value = flavor_value(panel, "m1.medium")
+    change = text(panel.change)
+    assert "vCPUs 1 → 2 (+1)" in change
+    assert "RAM 2048 MB → 4096 MB (+2048)" in change
+    assert "disk 20 GB → 40 GB (+20)" in change
+    assert not panel.resize_button.disabled
+    assert panel.confirm_button.disabled and panel.revert_button.disabled  # only after resizing
+
+    panel.resize_button.click()
+    finished(panel.model)
+    assert panel.model.phase == "verify", panel.model.error
+    assert "VERIFY_RESIZE" in panel.current.value
+    assert not panel.confirm_button.disabled and not panel.revert_button.disabled
+    assert panel.resize_button.disabled and panel.target.disabled
+    assert panel.progress.value == 100
+    assert "confirm or revert" in panel.phase.value
+
+    panel.confirm_button.click()
+    finished(panel.model)
+    assert panel.model.phase == "confirmed", panel.model.error
+    assert "Final flavor (kept): m1.medium — 2 vCPUs" in text(panel.final)
+    assert panel.confirm_button.disabled and panel.revert_button.disabled
+    server = cloud.server("web")
+    assert (server["status"], server["flavor"]["name"]) == ("ACTIVE", "m1.medium")
+    assert len(requests(cloud, "POST", "/action")) == 2  # resize, confirmResize
+
+
+def test_resize_then_revert_goes_back_to_the_old_flavor(cloud, web):
+    panel = resize_panel(cloud, "web", flavor="m1.large")
+    assert "vCPUs 1 → 4 (+3)" in text(panel.change)
+    panel.resize_button.click()
+    finished(panel.model)
+    assert panel.model.phase == "verify"
+    assert cloud.server("web")["flavor"]["name"] == "m1.large"
+
+    panel.revert_button.click()
+    finished(panel.model)
+    assert panel.model.phase == "reverted", panel.model.error
+    assert "Final flavor (back to): m1.small" in text(panel.final)
+    server = cloud.server("web")
+    assert (server["status"], server["flavor"]["name"]) == ("ACTIVE", "m1.small")
+
+
+def test_a_server_that_is_not_active_is_refused_with_the_reason(cloud, web):
+    cloud.stop_server("web")
+    cloud.wait("web", "SHUTOFF")
+    panel = resize_panel(cloud, "web", flavor="m1.medium")
+    assert "web is SHUTOFF; only an ACTIVE server can be resized" in text(panel.refusal)
+    assert panel.resize_button.disabled
+    with pytest.raises(ValidationError, match="only an ACTIVE server can be resized"):
+        panel.model.resize()
+    assert requests(cloud, "POST", "/action") == [requests(cloud, "POST", "/action")[0]]  # the stop
+
+    cloud.start_server("web")
+    cloud.wait("web")
+    panel.reload_button.click()
+    assert panel.refusal.value == "" and not panel.resize_button.disabled
+    panel.target.value = flavor_value(panel, "m1.small")  # the current flavor
+    assert "m1.small is the current flavor; pick another one" in text(panel.refusal)
+    assert panel.resize_button.disabled
+    with pytest.raises(ValidationError, match="nothing to confirm"):
+        panel.model.confirm()
+
+
+def test_a_refused_resize_shows_one_line_with_the_request_id(localcloud_factory):
+    lc = localcloud_factory(clock=now_clock(), quotas={"cores": 2})
+    cloud = connect_to(lc, Sleeper(lc.clock))
+    try:
+        cloud.create_server("web", IMAGE, "m1.small", wait=True)
+        panel = resize_panel(cloud, "web", flavor="m1.large")  # 4 vCPUs > the quota of 2
+        panel.resize_button.click()
+        finished(panel.model)
+        assert panel.model.phase == "idle"  # refused: the server did not change
+        line = panel.model.error
+        assert "Quota exceeded for cores" in line and "HTTP 403" in line and "req-" in line
+        assert "\n" not in line and "req-" in panel.error.value
+        assert cloud.server("web")["status"] == "ACTIVE"
+        assert not panel.resize_button.disabled  # another flavor can be tried
+    finally:
+        cloud.close()
+
+
+def test_cancel_stops_waiting_and_undoes_nothing(cloud, sleeper, web, lc):
+    panel = resize_panel(cloud, "web", flavor="m1.medium")
+    sleeper.hold()
+    panel.resize_button.click()
+    assert sleeper.entered.wait(20), "the resize never started waiting"
+    assert not panel.cancel_button.disabled and panel.server.disabled
+    panel.cancel_button.click()
+    sleeper.release()
+    finished(panel.model)
+    assert panel.model.phase == "cancelled"
+    assert "stopped waiting; web carries on and nothing was undone" in text(panel.error)
+    assert len(requests(cloud, "POST", "/action")) == 1  # the resize only: no revert
+    lc.clock.advance(60)
+    assert cloud.server("web")["status"] == "VERIFY_RESIZE"
+
+    # Picking the server again resumes the dance at the decision.
+    panel.server.value = None
+    panel.model.select("web")
+    panel.render()
+    assert panel.model.phase == "verify" and not panel.confirm_button.disabled
+    panel.confirm_button.click()
+    finished(panel.model)
+    assert cloud.server("web")["flavor"]["name"] == "m1.medium"
+
+
+def test_the_model_is_the_python_api(cloud, web):
+    model = ResizePanelModel(cloud)
+    model.select("web")
+    model.set_target("m1.medium")
+    assert model.change() == [
+        ("vCPUs", 1, 2, 1, ""),
+        ("RAM", 2048, 4096, 2048, " MB"),
+        ("disk", 20, 40, 20, " GB"),
+    ]
+    assert model.resize("m1.medium", server="web").wait(20)
+    assert model.phase == "verify"
+    assert model.current_flavor["name"] == "m1.medium"  # on trial until confirmed or reverted
+    assert model.revert().wait(20)
+    assert model.phase == "reverted" and model.final_flavor["name"] == "m1.small"
+    with pytest.raises(ValidationError, match="no flavor 'm1.huge' on this cloud"):
+        model.set_target("m1.huge")
+
+
+def test_static_representation_escapes_the_server_name(cloud):
+    cloud.create_server("<script>alert(1)</script>", IMAGE, "m1.small", wait=True)
+    panel = resize_panel(cloud, "<script>alert(1)</script>", flavor="m1.medium")
+    bundle = panel._repr_mimebundle_()
+    assert "<script>" not in bundle["text/html"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in bundle["text/html"]
+    assert "<script>" not in panel.current.value
+    assert "<script>alert(1)</script>" in bundle["text/plain"]
+    labels = [label for label, _value in panel.server.options]
+    assert "<script>alert(1)</script> (ACTIVE)" in labels  # dropdown labels are plain text
