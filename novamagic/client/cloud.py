@@ -11,9 +11,10 @@ application_credential_id, application_credential_name, application_credential_s
 system_scope, auth_type, region_name, interface, cacert, cert, key, insecure, verify,
 identity_api_version, compute_api_version (pin, e.g. "2.1"), compute_endpoint_override (e.g. the
 book's ``http://host:8774/v1.1/openstack``), image_endpoint_override, api_timeout; and the
-client's own: ``retries=3``, ``workers=8`` (bulk pool size), ``sleep``/``monotonic`` (an injected
-clock, for tests). ``connect`` authenticates and negotiates the microversion at once, so bad
-credentials fail there.
+client's own: ``local=True`` (start a local cloud whatever is configured) or ``local=lc`` (a
+running LocalCloud: its demo account, CA and learner certificate; waits advance its ManualClock),
+``retries=3``, ``workers=8`` (bulk pool size), ``sleep``/``monotonic`` (an injected clock).
+``connect`` authenticates and negotiates the microversion at once, so bad credentials fail there.
 
 Every ``ref`` argument takes a name, an id (uuid, or the book's numeric v1.1 id), a URL, or a dict
 from a listing. A name matching several resources raises AmbiguousName; nothing matching raises
@@ -56,8 +57,11 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
     start_server(ref) -> None;  stop_server(ref) -> None
     limits() -> {"absolute": {...with usage: totalCoresUsed...}, "rate": [...]}
     wait(ref, status="ACTIVE", *, timeout=600, callback=None, interval=1.0) -> dict | None
-    cleanup() -> BulkResult (deletes the servers this session booted)
+    session_servers() -> list (the servers this session booted: session tag or marker)
+    cleanup() -> BulkResult (deletes session_servers())
     close(); also a context manager
+    BulkResult (a list, one dict per item in the order given: {"item", "ok", "result",
+        "error"}); .ok, .succeeded (results), .failed (entries), .raise_first()
     MetadataAPI (cloud.server_metadata, cloud.image_metadata):
         get(ref) -> dict;  get_item(ref, key) -> str;  set(ref, metadata) -> dict (replaces all);
         set_item(ref, key, value) -> dict;  update(ref, metadata) -> dict (merges);
@@ -969,18 +973,21 @@ class Cloud:
     def delete_servers(self, refs) -> BulkResult:
         return run_bulk(self.delete_server, list(refs), workers=self.workers)
 
+    def session_servers(self) -> list[dict]:
+        """The servers this session booted: by its session tag from 2.52 (every boot is tagged),
+        else by the metadata marker its boots carry (one full listing)."""
+        if self._supports("2.52"):
+            return self.servers(tags=self.session_tag)
+        prefix = self.session_tag[len(SESSION_TAG_PREFIX) :] + "/"
+        return [
+            server
+            for server in self.servers()
+            if str((server.get("metadata") or {}).get(MARKER_KEY, "")).startswith(prefix)
+        ]
+
     def cleanup(self) -> BulkResult:
-        """Delete every server this session booted (found by its session tag or marker)."""
-        if self._supports("2.26"):
-            mine = self.servers(tags=self.session_tag)
-        else:
-            prefix = self.session_tag[len(SESSION_TAG_PREFIX) :] + "/"
-            mine = [
-                s
-                for s in self.servers()
-                if str((s.get("metadata") or {}).get(MARKER_KEY, "")).startswith(prefix)
-            ]
-        return self.delete_servers([s["id"] for s in mine])
+        """Delete every server this session booted (see :meth:`session_servers`)."""
+        return self.delete_servers([s["id"] for s in self.session_servers()])
 
     # ------------------------------------------------------------------------------ addresses
 
