@@ -16,8 +16,8 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
     image_id, public_ipv4, private_ipv4, access_ipv4, access_ipv6, key_name, availability_zone,
     host_id, project_id, user_id, locked, fault, created, updated, launched_at.
     Flavor details come from the server itself (the client's normalised ``flavor`` dict, or the
-    embedded flavor of microversion >= 2.47); for older shapes that only carry an id, pass
-    ``flavors=`` (a list of flavor dicts) and ``images=`` to fill names and sizes.
+    embedded flavor of microversion >= 2.47); for raw API JSON pass ``flavors=`` (a list of
+    flavor dicts: fills names and sizes before 2.47, ids from 2.47) and ``images=`` (names).
     ``public_ipv4`` is the first IPv4 address that is floating or sits on a network named like
     "public"/"external"; ``private_ipv4`` the first other IPv4 address.
 ``flavors_frame(flavors)``
@@ -162,6 +162,7 @@ HISTORY_COLUMNS: dict[str, Any] = {
 # Network names that mean "reachable from outside" when the API does not mark addresses floating
 # (the book's v1.1 cloud had networks literally called public and private).
 _PUBLIC_NETWORK_WORDS = ("public", "external", "ext-net", "floating")
+_IPV4 = (4, "4")
 
 
 # --- small converters (per value; the per-row work stays a tight loop over plain dicts) ----------
@@ -206,9 +207,9 @@ def _column(values: list, dtype: Any) -> Any:
         series = pd.Series(values, dtype=object).replace("", None)
         return pd.to_datetime(series, utc=True, format="ISO8601").astype(TIME).array
     if dtype == STRING:
-        array = pd.array(values, dtype=STRING)
-        array[array == ""] = pd.NA  # the API says "" for "no value" (accessIPv4, hostId, ...)
-        return array
+        if "" in values:  # the API says "" for "no value" (accessIPv4, hostId, ...)
+            values = [None if v == "" else v for v in values]
+        return pd.array(values, dtype=STRING)
     try:
         return pd.array(values, dtype=dtype)
     except (TypeError, ValueError):
@@ -259,15 +260,20 @@ def _first_ipv4(addresses: Any, public_networks: dict[str, bool]) -> tuple[Any, 
         network_public = public_networks.get(network)
         if network_public is None:
             network_public = public_networks[network] = _network_is_public(network)
+        if network_public and public is not None:
+            continue  # nothing more to learn from another public network
         for entry in entries or ():
-            version = entry.get("version")
-            if version != 4 and version != "4":
+            if entry.get("version") not in _IPV4:
                 continue
             if network_public or entry.get("OS-EXT-IPS:type") == "floating":
                 if public is None:
                     public = entry.get("addr")
+                    if network_public or private is not None:
+                        break
             elif private is None:
                 private = entry.get("addr")
+                if public is not None:
+                    break
         if public is not None and private is not None:
             break
     return public, private
@@ -295,9 +301,16 @@ def servers_frame(
     empty: dict = {}
 
     flavor_dicts = [s.get("flavor") or empty for s in rows]
-    if flavor_index:  # old shapes carry only {"id", "links"}: fill from the flavors listing
+    if flavor_index:
+        # Before 2.47 a server names its flavor by id only: fill the rest from the listing.
+        # From 2.47 the flavor is embedded without its id: find the id by the flavor's name.
+        ids_by_name = {str(f.get("name")): flavor_id for flavor_id, f in flavor_index.items()}
         flavor_dicts = [
-            f if "vcpus" in f or "id" not in f else {**flavor_index.get(str(f["id"]), empty), **f}
+            {**flavor_index.get(str(f["id"]), empty), **f}
+            if "id" in f and "vcpus" not in f
+            else {**f, "id": ids_by_name.get(str(f["original_name"]))}
+            if "id" not in f and "original_name" in f
+            else f
             for f in flavor_dicts
         ]
     image_dicts = [s.get("image") or empty for s in rows]  # "" when booted from a volume

@@ -597,9 +597,7 @@ def report(nova, args):
 def _plot(summary):
     """A two-panel matplotlib figure, or (None, note) when matplotlib is not installed."""
     try:
-        import matplotlib
-
-        matplotlib.use("agg", force=False) if not _inline_backend() else None
+        # A bare Figure needs no pyplot and leaves the user's backend alone; PNG export is Agg.
         from matplotlib.figure import Figure
     except ImportError:
         return None, "matplotlib is not installed: pip install matplotlib for the plot"
@@ -614,10 +612,6 @@ def _plot(summary):
     right.set_title("% of limit used")
     figure.tight_layout()
     return figure, None
-
-
-def _inline_backend() -> bool:
-    return "inline" in os.environ.get("MPLBACKEND", "")
 
 
 @subcommand(

@@ -170,7 +170,8 @@ def test_report_summary_and_plot(shell, web):
 def test_report_without_matplotlib_has_a_note(shell, web, monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    for name in ("matplotlib", "matplotlib.figure"):  # as if not installed: imports fail
+        monkeypatch.setitem(sys.modules, name, None)
     report = run(shell, "%nova report")
     assert report.figure is None and "matplotlib is not installed" in report.note
     assert "matplotlib is not installed" in shell.display_formatter.format(report)[0]["text/plain"]
@@ -212,3 +213,5 @@ def test_local_cloud_controls(shell, cloud, lc, capsys):
     assert cloud.servers() == []
     error, seen = fail(shell, "%nova local tick soon", capsys)
     assert "expected seconds as a number, got 'soon'" in seen
+    error, seen = fail(shell, "%nova local speed 5", capsys)  # a ManualClock has no speed
+    assert type(error).__name__ == "Conflict" and "HTTP 409" in seen and "req-" in seen

@@ -116,3 +116,26 @@ def test_display_row_limit_applies_to_nova_frames_only(shell, cloud):
     plain = pd.DataFrame({"x": range(3)})
     assert "..." not in shell.display_formatter.format(plain)[0]["text/plain"]
     assert len(df) == 3  # the frame keeps every row
+
+
+def test_all_projects_is_for_admins(shell, cloud, lc, capsys):
+    from novamagic.client import connect
+
+    boot(shell, count=1)
+    error, seen = fail(shell, "%nova servers --all-projects", capsys)
+    assert type(error).__name__ == "Forbidden" and "HTTP 403" in seen
+    shell.user_ns["admin"] = connect(
+        auth_url=lc.auth_url,
+        username="admin",
+        password="admin",
+        project_name="admin",
+        user_domain_name="Default",
+        project_domain_name="Default",
+    )
+    run(shell, "%nova use admin")
+    assert run(shell, "%nova servers").empty  # the admin project has none
+    everyone = run(shell, "%nova servers --all-projects")
+    assert (
+        list(everyone["name"]) == ["web-1"]
+        and everyone.loc[0, "project_id"] == cloud.whoami()["project_id"]
+    )
