@@ -42,8 +42,10 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
         access_ipv6=None, key_name=None, count=1, networks=None, admin_password=None,
         availability_zone=None, user_data=None, tags=None, wait=False, timeout=600,
         callback=None) -> dict (a list of dicts when count > 1)
-    create_servers(names, image, flavor, *, count=None, **create_server_options) -> BulkResult
-        (names: a list, or one base name with count=N giving "name-1" .. "name-N")
+    create_servers(names, image, flavor, *, count=None, skip_existing=False,
+        **create_server_options) -> BulkResult (names: a list, or one base name with count=N
+        giving "name-1" .. "name-N"; skip_existing boots only names no server has yet, the
+        others' entries have "skipped": True and the existing server as result)
     rename_server(ref, name) -> dict;  set_access_ips(ref, ipv4=None, ipv6=None) -> dict
     delete_server(ref, *, wait=False, timeout=600) -> None;  delete_servers(refs) -> BulkResult
     addresses(ref, network=None) -> {network: [{"version", "addr", ...}]}
@@ -916,11 +918,21 @@ class Cloud:
         return [s for s in candidates if (s.get("metadata") or {}).get(MARKER_KEY) == value]
 
     def create_servers(
-        self, names, image, flavor, *, count: int | None = None, **options
+        self,
+        names,
+        image,
+        flavor,
+        *,
+        count: int | None = None,
+        skip_existing: bool = False,
+        **options,
     ) -> BulkResult:
         """Boot several servers concurrently (one request each); every outcome is reported.
 
         ``names`` is a list of names, or one base name with ``count=N`` ("name-1".."name-N").
+        ``skip_existing=True`` boots only the names no server has yet (one listing first), so
+        re-running a notebook cell does not boot duplicates; the entries of the servers found
+        have ``"skipped": True`` and the existing server as their result.
         """
         if isinstance(names, str):
             if count is None:
@@ -933,11 +945,26 @@ class Cloud:
             validate.check_name(name)
         image_id, flavor_id = self._image_id(image), self._flavor_id(flavor)
         self._validation_limits()  # once, before the pool
-        return run_bulk(
+        existing: dict[str, dict] = {}
+        if skip_existing and names:
+            pattern = "^(" + "|".join(re.escape(n) for n in names) + ")$"
+            for server in self.servers(name=pattern):
+                if server.get("name") in names:
+                    existing.setdefault(server["name"], server)
+        result = run_bulk(
             lambda n: self.create_server(n, image_id, flavor_id, **options),
-            names,
+            [n for n in names if n not in existing],
             workers=self.workers,
         )
+        booted = iter(result)
+        merged = BulkResult()
+        for name in names:
+            if name in existing:
+                entry = {"item": name, "ok": True, "result": existing[name], "error": None}
+                merged.append({**entry, "skipped": True})
+            else:
+                merged.append({**next(booted), "skipped": False})
+        return merged
 
     def rename_server(self, ref, name: str) -> dict:
         validate.check_name(name)

@@ -179,3 +179,5 @@ def test_secrets_never_reach_logs_history_or_reprs(local, caplog):
     for secret in ("shhh", "Pa55-w0rd", "An0ther-Secret", token, generated):
         assert secret and secret not in everything
     assert "/servers" in caplog.text  # the client did log its requests, without the secrets
+    bodies = [r.getMessage() for r in caplog.records if r.name.startswith("keystoneauth")]
+    assert not any('"server"' in text or '"servers"' in text for text in bodies)

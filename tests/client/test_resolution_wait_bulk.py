@@ -116,3 +116,12 @@ def test_bulk_create_with_partial_failure(localcloud_factory, names):
         with pytest.raises(Forbidden):
             result.raise_first()
         assert len(cloud.servers()) == 2
+
+
+def test_bulk_create_skips_existing_names_when_asked(cloud, names, image_ref, flavor_ref):
+    first = cloud.create_servers(names("rerun"), image_ref, flavor_ref, count=2)
+    assert first.ok and [e["skipped"] for e in first] == [False, False]
+    again = cloud.create_servers(names("rerun"), image_ref, flavor_ref, count=3, skip_existing=True)
+    assert again.ok and [e["skipped"] for e in again] == [True, True, False]
+    assert [e["result"]["id"] for e in again][:2] == [e["result"]["id"] for e in first]
+    assert len(cloud.servers(name=names("rerun-"))) == 3
