@@ -358,10 +358,10 @@ class Cloud:
         json=None,
         params=None,
         microversion=None,
-        version_default=True,
         **kwargs,
     ) -> Any:
-        mv = microversion if microversion is not None or not version_default else self.microversion
+        """A compute request at ``microversion`` (default: the session's; None on v1.1/v2.0)."""
+        mv = microversion or self.microversion
         return self._http.json(
             method, self._url(path), json=json, params=params, headers=self._headers(mv), **kwargs
         )
@@ -884,7 +884,6 @@ class Cloud:
                     "/servers",
                     json={"server": body},
                     microversion=microversion,
-                    version_default=False,
                     idempotent=False,
                 )
                 stub = data["server"]
@@ -1139,9 +1138,7 @@ class Cloud:
 
     def limits(self) -> dict:
         """Absolute limits with usage (and rate limits where the cloud has any), read at 2.1."""
-        data = self._compute(
-            "GET", "/limits", microversion=self._at_most("2.1"), version_default=False
-        )["limits"]
+        data = self._compute("GET", "/limits", microversion=self._at_most("2.1"))["limits"]
         with self._lock:
             self._abs_limits = dict(data.get("absolute") or {})
         return data
@@ -1200,9 +1197,7 @@ class MetadataAPI:
     def _call(self, method, path, json=None, **kwargs):
         cloud = self._cloud
         microversion = cloud.microversion if self._kind == "server" else cloud._at_most("2.1")
-        return cloud._compute(
-            method, path, json=json, microversion=microversion, version_default=False, **kwargs
-        )
+        return cloud._compute(method, path, json=json, microversion=microversion, **kwargs)
 
     def _check(self, metadata, existing=None):
         return validate.check_metadata(
