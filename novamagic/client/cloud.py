@@ -126,7 +126,6 @@ from novamagic.client.errors import (
     ConfigurationError,
     ConnectionFailed,
     NotFound,
-    NovaError,
     ServerError,
     Timeout,
     ValidationError,
@@ -1377,6 +1376,3 @@ def _iso(value) -> str:
         return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value)
 
-
-# Keep NovaError importable from here for the layers above that catch it next to Cloud.
-__all__ += ["NovaError"]
