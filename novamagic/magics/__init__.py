@@ -43,8 +43,7 @@ def unload_ipython_extension(ipython) -> None:
     for kind, name in (("line", "nova"), ("cell", "nova_boot")):
         ipython.magics_manager.magics[kind].pop(name, None)
     if isinstance(magics, NovaMagics):
-        if magics._cloud is not None:
-            magics._cloud.close()
+        magics.set_cloud(None)
         if magics in ipython.configurables:
             ipython.configurables.remove(magics)
     dispatcher = ipython.strdispatchers.get("complete_command")

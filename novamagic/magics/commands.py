@@ -141,7 +141,7 @@ def login(nova, args):
     if args.user and "token" not in options and not os.environ.get("OS_PASSWORD"):
         where = args.auth_url or args.cloud or "the cloud"
         options["password"] = _getpass(f"Password for {args.user} at {where}: ")
-    name = args.cloud or (None if args.auth_url else nova.cloud_name_default())
+    name = args.cloud or (None if args.auth_url else nova.default_cloud)
     cloud = connect(name, **options)
     nova.set_cloud(cloud)
     who = cloud.whoami()
@@ -161,7 +161,8 @@ def login(nova, args):
 def use(nova, args):
     """Use a connection made in Python, e.g. ``cloud = novamagic.connect(local=lc)`` and then
     ``%nova use cloud``: the magics and the Python API share one session (one history, one
-    session tag, one cleanup). ``%nova logout`` closes it."""
+    session tag, one cleanup). ``%nova logout`` forgets it; it stays open for the Python code that
+    made it (``cloud.close()`` closes it)."""
     from novamagic.client import Cloud
 
     namespace = nova.shell.user_ns
@@ -172,7 +173,7 @@ def use(nova, args):
             f"%nova use {args.variable}: {args.variable} is {what}, not a novamagic Cloud; "
             "e.g. cloud = novamagic.connect(), then %nova use cloud"
         )
-    nova.set_cloud(value)
+    nova.set_cloud(value, owned=False)
     who = value.whoami()
     version = who.get("microversion") or who.get("api")
     return Message(

@@ -38,6 +38,7 @@ class NovaMagics(Magics, NovaSettings):
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self._cloud = None
+        self._owned = False  # whether %nova logout / login should close self._cloud
         self._names_cache: dict[tuple, tuple[float, list[str]]] = {}
 
     # --- state ---------------------------------------------------------------------------------
@@ -56,16 +57,14 @@ class NovaMagics(Magics, NovaSettings):
     def has_cloud(self) -> bool:
         return self._cloud is not None
 
-    def set_cloud(self, cloud) -> None:
-        """Switch to ``cloud`` (None logs out); closes the previous one (and so stops a local
-        cloud that connect() started for it)."""
-        if self._cloud is not None and self._cloud is not cloud:
+    def set_cloud(self, cloud, *, owned: bool = True) -> None:
+        """Switch to ``cloud`` (None logs out). A cloud the magics connected (``owned``) is closed
+        when replaced, which also stops a local cloud connect() started for it; a Cloud adopted
+        from Python (``%nova use``) stays open for the code that made it."""
+        if self._cloud is not None and self._cloud is not cloud and self._owned:
             self._cloud.close()
-        self._cloud = cloud
+        self._cloud, self._owned = cloud, owned
         self._names_cache.clear()
-
-    def cloud_name_default(self) -> str | None:
-        return self.default_cloud
 
     def store(self, name: str | None, value) -> None:
         if name:

@@ -142,6 +142,18 @@ def _redact(mapping: Mapping) -> dict:
     return {k: ("********" if str(k).lower() in _SECRET_KEYS else v) for k, v in mapping.items()}
 
 
+def _redact_deep(data: Any) -> Any:
+    """``data`` with every secret field masked, at any depth (a raw answer's server.adminPass)."""
+    if isinstance(data, Mapping):
+        return {
+            k: ("********" if str(k).lower() in _SECRET_KEYS else _redact_deep(v))
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [_redact_deep(item) for item in data]
+    return data
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True, default=str)
@@ -192,7 +204,8 @@ class Record(Mapping):
 
 
 class JSONView:
-    """The answer of ``%nova raw``: ``.data`` is the parsed JSON, displayed pretty-printed."""
+    """The answer of ``%nova raw``: ``.data`` is the parsed JSON, displayed pretty-printed with
+    secret fields (adminPass, tokens, passwords) masked; ``.data`` itself is left whole."""
 
     def __init__(self, data: Any, status: int | None = None, request_id: str | None = None):
         self.data = data
@@ -200,7 +213,9 @@ class JSONView:
         self.request_id = request_id
 
     def text(self) -> str:
-        body = json.dumps(self.data, indent=2, sort_keys=False, ensure_ascii=False, default=str)
+        body = json.dumps(
+            _redact_deep(self.data), indent=2, sort_keys=False, ensure_ascii=False, default=str
+        )
         head = " ".join(
             x for x in (f"HTTP {self.status}" if self.status else "", self.request_id or "") if x
         )

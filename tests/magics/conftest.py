@@ -74,5 +74,6 @@ def sleeper(lc):
 def cloud(nova, lc, sleeper):
     """The magics logged in to the local cloud (as joe), with the injected clock."""
     client = connect(local=lc, sleep=sleeper)
-    nova.set_cloud(client)
-    return client
+    nova.set_cloud(client, owned=False)
+    yield client
+    client.close()

@@ -117,3 +117,16 @@ def test_login_local_starts_a_cloud_in_the_kernel_and_logout_stops_it(shell, nov
     assert "logged out" == str(run(shell, "%nova logout"))
     assert not local.running
     assert str(run(shell, "%nova logout")) == "not logged in"
+
+
+def test_use_adopts_a_python_cloud_and_logout_leaves_it_open(shell, lc, capsys):
+    from novamagic.client import connect
+
+    mine = shell.user_ns["mine"] = connect(local=lc)
+    assert "using mine: joe (project openstack)" in str(run(shell, "%nova use mine"))
+    assert run(shell, "%nova whoami")["session_tag"] == mine.session_tag  # one session
+    run(shell, "%nova logout")
+    assert mine.flavors()  # still open for the code that made it
+    mine.close()
+    error, seen = fail(shell, "%nova use nothing_here", capsys)
+    assert "nothing_here is not defined, not a novamagic Cloud" in seen
