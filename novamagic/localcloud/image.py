@@ -6,6 +6,8 @@ active. Glance answers errors as plain text, so does this.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from novamagic.localcloud import state
 from novamagic.localcloud.app import Call, route
 from novamagic.localcloud.clock import iso_seconds
@@ -123,10 +125,9 @@ def list_images(call: Call):
             "schema": "/v2/schemas/images",
         }
     if page and len(page) == limit:
-        params = "&".join(f"{k}={v}" for k, v in args.items() if k not in ("marker", "limit"))
-        body["next"] = (
-            f"/v2/images?{params + '&' if params else ''}limit={limit}&marker={page[-1].id}"
-        )
+        params = [(k, v) for k, v in args.items(multi=True) if k not in ("marker", "limit")]
+        params += [("limit", str(limit)), ("marker", page[-1].id)]
+        body["next"] = f"/v2/images?{urlencode(params)}"
     return body
 
 

@@ -108,6 +108,7 @@ SETTABLE_QUOTAS = frozenset(DEFAULT_QUOTAS)
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 60
 MAX_NAME_LENGTH = 255
+MAX_TOMBSTONES = 20_000  # deleted servers remembered for changes-since
 #: populate_servers() at most: a benchmark's fleet, not a count that would run for hours.
 MAX_POPULATE = 100_000
 
@@ -1056,6 +1057,10 @@ class CloudState:
         self.servers.pop(server.id, None)
         self.pools.release(server.slot)
         self.deleted_servers[server.id] = server
+        if len(self.deleted_servers) > MAX_TOMBSTONES:
+            # Forget the oldest deletions so a long-running classroom cloud stays small.
+            for stale in list(self.deleted_servers)[: MAX_TOMBSTONES // 10]:
+                del self.deleted_servers[stale]
 
     def _start(self, server: Server, kind: str, **data) -> Operation:
         now = self.now()
@@ -1222,6 +1227,11 @@ class CloudState:
         if admin_pass is not None and not isinstance(admin_pass, str):
             raise BadRequest("Invalid input for field/attribute adminPass. It must be a string.")
         min_count, max_count = _counts(min_count, max_count)
+        if availability_zone not in (None, "", "nova"):
+            raise BadRequest(
+                f"The requested availability zone is not available: {availability_zone!r} "
+                "(the local cloud has one zone, 'nova')."
+            )
         with self.lock:
             project_id = caller.project.id
             image = self.find_image(caller, image_ref)

@@ -509,3 +509,27 @@ def test_same_seed_same_ids_addresses_and_times(localcloud_factory):
     assert results[0] == results[1]
     other = localcloud_factory(seed=8)
     assert Api(other).boot("same") != results[0][0]
+
+
+def test_availability_zone(api):
+    assert api.boot("az", availability_zone="nova")
+    assert "availability zone is not available" in fault(
+        api.post(
+            "/servers",
+            {
+                "server": {
+                    "name": "x",
+                    "imageRef": "3",
+                    "flavorRef": "1",
+                    "availability_zone": "mars",
+                }
+            },
+        ),
+        400,
+    )
+
+
+def test_head_and_request_ids(api):
+    first, second = api.get("/flavors"), api.request("HEAD", "/flavors")
+    assert second.status_code == 200 and second.content == b""
+    assert first.headers["x-openstack-request-id"] != second.headers["x-openstack-request-id"]
