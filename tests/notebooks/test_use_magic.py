@@ -5,23 +5,9 @@ from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 import novamagic
 from novamagic.localcloud import LocalCloud, ManualClock
-
-
-@pytest.fixture
-def shell(monkeypatch, tmp_path):
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "no-clouds.yaml"))
-    monkeypatch.chdir(tmp_path)
-    shell = InteractiveShell.instance()
-    shell.extension_manager.load_extension("novamagic")
-    shell.magics_manager.registry["NovaMagics"].progress = False
-    yield shell
-    shell.extension_manager.unload_extension("novamagic")
-    shell.user_ns.pop("cloud", None)
-    shell.user_ns.pop("answer", None)
 
 
 def test_magics_and_python_share_one_session(shell):
