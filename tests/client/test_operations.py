@@ -251,4 +251,13 @@ def test_reboot_type_and_ip_are_validated_locally(cloud, boot, names, image_ref,
         cloud.create_server(names("bad-ip"), image_ref, flavor_ref, access_ipv4="300.1.1.1")
     with pytest.raises(ValidationError, match="server name"):
         cloud.create_server("", image_ref, flavor_ref)
+    limits = cloud.limits()["absolute"]
+    if limits.get("maxPersonalitySize", -1) >= 0:
+        too_big = {"/big": b"x" * (limits["maxPersonalitySize"] + 1)}
+        with pytest.raises(ValidationError, match="maxPersonalitySize"):
+            cloud.create_server(names("big-file"), image_ref, flavor_ref, files=too_big)
+    if limits.get("maxPersonality", -1) >= 0:
+        many = {f"/f{i}": "x" for i in range(limits["maxPersonality"] + 1)}
+        with pytest.raises(ValidationError, match="maxPersonality"):
+            cloud.create_server(names("many-files"), image_ref, flavor_ref, files=many)
     assert all(h["method"] == "GET" for h in cloud.history[before:])

@@ -133,3 +133,16 @@ def test_caches_catch_up_with_new_images_and_forget_deleted_ones(local):
             refreshes = [h for h in newcomer.history if "/v2/images" in h["path"]]
             newcomer.server(booted["id"])  # still unknown: no second refresh within the minute
             assert [h for h in newcomer.history if "/v2/images" in h["path"]] == refreshes
+
+
+def test_images_through_the_compute_proxy_have_the_glance_shape(local):
+    with local_connect(local) as glance, local_connect(local) as proxy:
+        proxy.image_url = None  # as on a cloud whose catalog has no image service
+        through_glance = {i["id"]: i for i in glance.images()}
+        through_proxy = {i["id"]: i for i in proxy.images()}
+        assert through_glance.keys() == through_proxy.keys()
+        for image_id, image in through_proxy.items():
+            for key in ("id", "name", "status", "minDisk", "minRam", "OS-EXT-IMG-SIZE:size"):
+                assert image[key] == through_glance[image_id][key], key
+        assert any("/compute/v2.1/images/detail" in h["path"] for h in proxy.history)
+        assert proxy.image(LOCAL_IMAGE)["id"] == glance.image(LOCAL_IMAGE)["id"]
