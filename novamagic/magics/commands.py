@@ -401,7 +401,8 @@ def _outcomes(nova, results, output, what: str):
     if failed:
         nova.store(output, frame)
         error = failed[0]["error"]
-        error.hint = f"{len(failed)} of {len(results)} {what} failed; the others went through"
+        summary = f"{len(failed)} of {len(results)} {what} failed; the others went through"
+        error.hint = f"{summary}; {error.hint}" if error.hint else summary
         raise error
     return frame
 
@@ -527,7 +528,16 @@ def delete(nova, args):
         return Message(f"{'deleted' if args.wait else 'deleting'} {args.servers[0]}")
     results = cloud.delete_servers(args.servers)
     nova.forget_names()
-    return _outcomes(nova, results, args.output, "deletions")
+    frame = _outcomes(nova, results, args.output, "deletions")
+    if args.wait:  # the deletions run in parallel on the cloud; wait for each to finish
+        from novamagic.client import NotFound
+
+        for entry in results:
+            try:
+                nova.wait_for(entry["item"], "DELETED", args.timeout)
+            except NotFound:  # a name that no longer resolves: that server is gone already
+                pass
+    return frame
 
 
 @subcommand("delete-image", "delete an image", arg("image"), completes={"image": "image"})

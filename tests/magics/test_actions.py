@@ -117,8 +117,9 @@ def test_snapshot_then_delete_image(shell, web):
 
 def test_delete_several_and_wait_for_gone(shell, web, capsys):
     boot(shell, names_spec="extra")
-    outcomes = run(shell, "%nova delete web-1 web-2")
+    outcomes = run(shell, "%nova delete web-1 web-2 --wait")
     assert outcomes["item"].tolist() == ["web-1", "web-2"] and outcomes["ok"].all()
+    assert [s["name"] for s in web.servers()] == ["extra"]
     assert str(run(shell, "%nova delete extra --wait")) == "deleted extra"
     assert web.servers() == [] or all(s["status"] == "DELETED" for s in web.servers())
     error, seen = fail(shell, "%nova delete nothing-here", capsys)
