@@ -9,6 +9,7 @@ Keystone (and keystonemiddleware in front of Nova) answers ``{"error": {"code", 
 from __future__ import annotations
 
 import json
+import re
 
 from werkzeug.wrappers import Response
 
@@ -69,6 +70,14 @@ def status_of(error: state.CloudError) -> int:
     return 500
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """Escape control characters (often echoed from the caller's input): a fault is one line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), message)
+
+
 def json_response(body, status: int = 200, headers=None) -> Response:
     return Response(
         json.dumps(body, separators=(",", ":")),
@@ -81,20 +90,20 @@ def json_response(body, status: int = 200, headers=None) -> Response:
 def nova_fault(status: int, message: str, headers=None) -> Response:
     """``{"badRequest": {"message": ..., "code": 400}}`` and friends."""
     name = NOVA_FAULT_NAMES.get(status, "computeFault")
-    return json_response({name: {"message": message, "code": status}}, status, headers)
+    return json_response({name: {"message": one_line(message), "code": status}}, status, headers)
 
 
 def keystone_error(status: int, message: str, headers=None) -> Response:
     title = KEYSTONE_TITLES.get(status, "Error")
     return json_response(
-        {"error": {"code": status, "title": title, "message": message}}, status, headers
+        {"error": {"code": status, "title": title, "message": one_line(message)}}, status, headers
     )
 
 
 def glance_error(status: int, message: str, headers=None) -> Response:
     title = KEYSTONE_TITLES.get(status, "Error")
     return Response(
-        f"{status} {title}\n\n{message}\n\n",
+        f"{status} {title}\n\n{one_line(message)}\n\n",
         status=status,
         headers=headers,
         content_type="text/plain",
