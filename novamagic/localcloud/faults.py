@@ -17,6 +17,7 @@ from novamagic.localcloud import state
 
 __all__ = [
     "NOVA_FAULT_NAMES",
+    "one_line",
     "status_of",
     "nova_fault",
     "keystone_error",
