@@ -1,5 +1,15 @@
 """IPython magics for OpenStack Compute: ``%load_ext novamagic``, then ``%nova help``.
 
+``%nova SUBCOMMAND [options] [-o NAME]`` (each has ``--help``; every one returns its result):
+login, logout, use, whoami; servers, flavors, images, show, addresses, limits, history;
+meta / image-meta (list | get | set | update | delete); rename, access-ip, password, reboot,
+rebuild, resize, confirm-resize, revert-resize, snapshot, start, stop, delete, delete-image,
+wait; raw METHOD PATH [JSON]; report; cleanup [--yes]; local (status | reset | tick | advance |
+speed | fault | faults | state). ``%%nova_boot`` boots servers from a YAML spec in the cell.
+Settings: ``%config NovaMagics`` (timeout, default_cloud, progress, max_rows, short_errors,
+completion_ttl) or ``[tool.novamagic]`` in pyproject.toml. New subcommands:
+:mod:`novamagic.magics.registry`.
+
 Loading is cheap on purpose: it registers the magics, the completion hooks and the frame display
 limit, and reads ``[tool.novamagic]`` from pyproject.toml; pandas, keystoneauth1, requests,
 openstacksdk and ipywidgets load on first use.

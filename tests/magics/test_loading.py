@@ -72,3 +72,23 @@ def test_unload_removes_the_magics(shell):
     assert "%nova" not in shell.strdispatchers["complete_command"].strs
     shell.extension_manager.load_extension("novamagic")  # the fixture unloads again
     assert "nova" in shell.magics_manager.magics["line"]
+
+
+def test_a_new_subcommand_is_one_decorated_function(shell, capsys):
+    from novamagic.magics.registry import arg, subcommand
+
+    @subcommand("echo-test", "say a word back", arg("word"), completes={"word": "server"})
+    def echo(nova, args):
+        return args.word.upper()
+
+    try:
+        assert (
+            run(shell, "%nova echo-test hello -o said") == "HELLO"
+            and shell.user_ns["said"] == "HELLO"
+        )
+        run(shell, "%nova help")
+        line = next(x for x in capsys.readouterr().out.splitlines() if "echo-test" in x)
+        assert line.split() == ["echo-test", "say", "a", "word", "back"]
+        assert shell.complete("echo", "%nova echo", 10)[1] == ["echo-test"]
+    finally:
+        SUBCOMMANDS.pop("echo-test")
