@@ -58,14 +58,12 @@ class Arena:
                 "roles": ["admin", "member"],
             },
         ]
-        self.cloud = LocalCloud(seed=5, clock=now_clock(), users=users, open_control=False).start()
+        self.passwords = {u["name"]: u["password"] for u in users}
+        self.cloud = LocalCloud(
+            seed=5, clock=now_clock(), users=users, open_control=False, token_ttl=self.token_ttl
+        ).start()
         state = self.cloud.state
-        self.tokens = {}
-        self.projects = {}
-        for user in users:
-            token = state.authenticate_password(user["password"], user_name=user["name"])
-            self.tokens[user["name"]] = token.id
-            self.projects[user["name"]] = token.project.id
+        self.issue_tokens()
         self.user_ids = {u.name: u.id for u in state.users.values()}
         joe = state.validate_token(self.tokens["joe"])
         ann = state.validate_token(self.tokens["ann"])
