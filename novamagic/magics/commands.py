@@ -299,11 +299,11 @@ _META_ACTIONS = ("list", "get", "set", "update", "delete")
 
 
 def _metadata(nova, api, args, kind: str):
-    if args.action in ("list",) and args.items:
+    if args.action == "list" and args.items:
         raise UsageError(f"%nova {kind} list takes no KEY or KEY=VALUE")
     if args.action in ("get", "delete") and len(args.items) != 1:
         raise UsageError(f"%nova {kind} {args.action} needs exactly one KEY")
-    if args.action in ("set", "update") and not args.items and args.action == "update":
+    if args.action == "update" and not args.items:  # "set" with none clears them all
         raise UsageError(f"%nova {kind} update needs KEY=VALUE pairs")
     frames = _frames()
     if args.action == "list":
@@ -781,7 +781,7 @@ def nova_boot(nova, args):
     booted = [r["result"] for r in results if r["ok"]]
     frame = mark_frame(_frames().servers_frame(list(existing) + booted), "servers")
     frame.attrs["admin_passwords"] = AdminPasswords(
-        {s["name"]: cloud.admin_password(s["id"]) for s in booted if cloud.admin_password(s["id"])}
+        {s["name"]: secret for s in booted if (secret := cloud.admin_password(s["id"]))}
     )
     frame.attrs["existing"] = [s["name"] for s in existing]
     if existing:
