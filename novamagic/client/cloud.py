@@ -949,11 +949,25 @@ class Cloud:
             for server in self.servers(name=pattern):
                 if server.get("name") in names:
                     existing.setdefault(server["name"], server)
+        wait = options.pop("wait", False)
+        timeout = options.pop("timeout", 600.0)
+        callback = options.pop("callback", None)
         result = run_bulk(
             lambda n: self.create_server(n, image_id, flavor_id, **options),
             [n for n in names if n not in existing],
             workers=self.workers,
         )
+        if wait:
+            # Wait once every boot is sent: a worker waiting out one server's build would hold
+            # back the boots queued behind it (100 servers on 8 workers took 13 build times).
+            sent = [entry for entry in result if entry["ok"]]
+            waits = run_bulk(
+                lambda e: self.wait(e["result"]["id"], timeout=timeout, callback=callback),
+                sent,
+                workers=self.workers,
+            )
+            for entry, waited in zip(sent, waits, strict=True):
+                entry.update(ok=waited["ok"], result=waited["result"], error=waited["error"])
         booted = iter(result)
         merged = BulkResult()
         for name in names:
