@@ -130,3 +130,13 @@ def test_use_adopts_a_python_cloud_and_logout_leaves_it_open(shell, lc, capsys):
     mine.close()
     error, seen = fail(shell, "%nova use nothing_here", capsys)
     assert "nothing_here is not defined, not a novamagic Cloud" in seen
+
+
+def test_login_with_nothing_configured_starts_a_local_cloud(shell, nova, capsys):
+    message = run(shell, "%nova login")
+    assert "credentials from local cloud" in str(message)
+    assert "no cloud configured; started a local cloud" in capsys.readouterr().err
+    local = nova.cloud.config.local_cloud
+    assert local.running and not run(shell, "%nova servers").shape[0]
+    run(shell, "%nova logout")
+    assert not local.running
