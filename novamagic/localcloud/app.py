@@ -119,6 +119,8 @@ class Call:
 
     def json(self, required: bool = True) -> Any:
         data = self.request.get_data(cache=True)
+        if len(data) > MAX_BODY:
+            raise RequestEntityTooLarge()
         if not data.strip():
             if required:
                 raise state.BadRequest("The request body is missing; a JSON object is required.")
@@ -342,7 +344,9 @@ class LocalCloudApp:
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ, start_response):
         request = Request(environ)
-        request.max_content_length = MAX_BODY
+        # One byte over the cap: a chunked body (no Content-Length) that reads past MAX_BODY is
+        # too large; at exactly MAX_BODY werkzeug would cut it short silently.
+        request.max_content_length = MAX_BODY + 1
         request_id = "req-" + str(uuid.uuid4())
         face = _face_of_path(request.path)
         fault = None
