@@ -128,6 +128,7 @@ def secrets_ledger():
 def debug_log():
     """Record the suite's DEBUG logs in a file: the 'test logs' the secrets scan reads."""
     ARTIFACTS.mkdir(exist_ok=True)
+    STANDALONE_LOG.write_text("")  # the standalone clouds of this session append to it
     handler = logging.FileHandler(DEBUG_LOG, mode="w", encoding="utf-8")
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
@@ -202,6 +203,10 @@ def client_for(cloud: LocalCloud, user: str = "joe", *, project: str | None = No
 
 def pytest_collection_modifyitems(config, items):
     """The secrets scan reads what the other tests logged: run it last."""
-    last = [item for item in items if item.nodeid.startswith("tests/reliability/test_secrets.py")]
+    last = [
+        item
+        for item in items
+        if item.path.name == "test_secrets.py" and item.path.parent.name == "reliability"
+    ]
     if last:
         items[:] = [item for item in items if item not in last] + last
