@@ -464,7 +464,8 @@ class BootFormModel(BackgroundModel):
         if self.result is None or not len(self.result):
             return ""
         frame = self.result[list(RESULT_COLUMNS)]
-        return frame.to_html(index=False, na_rep="-", escape=True, border=0)
+        rows = [["-" if _missing(v) else v for v in row] for row in frame.itertuples(index=False)]
+        return html_table(RESULT_COLUMNS, rows)
 
     def to_html(self) -> str:
         summary = html_table(("field", "value"), self.summary().items())
@@ -486,6 +487,16 @@ class BootFormModel(BackgroundModel):
         if self.error:
             text += f"; {self.error}"
         return text + ">"
+
+
+def _missing(value) -> bool:
+    """None, NaN, pd.NA or NaT (the frames' missing values)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA refuses bool(): it is missing
+        return True
 
 
 def _find(items: list[dict], ref) -> dict | None:

@@ -30,13 +30,13 @@ __all__ = ["FleetModel", "FleetView", "PendingAction", "fleet_view"]
 SEARCHED = ("name", "id", "status", "flavor", "image", "private_ipv4", "public_ipv4")
 # (header, frame column, width) of the table; the status cell is a coloured badge.
 TABLE = (
-    ("name", "name", "16em"),
+    ("name", "name", "12em"),
     ("status", "status", "10em"),
-    ("flavor", "flavor", "7em"),
+    ("flavor", "flavor", "6.5em"),
     ("vCPUs", "vcpus", "4em"),
-    ("RAM MB", "ram_mb", "5em"),
-    ("IPv4", "private_ipv4", "9em"),
-    ("image", "image", "15em"),
+    ("RAM MB", "ram_mb", "5.5em"),
+    ("IPv4", "private_ipv4", "7em"),
+    ("image", "image", "13em"),
 )
 CHART = (("cores", "vcpus", "vCPUs"), ("ram_mb", "ram_mb", "RAM (MB)"))
 PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
@@ -102,8 +102,11 @@ class FleetModel(BackgroundModel):
         """The servers the filter lets through (case-insensitive, in name, id, status, flavor,
         image and addresses)."""
         frame = self.frame
+        if frame is None:
+            return None
+        frame = frame.sort_values("name", kind="stable", na_position="last")
         text = (self.filter or "").strip().lower()
-        if frame is None or not text:
+        if not text:
             return frame
         hit = None
         for column in SEARCHED:
@@ -178,7 +181,10 @@ class FleetModel(BackgroundModel):
     def _stage(self, kind: str, servers, confirm: bool) -> PendingAction:
         if self.busy:
             raise Busy("a bulk action is still running")
-        ids = self._ids(servers) if servers is not None else sorted(self.selected)
+        if servers is not None:
+            ids = self._ids(servers)
+        else:  # in the table's order: by name
+            ids = sorted(self.selected, key=lambda i: (self._name(i), i))
         if not ids:
             raise _validation(f"select the servers to {kind} first")
         action = PendingAction(kind, tuple(ids), tuple(self._name(i) for i in ids))
@@ -442,6 +448,7 @@ class FleetView(StaticRepr):
             (self.reboot_button, "nm-fleet-reboot"),
             (self.delete_button, "nm-fleet-delete"),
             (self.yes_button, "nm-fleet-yes"),
+            (self.no_button, "nm-fleet-no"),
             (self.rows_box, "nm-fleet-rows"),
             (self.info, "nm-fleet-info"),
         ):
@@ -525,10 +532,12 @@ class FleetView(StaticRepr):
         w = self._w
         while len(self._rows) <= index:
             holder: list[str] = []
-            checkbox = w.Checkbox(value=False, indent=False, layout=w.Layout(width="2em"))
+            checkbox = w.Checkbox(
+                value=False, indent=False, layout=w.Layout(width="2em", margin="0 0 0 4px")
+            )
             checkbox.observe(lambda change, h=holder: self._toggle(h, change), names="value")
-            html = w.HTML()
-            box = w.HBox([checkbox, html])
+            html = w.HTML(layout=w.Layout(margin="0", width="auto"))
+            box = w.HBox([checkbox, html], layout=w.Layout(align_items="center", margin="0"))
             self._rows.append((checkbox, html, box, holder))
         return self._rows[index]
 
@@ -580,7 +589,7 @@ def _row_html(cells: list[str], header: bool = False) -> str:
         f'white-space:nowrap;vertical-align:middle">{"<b>" + c + "</b>" if header else c}</span>'
         for c, (_h, _col, width) in zip(cells, TABLE, strict=True)
     )
-    return f"<div>{pad}{spans}</div>"
+    return f'<div style="white-space:nowrap">{pad}{spans}</div>'
 
 
 def fleet_view(

@@ -1,0 +1,248 @@
+"""The boot form in a real browser: JupyterLab on 127.0.0.1, headless Chromium driven by Playwright.
+
+The notebook logs in to a local cloud started inside its kernel (``%nova login --local``, with a
+fast ScaledClock), so a server builds in about a second. The test presses Run All, fills the form,
+clicks Boot, waits until the widget shows the server ACTIVE, refreshes the fleet view and saves
+screenshots to test-artifacts/ (and the README's copies to docs/img/).
+
+Needs Debian's ``chromium`` at /usr/bin/chromium (never a downloaded browser) and the [test]
+extra's jupyterlab and playwright. JupyterLab runs in its own process group with a random token,
+a temporary root and config directories, and no update or news checks; it is killed at teardown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+DOCS_IMG = ROOT / "docs" / "img"
+IMAGE = "cirros-0.6.2-x86_64-disk"
+STARTUP = 60.0  # seconds JupyterLab may take to start on a busy 2-core machine
+UI = 45_000  # milliseconds for the browser to show something
+
+# The notebook the browser opens: written into the server's temporary root by the fixture.
+CELLS = [
+    ("markdown", "# novamagic widgets in JupyterLab\nA local cloud in this kernel, fast clock."),
+    ("code", "%load_ext novamagic\n%nova login --local\n%nova local speed 20"),
+    (
+        "code",
+        f"%%nova_boot --count 3\nname: web-{{n}}\nimage: {IMAGE}\nflavor: m1.small\n"
+        "metadata: {role: web}",
+    ),
+    ("code", f"%%nova_boot --count 2\nname: db-{{n}}\nimage: {IMAGE}\nflavor: m1.medium"),
+    ("code", "%nova boot-form"),
+    ("code", "%nova fleet"),
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+)
+
+
+def write_notebook(path: Path) -> None:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(source)
+        if kind == "markdown"
+        else nbformat.v4.new_code_cell(source)
+        for kind, source in CELLS
+    ]
+    nbformat.write(notebook, path)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class JupyterLab:
+    """A JupyterLab server in its own process group; ``ready`` is set when it says it runs."""
+
+    def __init__(self, root: Path, home: Path):
+        self.root = root
+        self.port = free_port()
+        self.token = secrets.token_hex(24)
+        self.log: list[str] = []
+        self.ready = threading.Event()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "JUPYTER"))}
+        env.update(
+            JUPYTER_CONFIG_DIR=str(home / "config"),
+            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+            JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+            JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+            IPYTHONDIR=str(home / "ipython"),
+            OS_CLIENT_CONFIG_FILE=str(home / "no-clouds.yaml"),
+            MPLBACKEND="agg",
+        )
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--ServerApp.open_browser=False",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={root}",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.news_url=None",
+                "--LabApp.extension_manager=readonly",
+                *(["--allow-root"] if os.geteuid() == 0 else []),  # CI containers run as root
+            ],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group: the kernel dies with it
+        )
+        threading.Thread(target=self._read_log, daemon=True).start()
+
+    def _read_log(self) -> None:
+        for line in self.process.stderr:
+            self.log.append(line.rstrip())
+            if f"127.0.0.1:{self.port}/lab" in line:
+                self.ready.set()
+        self.ready.set()  # the server exited: stop waiting, the test says why
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}?token={self.token}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=15)
+
+    def tail(self) -> str:
+        return "\n".join(self.log[-30:])
+
+
+@pytest.fixture
+def lab(tmp_path):
+    root, home = tmp_path / "root", tmp_path / "home"
+    root.mkdir()
+    home.mkdir()
+    write_notebook(root / "widgets.ipynb")
+    # No "official Jupyter news?" toast over the widgets, and no request to fetch any.
+    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    )
+    server = JupyterLab(root, home)
+    try:
+        assert server.ready.wait(STARTUP), f"JupyterLab did not start:\n{server.tail()}"
+        assert server.process.poll() is None, f"JupyterLab exited:\n{server.tail()}"
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def page(lab, request):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.set_default_timeout(UI)
+            yield page
+            if getattr(request.node, "failed", False):  # what the browser showed, for the log
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=ARTIFACTS / "browser-failure.png", full_page=True)
+        finally:
+            browser.close()
+
+
+def test_boot_form_boots_a_server_in_jupyterlab(lab, page):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=UI)  # assertions wait as long as actions (the default is 5 s)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(lab.url("lab/tree/widgets.ipynb"))
+    kernel_idle = page.get_by_role("button", name=re.compile(r"^Python 3 \(ipykernel\) \| Idle"))
+    expect(kernel_idle).to_be_visible(timeout=UI)
+
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+
+    form = page.locator(".novamagic-boot-form").first
+    expect(form.locator("button.nm-boot-button")).to_be_disabled()
+    page.locator(".nm-boot-name input").fill("demo-1")
+    page.locator(".nm-boot-image select").select_option(label=IMAGE)
+    page.locator(".nm-boot-flavor select").select_option(
+        label="m1.tiny — 1 vCPU, 512 MB RAM, 1 GB disk"
+    )
+    boot = page.locator("button.nm-boot-button")
+    expect(boot).to_be_enabled()
+    boot.click()
+
+    status = page.locator(".nm-boot-status")
+    expect(status).to_contain_text("demo-1", timeout=UI)
+    expect(status).to_contain_text("ACTIVE", timeout=UI)
+    expect(page.locator(".nm-boot-result")).to_contain_text("demo-1")
+    page.screenshot(path=ARTIFACTS / "jupyterlab-boot-form-page.png", full_page=True)
+    form.screenshot(path=ARTIFACTS / "boot-form.png")
+
+    fleet = page.locator(".novamagic-fleet").first
+    fleet.scroll_into_view_if_needed()
+    page.locator("button.nm-fleet-refresh").click()
+    rows = page.locator(".nm-fleet-rows")
+    expect(rows).to_contain_text("demo-1")
+    expect(page.locator(".nm-fleet-info")).to_contain_text("6 servers")
+    expect(rows).not_to_contain_text("BUILD", timeout=UI)  # every server up before the picture
+    for name in ("web-1", "web-2"):  # tick two rows, ask to delete them: the confirm step shows
+        row = rows.locator(".widget-hbox").filter(has_text=name)
+        row.locator("input[type=checkbox]").check()
+    expect(page.locator(".nm-fleet-info")).to_contain_text("2 selected")
+    page.locator("button.nm-fleet-delete").click()
+    expect(fleet).to_contain_text("Delete 2 servers: web-1, web-2?")
+    fleet.screenshot(path=ARTIFACTS / "fleet-view.png")
+    page.locator("button.nm-fleet-no").click()
+    expect(fleet).not_to_contain_text("Delete 2 servers")
+    expect(page.locator(".nm-fleet-info")).to_contain_text("6 servers")
+
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    for name in ("boot-form.png", "fleet-view.png"):
+        shutil.copyfile(ARTIFACTS / name, DOCS_IMG / name)
