@@ -14,7 +14,16 @@ import subprocess
 import sys
 import tempfile
 
-HEAVY = ("pandas", "keystoneauth1", "ipywidgets", "openstack", "requests", "yaml", "tqdm", "matplotlib")
+HEAVY = (
+    "pandas",
+    "keystoneauth1",
+    "ipywidgets",
+    "openstack",
+    "requests",
+    "yaml",
+    "tqdm",
+    "matplotlib",
+)
 PROBE = f"""
 import json, sys, time
 from IPython.core.interactiveshell import InteractiveShell
