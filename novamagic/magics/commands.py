@@ -212,16 +212,23 @@ def whoami(nova, args):
     completes={"image": "image", "flavor": "flavor"},
 )
 def servers(nova, args):
-    found = nova.cloud.servers(
-        name=args.name,
-        status=args.status,
-        image=args.image,
-        flavor=args.flavor,
-        changes_since=args.changes_since,
-        tags=args.tag,
-        limit=args.limit,
-        all_projects=args.all_projects,
-    )
+    from novamagic.client import Forbidden
+
+    try:
+        found = nova.cloud.servers(
+            name=args.name,
+            status=args.status,
+            image=args.image,
+            flavor=args.flavor,
+            changes_since=args.changes_since,
+            tags=args.tag,
+            limit=args.limit,
+            all_projects=args.all_projects,
+        )
+    except Forbidden as exc:
+        if args.all_projects and not exc.hint:
+            exc.hint = "--all-projects needs an admin role; without it you see your project's"
+        raise
     return mark_frame(_frames().servers_frame(found), "servers")
 
 

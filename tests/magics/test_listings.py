@@ -124,6 +124,7 @@ def test_all_projects_is_for_admins(shell, cloud, lc, capsys):
     boot(shell, count=1)
     error, seen = fail(shell, "%nova servers --all-projects", capsys)
     assert type(error).__name__ == "Forbidden" and "HTTP 403" in seen
+    assert "hint: --all-projects needs an admin role" in seen
     shell.user_ns["admin"] = connect(
         auth_url=lc.auth_url,
         username="admin",
