@@ -355,7 +355,10 @@ class BootFormModel(BackgroundModel):
                     row.status, row.error, row.finished = "refused", one_line(entry["error"]), True
             self.changed()
             booted = [row for row in self.rows if row.id is not None]
-            if self.wait_active and booted and not self.cancelled:
+            if not self.wait_active:
+                for row in booted:
+                    row.finished = True  # the requests were the whole job
+            elif booted and not self.cancelled:
                 self.phase = "waiting"
                 self.changed()
                 waits = run_bulk(self._wait_one, booted, workers=self.cloud.workers)

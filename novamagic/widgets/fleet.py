@@ -442,6 +442,7 @@ class FleetView(StaticRepr):
         self.rows_box = w.VBox()
         self.chart = w.HTML()
         self._rows: list[tuple] = []  # pooled (checkbox, html, box, [server id])
+        self._render_lock = threading.RLock()  # the refresh timer and clicks both redraw
         for widget, css in (
             (self.refresh_button, "nm-fleet-refresh"),
             (self.filter, "nm-fleet-filter"),
@@ -542,6 +543,10 @@ class FleetView(StaticRepr):
         return self._rows[index]
 
     def render(self) -> None:
+        with self._render_lock:
+            self._render()
+
+    def _render(self) -> None:
         model = self.model
         with model._refresh_lock:
             visible = model.visible()

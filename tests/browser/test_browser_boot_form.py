@@ -153,6 +153,8 @@ class JupyterLab:
 
 @pytest.fixture
 def lab(tmp_path):
+    if not CHROMIUM.exists():  # a failure, not a skip: .ci/run installs it
+        pytest.fail("this test drives Debian's chromium: apt-get install chromium")
     root, home = tmp_path / "root", tmp_path / "home"
     root.mkdir()
     home.mkdir()
@@ -175,9 +177,6 @@ def lab(tmp_path):
 @pytest.fixture
 def page(lab, request):
     from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():  # a failure, not a skip: .ci/run installs it
-        pytest.fail("this test drives Debian's chromium: apt-get install chromium")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

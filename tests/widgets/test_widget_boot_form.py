@@ -230,6 +230,7 @@ def test_without_wait_the_form_stops_after_the_requests(cloud):
     finished(form.model)
     assert form.model.phase == "done"
     assert [row.status for row in form.model.rows] == ["BUILD"]
+    assert form.progress.value == 100  # the requests were the whole job
     assert requests(cloud, "GET", "/servers/") != []
 
 
