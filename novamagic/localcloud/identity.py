@@ -4,6 +4,11 @@ Both the standard v2.0 form (``{"auth": {"passwordCredentials": ...}}`` -> ``acc
 book's form (``{"passwordCredentials": ...}`` -> ``auth`` with a catalog keyed by service name)
 are answered at ``/v2.0/tokens``. Every catalog points back at this server, so the auth URL is
 the only switch a client needs.
+
+Token lifetimes are judged on the cloud's clock (tick past ``token_ttl`` and the token answers
+401), but v3 and standard v2.0 bodies report ``issued_at``/``expires_at`` on the real clock:
+keystoneauth compares them with its own clock and would otherwise re-authenticate before every
+call on a ManualClock that starts in 2012. The book's form reports cloud time, as the book shows.
 """
 
 from __future__ import annotations
@@ -152,8 +157,8 @@ def token_body(call: Call, token: state.Token, catalog: bool = True) -> dict:
             "password_expires_at": None,
         },
         "audit_ids": [token.audit_id],
-        "expires_at": iso_micro_z(token.expires_at),
-        "issued_at": iso_micro_z(token.issued_at),
+        "expires_at": iso_micro_z(token.wall_expires_at),
+        "issued_at": iso_micro_z(token.wall_issued_at),
         "project": {"id": token.project.id, "name": token.project.name, "domain": dict(DOMAIN)},
         "is_domain": False,
         "roles": [_role(r) for r in token.user.roles],
@@ -388,8 +393,8 @@ def issue_v2(call: Call):
         "access": {
             "token": {
                 "id": token.id,
-                "expires": iso_micro_z(token.expires_at)[:-8] + "Z",
-                "issued_at": iso_micro_z(token.issued_at)[:-1],
+                "expires": iso_micro_z(token.wall_expires_at)[:-8] + "Z",
+                "issued_at": iso_micro_z(token.wall_issued_at)[:-1],
                 "audit_ids": [token.audit_id],
                 "tenant": {
                     "id": token.project.id,

@@ -24,6 +24,7 @@ import re
 import secrets
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -201,6 +202,11 @@ class Token:
     methods: list[str]
     audit_id: str
     app_credential_id: str | None = None
+    # The same instants on the real clock, as reported to clients: keystoneauth compares a
+    # token's expiry with its own clock, and a 2012 ManualClock expiry would make it
+    # re-authenticate before every call. Validity itself is judged on the cloud's clock.
+    wall_issued_at: float = 0.0
+    wall_expires_at: float = 0.0
 
     @property
     def is_admin(self) -> bool:
@@ -617,7 +623,7 @@ class CloudState:
     def _issue(
         self, user: User, project: Project, methods: list[str], expires_at=None, app_cred=None
     ) -> Token:
-        now = self.now()
+        now, wall_now = self.now(), time.time()
         expiry = now + self.token_ttl if expires_at is None else expires_at
         token = Token(
             id="gAAAAA" + secrets.token_urlsafe(48),
@@ -628,6 +634,8 @@ class CloudState:
             methods=methods,
             audit_id=secrets.token_urlsafe(16)[:22],
             app_credential_id=app_cred,
+            wall_issued_at=wall_now,
+            wall_expires_at=wall_now + (expiry - now),
         )
         with self.lock:
             # Forget expired tokens now and then so a long-running classroom cloud stays small.

@@ -216,8 +216,8 @@ def test_novaclient_negotiated_version_pagination_and_tags(localcloud):
 def test_openstack_cli(localcloud_factory):
     from novamagic.localcloud import ManualClock
 
-    # Each request moves the clock on 10 s, so --wait loops finish at their first poll.
-    cloud = localcloud_factory(clock=ManualClock(step_per_request=10))
+    # Each request moves the clock on 20 s (a whole build), so --wait loops end at their first poll.
+    cloud = localcloud_factory(clock=ManualClock(step_per_request=20))
     cli = Path(sys.executable).with_name("openstack")
     env = {key: value for key, value in os.environ.items() if not key.startswith("OS_")} | {
         "OS_AUTH_URL": cloud.auth_url,
@@ -234,7 +234,11 @@ def test_openstack_cli(localcloud_factory):
             [str(cli), *args, "-f", "json"], env=env, capture_output=True, text=True, timeout=120
         )
         assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout) if result.stdout.strip() else None
+        # --wait may print "Progress: N" before the JSON document.
+        start = min(
+            (i for i in (result.stdout.find("{"), result.stdout.find("[")) if i >= 0), default=-1
+        )
+        return json.loads(result.stdout[start:]) if start >= 0 else None
 
     cloud.populate_servers(2)
     created = run(

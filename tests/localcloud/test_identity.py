@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import requests
+import time
 
+import requests
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+
+from novamagic.localcloud.clock import parse_time
 from tests.localcloud.conftest import Api, issue_token
 
 
@@ -40,8 +45,9 @@ def test_v3_password_token_has_catalog_pointing_back(localcloud):
     token = response.json()["token"]
     assert token["user"]["name"] == "joe" and token["project"]["name"] == "openstack"
     assert token["methods"] == ["password"]
-    assert token["expires_at"] == "2012-03-21T01:00:00.000000Z"
-    assert token["issued_at"] == "2012-03-21T00:00:00.000000Z"
+    # Reported on the real clock (keystoneauth checks expiry against its own), one hour apart.
+    issued, expires = parse_time(token["issued_at"]), parse_time(token["expires_at"])
+    assert expires - issued == 3600 and abs(issued - time.time()) < 60
     assert {r["name"] for r in token["roles"]} == {"member", "reader"}
     catalog = {entry["type"]: entry for entry in token["catalog"]}
     assert set(catalog) == {"compute", "image", "identity"}
@@ -134,7 +140,8 @@ def test_validate_and_revoke_token(localcloud):
 
 
 def test_token_method_rescopes_and_keeps_expiry(localcloud):
-    token = issue_token(localcloud).headers["X-Subject-Token"]
+    first = issue_token(localcloud)
+    token = first.headers["X-Subject-Token"]
     localcloud.tick(600)
     body = v3_body(
         ["token"],
@@ -143,7 +150,9 @@ def test_token_method_rescopes_and_keeps_expiry(localcloud):
     )
     response = requests.post(localcloud.auth_url + "/v3/auth/tokens", json=body, timeout=5)
     assert response.status_code == 201
-    assert response.json()["token"]["expires_at"] == "2012-03-21T01:00:00.000000Z"
+    # Same expiry: 3000 cloud seconds remained, reported from the real clock now.
+    remaining = parse_time(response.json()["token"]["expires_at"]) - time.time()
+    assert 2900 < remaining <= 3000
     assert "token" in response.json()["token"]["methods"]
 
 
@@ -280,3 +289,33 @@ def test_the_books_token_form(localcloud):
         ),
         401,
     )
+
+
+def test_keystoneauth_authenticates_once_for_many_calls(localcloud):
+    tokens_issued = []
+    handle = localcloud.app.handle
+
+    def counting(request, request_id, face):
+        if request.method == "POST" and request.path.endswith("/auth/tokens"):
+            tokens_issued.append(request.path)
+        return handle(request, request_id, face)
+
+    localcloud.app.handle = counting
+    auth = v3.Password(
+        auth_url=localcloud.auth_url,
+        username="joe",
+        password="shhh",
+        project_name="openstack",
+        user_domain_name="Default",
+        project_domain_name="Default",
+    )
+    session = ks_session.Session(auth=auth)
+    for _ in range(3):
+        assert (
+            session.get("/servers", endpoint_filter={"service_type": "compute"}).status_code == 200
+        )
+    assert len(tokens_issued) == 1
+    # Past the lifetime on the cloud's clock: 401, keystoneauth re-authenticates once and goes on.
+    localcloud.tick(3600)
+    assert session.get("/servers", endpoint_filter={"service_type": "compute"}).status_code == 200
+    assert len(tokens_issued) == 2
