@@ -17,11 +17,10 @@ import time
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
+from _common import password_token
 
 from novamagic.client import connect
 from novamagic.localcloud import LocalCloud
-
-ACCOUNT = {"name": "joe", "password": "shhh", "domain": {"name": "Default"}}
 
 
 def plain_listing(
@@ -60,17 +59,7 @@ def main() -> None:
 
         cloud = connect(local=lc, compute_api_version=args.microversion)
         session = requests.Session()
-        auth = session.post(
-            lc.auth_url + "/v3/auth/tokens",
-            json={
-                "auth": {
-                    "identity": {"methods": ["password"], "password": {"user": ACCOUNT}},
-                    "scope": {"project": {"name": "openstack", "domain": {"name": "Default"}}},
-                }
-            },
-        )
-        auth.raise_for_status()
-        token = auth.headers["X-Subject-Token"]
+        token = password_token(session, lc.auth_url)[0]
 
         # warm both paths once (connections, the client's flavor and image caches)
         assert plain_listing(session, cloud.compute_url, token, args.microversion) == args.servers

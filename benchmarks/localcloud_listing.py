@@ -14,6 +14,7 @@ import sys
 import time
 
 import requests
+from _common import password_token
 
 from novamagic.localcloud import LocalCloud, ManualClock
 
@@ -29,27 +30,7 @@ def main(argv=None) -> int:
         seed_time, seed_cpu = time.perf_counter() - started, time.process_time() - cpu_started
 
         session = requests.Session()
-        auth = session.post(
-            f"{cloud.auth_url}/v3/auth/tokens",
-            json={
-                "auth": {
-                    "identity": {
-                        "methods": ["password"],
-                        "password": {
-                            "user": {
-                                "name": "joe",
-                                "domain": {"name": "Default"},
-                                "password": "shhh",
-                            }
-                        },
-                    },
-                    "scope": {"project": {"name": "openstack", "domain": {"name": "Default"}}},
-                }
-            },
-            timeout=30,
-        )
-        auth.raise_for_status()
-        session.headers["X-Auth-Token"] = auth.headers["X-Subject-Token"]
+        session.headers["X-Auth-Token"] = password_token(session, cloud.auth_url)[0]
 
         started, cpu_started = time.perf_counter(), time.process_time()
         url, servers, pages = f"{cloud.compute_url}/servers/detail?limit={args.limit}", [], 0
