@@ -149,6 +149,13 @@ def test_raw_any_call_pretty_printed(shell, web, capsys):
         shell, f'%nova raw PUT /servers/{server_id}/metadata/team \'{{"meta": {{"team": "red"}}}}\''
     )
     assert web.server_metadata.get_item("web-1", "team") == "red"
+    image_id = web.image(IMAGE)["id"]
+    body = {"server": {"name": "raw-1", "imageRef": image_id, "flavorRef": "1", "networks": "auto"}}
+    shell.user_ns["boot_body"] = body
+    created = run(shell, "%nova raw POST /servers $boot_body")
+    secret = created.data["server"]["adminPass"]  # the data keeps it: ask and you get it
+    shown = shell.display_formatter.format(created)[0]
+    assert secret not in repr(shown) and '"adminPass": "********"' in shown["text/plain"]
     error, seen = fail(shell, "%nova raw POST /servers '{oops'", capsys)
     assert "the body is not JSON" in seen
     error, seen = fail(shell, "%nova raw GET /servers/does-not-exist", capsys)
