@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
-import re
 from json.encoder import encode_basestring_ascii as _q
 from urllib.parse import urlencode
 
@@ -29,7 +28,14 @@ from werkzeug.routing import Submount
 from werkzeug.wrappers import Response
 
 from novamagic.localcloud import state
-from novamagic.localcloud.app import MAX_VERSION, MIN_VERSION, Call, route, version_str
+from novamagic.localcloud.app import (
+    MAX_VERSION,
+    MIN_VERSION,
+    Call,
+    regex_filter,
+    route,
+    version_str,
+)
 from novamagic.localcloud.clock import iso_micro, iso_seconds, parse_time
 from novamagic.localcloud.state import AddressPools, Server
 
@@ -105,7 +111,7 @@ def _time_param(value: str, name: str) -> float:
         ) from None
 
 
-def paginate(call: Call, items: list, id_of, collection_key: str) -> tuple[list, list]:
+def paginate(call: Call, items: list, id_of) -> tuple[list, list]:
     """Nova's limit/marker paging: (page, links). A full page gets a ``next`` link."""
     args = call.request.args
     limit = MAX_LIMIT
@@ -464,13 +470,8 @@ def _list_servers(call: Call, detail: bool):
             )
     filters = []
     if "name" in args:
-        try:
-            pattern = re.compile(args["name"])
-        except re.error as exc:
-            raise state.BadRequest(
-                f"Invalid name filter {args['name']!r}: not a regular expression ({exc})."
-            ) from None
-        filters.append(lambda s: pattern.search(s.name) is not None)
+        name_matches = regex_filter(args["name"], "name")
+        filters.append(lambda s: name_matches(s.name))
     if "status" in args:
         wanted = {v.strip().upper() for v in args.getlist("status")}
         unknown = wanted - state.SERVER_STATUSES
@@ -499,15 +500,10 @@ def _list_servers(call: Call, detail: bool):
     if "ip" in args or "ip6" in args:
         for key, version in (("ip", 4), ("ip6", 6)):
             if key in args:
-                try:
-                    ip_pattern = re.compile(args[key])
-                except re.error:
-                    raise state.BadRequest(
-                        f"Invalid {key} filter: not a regular expression."
-                    ) from None
+                ip_matches = regex_filter(args[key], key)
                 filters.append(
-                    lambda s, p=ip_pattern, v=version: any(
-                        a[0] == v and p.search(a[1])
+                    lambda s, p=ip_matches, v=version: any(
+                        a[0] == v and p(a[1])
                         for entries in AddressPools.addresses(s.slot).values()
                         for a in entries
                     )
@@ -542,7 +538,7 @@ def _list_servers(call: Call, detail: bool):
             servers = [s for s in servers if all(f(s) for f in filters)]
         if sort_key is not None or sort_dir == "asc":
             servers.sort(key=SORT_KEYS[sort_key or "created_at"], reverse=sort_dir == "desc")
-        page, links = paginate(call, servers, _ID, "servers")
+        page, links = paginate(call, servers, _ID)
         view = ServerView(call)
         if not detail:
             body = {"servers": [view.summary(s) for s in page]}
@@ -1108,7 +1104,7 @@ def _list_flavors(call: Call, detail: bool):
     if sort_dir not in ("asc", "desc"):
         raise state.BadRequest(f"Invalid sort_dir {sort_dir!r}; allowed: asc, desc.")
     flavors.sort(key=keys[sort_key], reverse=sort_dir == "desc")
-    page, links = paginate(call, flavors, _ID, "flavors")
+    page, links = paginate(call, flavors, _ID)
     root = _root(call)
     render = _flavor_detail if detail else _flavor_summary
     body = {"flavors": [render(call, root, f) for f in page]}
@@ -1193,12 +1189,16 @@ def _list_images(call: Call, detail: bool):
             server_id = state.ref_to_id(args["server"])
             images = [i for i in images if i.server_id == server_id]
         if "type" in args:
-            kind = args["type"]
+            # Nova's type filter: SNAPSHOT or BASE (an image that is not a snapshot).
+            kind = args["type"].upper()
+            if kind not in ("SNAPSHOT", "BASE"):
+                raise state.BadRequest(
+                    f"Invalid type filter {args['type']!r}; allowed: SNAPSHOT, BASE."
+                )
             images = [
                 i
                 for i in images
-                if (i.properties.get("image_type") == "snapshot")
-                == (kind == "SNAPSHOT".lower() or kind == "snapshot")
+                if (i.properties.get("image_type") == "snapshot") == (kind == "SNAPSHOT")
             ]
         if "changes-since" in args:
             since = _time_param(args["changes-since"], "changes-since")
@@ -1212,7 +1212,7 @@ def _list_images(call: Call, detail: bool):
                         f"Invalid {key} filter {args[key]!r}: an integer is required."
                     ) from None
                 images = [i for i in images if getattr(i, attr) >= minimum]
-        page, links = paginate(call, images, _ID, "images")
+        page, links = paginate(call, images, _ID)
         root = _root(call)
         body = {"images": [image_view(call, root, i, detail) for i in page]}
     if links:

@@ -141,6 +141,9 @@ def test_image_metadata_on_own_snapshot(api, localcloud):
     )
     snaps = api.get(f"/images/detail?server={sid}").json()["images"]
     assert [i["id"] for i in snaps] == [image_id]
+    assert [i["id"] for i in api.get("/images?type=SNAPSHOT").json()["images"]] == [image_id]
+    assert len(api.get("/images?type=base").json()["images"]) == 5
+    fault(api.get("/images?type=golden"), 400)
     assert api.delete(f"/images/{image_id}").status_code == 204
     fault(api.get(f"/images/{image_id}"), 404)
 
