@@ -57,6 +57,11 @@ def test_boot_one_server_from_the_form(cloud):
     assert list(form.model.result["name"]) == ["web"]
     assert len(boots(cloud)) == 1
     assert not form.boot_button.disabled and form.cancel_button.disabled
+    secret = cloud.admin_password(servers[0]["id"])
+    assert secret  # the cloud gave one; no face of the widget shows it
+    bundle = form._repr_mimebundle_()
+    for shown in (form.status.value, form.result.value, bundle["text/html"], bundle["text/plain"]):
+        assert secret not in shown
 
 
 def test_flavor_labels_show_vcpus_ram_and_disk(cloud):
