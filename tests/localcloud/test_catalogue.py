@@ -130,6 +130,9 @@ def test_image_metadata_on_own_snapshot(api, localcloud):
     location = api.action(sid, {"createImage": {"name": "mine"}}).headers["Location"]
     image_id = location.rsplit("/", 1)[1]
     localcloud.tick(20)
+    assert [i["id"] for i in api.get("/images?type=SNAPSHOT").json()["images"]] == [image_id]
+    assert len(api.get("/images?type=base").json()["images"]) == 5
+    fault(api.get("/images?type=golden"), 400)
     path = f"/images/{image_id}/metadata"
     assert api.put(path, {"metadata": {"a": "1"}}).json() == {"metadata": {"a": "1"}}
     assert api.post(path, {"metadata": {"b": "2"}}).json() == {"metadata": {"a": "1", "b": "2"}}
@@ -141,9 +144,6 @@ def test_image_metadata_on_own_snapshot(api, localcloud):
     )
     snaps = api.get(f"/images/detail?server={sid}").json()["images"]
     assert [i["id"] for i in snaps] == [image_id]
-    assert [i["id"] for i in api.get("/images?type=SNAPSHOT").json()["images"]] == [image_id]
-    assert len(api.get("/images?type=base").json()["images"]) == 5
-    fault(api.get("/images?type=golden"), 400)
     assert api.delete(f"/images/{image_id}").status_code == 204
     fault(api.get(f"/images/{image_id}"), 404)
 
