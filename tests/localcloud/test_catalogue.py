@@ -256,3 +256,12 @@ def test_ram_quota(localcloud_factory):
     assert "Quota exceeded for ram: Requested 4096" in fault(
         api.post("/servers", {"server": {"name": "big", "imageRef": "3", "flavorRef": "3"}}), 403
     )
+
+
+def test_glance_version_and_schema_documents(api, localcloud):
+    assert requests.get(localcloud.url + "/image/versions", timeout=5).status_code == 200
+    schema = api.get("", url=localcloud.url + "/image/v2/schemas/image").json()
+    assert schema["name"] == "image" and "disk_format" in schema["properties"]
+    assert api.get("", url=localcloud.url + "/image/v2/schemas/images").json()["name"] == "images"
+    fault_text = requests.get(localcloud.url + "/image/v2/images", timeout=5)
+    assert fault_text.status_code == 401

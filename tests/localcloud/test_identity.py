@@ -319,3 +319,17 @@ def test_keystoneauth_authenticates_once_for_many_calls(localcloud):
     localcloud.tick(3600)
     assert session.get("/servers", endpoint_filter={"service_type": "compute"}).status_code == 200
     assert len(tokens_issued) == 2
+
+
+def test_auth_catalog_and_projects(localcloud):
+    token = issue_token(localcloud).headers["X-Subject-Token"]
+    headers = {"X-Auth-Token": token}
+    catalog = requests.get(
+        localcloud.auth_url + "/v3/auth/catalog", headers=headers, timeout=5
+    ).json()["catalog"]
+    assert {entry["type"] for entry in catalog} == {"compute", "image", "identity"}
+    projects = requests.get(
+        localcloud.auth_url + "/v3/auth/projects", headers=headers, timeout=5
+    ).json()["projects"]
+    assert [p["name"] for p in projects] == ["openstack"]
+    keystone_error(requests.get(localcloud.auth_url + "/v3/auth/catalog", timeout=5), 401)
