@@ -93,7 +93,8 @@ def html_table(headers: Iterable[str], rows: Iterable[Iterable[str]], *, escape=
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td style="padding:2px 8px">{esc(cell) if escape else cell}</td>' for cell in row
+            f'<td style="padding:2px 8px;white-space:nowrap">{esc(cell) if escape else cell}</td>'
+            for cell in row
         )
         + "</tr>"
         for row in rows

@@ -43,7 +43,17 @@ FIELDS = (
     "key_name",
 )
 DEFAULT_MAX_COUNT = 100  # when the cloud reports no instance limit
-RESULT_COLUMNS = ("name", "id", "status", "flavor", "image", "private_ipv4", "public_ipv4")
+# The result table once a boot ends (the progress table above it already shows the ids).
+RESULT_COLUMNS = (
+    "name",
+    "status",
+    "flavor",
+    "vcpus",
+    "ram_mb",
+    "image",
+    "private_ipv4",
+    "public_ipv4",
+)
 
 
 @dataclass(eq=False)

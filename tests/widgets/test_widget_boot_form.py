@@ -53,7 +53,8 @@ def test_boot_one_server_from_the_form(cloud):
     assert [(s["name"], s["status"], s["flavor"]["name"]) for s in servers] == [
         ("web", "ACTIVE", "m1.tiny")
     ]
-    assert servers[0]["id"] in form.result.value and ">ACTIVE</td>" in form.result.value
+    assert servers[0]["id"] in form.status.value and ">ACTIVE</td>" in form.result.value
+    assert ">10.0.0." in form.result.value  # the private address, once up
     assert list(form.model.result["name"]) == ["web"]
     assert len(boots(cloud)) == 1
     assert not form.boot_button.disabled and form.cancel_button.disabled
