@@ -119,8 +119,12 @@ SERVER_STATUSES = frozenset(
     "VERIFY_RESIZE".split()
 )
 
-#: Server metadata that makes the local cloud misbehave on purpose (tests of error paths).
+#: Server metadata that makes the local cloud fail an operation on purpose (tests of error
+#: paths): ``localcloud:fail`` = build | reboot | rebuild | resize | snapshot | delete. The
+#: operation runs its usual time, then the server is ERROR with a ``fault`` (a failed snapshot
+#: leaves the server ACTIVE and the image ``killed``).
 FAIL_KEY = "localcloud:fail"
+FAIL_ON = {k: k for k in ("build", "reboot", "rebuild", "resize", "snapshot", "delete")}
 
 FLAVORS = [
     # id, name, ram MiB, vcpus, disk GiB
@@ -804,12 +808,14 @@ class CloudState:
             return
         fraction = op.fraction(now)
         if fraction >= 1.0:
+            server = self.servers.get(image.server_id or "")
+            if server is not None and server.operation is op:
+                self._settle(server, now)  # settles (or fails) this image too
+                if image.operation is None:
+                    return
             image.status = "active"
             image.updated = op.end
             image.operation = None
-            server = self.servers.get(image.server_id or "")
-            if server is not None and server.operation is op:
-                self._settle(server, now)
         elif fraction >= 0.25 and image.status == "queued":
             image.status = "saving"
             image.updated = op.start + (op.end - op.start) * 0.25
@@ -1022,19 +1028,12 @@ class CloudState:
         server.task_state = None
         server.progress = 100 if server.status in ("BUILD", "RESIZE") else server.progress
         kind = op.kind
-        if kind == "build":
-            if server.metadata.get(FAIL_KEY) == "build":
-                server.vm_state, server.status, server.power_state = "error", "ERROR", NOSTATE
-                server.progress = 0
-                server.fault = {
-                    "code": 500,
-                    "created": op.end,
-                    "message": f"Build of instance {server.id} aborted: the local cloud was asked to fail it "
-                    "(metadata localcloud:fail=build).",
-                }
-            else:
-                server.vm_state, server.status, server.power_state = "active", "ACTIVE", RUNNING
-                server.launched_at = op.end
+        failing = server.metadata.get(FAIL_KEY)
+        if failing is not None and FAIL_ON.get(failing) == kind.replace("hard_", ""):
+            self._fail(server, op)
+        elif kind == "build":
+            server.vm_state, server.status, server.power_state = "active", "ACTIVE", RUNNING
+            server.launched_at = op.end
         elif kind in ("reboot", "hard_reboot", "start", "rebuild", "revert"):
             server.vm_state, server.status, server.power_state = "active", "ACTIVE", RUNNING
             if kind == "rebuild":
@@ -1055,6 +1054,33 @@ class CloudState:
                 self._settle_image(image, now)
         elif kind == "delete":
             self._finish_delete(server, op.end)
+
+    def _fail(self, server: Server, op: Operation) -> None:
+        """End ``op`` the way Nova ends a failed operation (metadata localcloud:fail asked for it)."""
+        what = {
+            "build": "Build",
+            "reboot": "Reboot",
+            "hard_reboot": "Reboot",
+            "rebuild": "Rebuild",
+            "resize": "Resize",
+            "delete": "Deletion",
+            "snapshot": "Snapshot",
+        }[op.kind]
+        message = (
+            f"{what} of instance {server.id} {'aborted' if op.kind == 'build' else 'failed'}: "
+            "the local cloud was asked to fail it "
+            f"(metadata {FAIL_KEY}={server.metadata.get(FAIL_KEY)})."
+        )
+        server.fault = {"code": 500, "created": op.end, "message": message}
+        if op.kind == "snapshot":
+            # Nova keeps the server running and the failed upload leaves a dead image behind.
+            image = self.images.get(op.data["image_id"])
+            if image is not None:
+                image.status, image.operation, image.updated = "killed", None, op.end
+            return
+        server.vm_state, server.status, server.power_state = "error", "ERROR", NOSTATE
+        if op.kind == "build":
+            server.progress = 0
 
     def _finish_delete(self, server: Server, when: float) -> None:
         server.deleted = True

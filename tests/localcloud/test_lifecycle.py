@@ -262,3 +262,53 @@ def test_scaled_clock_moves_by_itself(localcloud_factory):
     api = Api(cloud)
     sid = api.boot()
     assert api.server(sid)["status"] == "ACTIVE"  # 20 cloud seconds pass in microseconds
+
+
+@pytest.mark.parametrize(
+    "operation, action, seconds",
+    [
+        ("reboot", {"reboot": {"type": "HARD"}}, 15),
+        ("rebuild", {"rebuild": {"imageRef": "3"}}, 20),
+        ("resize", {"resize": {"flavorRef": "2"}}, 30),
+    ],
+)
+def test_operations_fail_on_request(api, localcloud, operation, action, seconds):
+    sid = api.boot(metadata={"localcloud:fail": operation})
+    localcloud.tick(20)
+    assert api.server(sid)["status"] == "ACTIVE"  # only the named operation fails
+    assert api.action(sid, action).status_code == 202
+    localcloud.tick(seconds)
+    server = api.server(sid)
+    assert server["status"] == "ERROR" and server["fault"]["code"] == 500
+    assert f"localcloud:fail={operation}" in server["fault"]["message"]
+    assert server["flavor"]["id"] == "1"
+
+
+def test_failed_snapshot_kills_the_image_and_keeps_the_server(api, localcloud):
+    sid = api.boot(metadata={"localcloud:fail": "snapshot"})
+    localcloud.tick(20)
+    image_id = (
+        api.action(sid, {"createImage": {"name": "bad"}}).headers["Location"].rsplit("/", 1)[1]
+    )
+    localcloud.tick(20)
+    # Read the image first: it must not turn active before the server's failure is applied.
+    assert api.get(f"/images/{image_id}").json()["image"]["status"] == "ERROR"
+    assert (
+        api.get("", url=f"{localcloud.url}/image/v2/images/{image_id}").json()["status"] == "killed"
+    )
+    assert api.server(sid)["status"] == "ACTIVE"
+    assert "not active" in fault(
+        api.post("/servers", {"server": {"name": "x", "imageRef": image_id, "flavorRef": "1"}}), 400
+    )
+
+
+def test_failed_delete_leaves_an_errored_server(api, localcloud):
+    sid = api.boot(metadata={"localcloud:fail": "delete"})
+    localcloud.tick(20)
+    assert api.delete(f"/servers/{sid}").status_code == 204
+    localcloud.tick(5)
+    assert api.server(sid)["status"] == "ERROR"
+    assert api.delete(f"/servers/{sid}/metadata/localcloud:fail").status_code == 204
+    assert api.delete(f"/servers/{sid}").status_code == 204
+    localcloud.tick(5)
+    fault(api.get(f"/servers/{sid}"), 404)
