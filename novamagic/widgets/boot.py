@@ -650,8 +650,8 @@ class BootForm(StaticRepr):
         self.upload.observe(self._uploaded, names="value")
         self.boot_button.on_click(lambda _b: self._boot())
         self.cancel_button.on_click(lambda _b: model.cancel())
-        self._rebuild_metadata()
-        self._rebuild_files()
+        self._shown_metadata: list | None = None  # the rows the widgets show, to spot changes
+        self._shown_files: list | None = None
         model.observe(self._model_changed)
         self.render()
 
@@ -665,14 +665,12 @@ class BootForm(StaticRepr):
 
     def _add_metadata(self) -> None:
         if self.model.can_add_metadata:
-            self.model.add_metadata()
-            self._rebuild_metadata()
+            self.model.add_metadata()  # the observer redraws the rows
         self.render()
 
     def _add_file(self) -> None:
         if self.model.can_add_file:
             self.model.add_file()
-            self._rebuild_files()
         self.render()
 
     def _uploaded(self, change) -> None:
@@ -690,7 +688,6 @@ class BootForm(StaticRepr):
                 self.upload.value = ()
             finally:
                 self._syncing = False
-        self._rebuild_files()
         self._upload_note = (
             f"not added (at most {self.model.max_files} files): {', '.join(refused)}"
             if refused
@@ -710,6 +707,7 @@ class BootForm(StaticRepr):
             remove.on_click(partial(self._remove_metadata, row))
             rows.append(w.HBox([key, value, remove]))
         self.metadata_box.children = rows
+        self._shown_metadata = list(self.model.metadata)
 
     def _rebuild_files(self) -> None:
         w = self._w
@@ -730,6 +728,7 @@ class BootForm(StaticRepr):
             remove.on_click(partial(self._remove_file, row))
             rows.append(w.HBox([path, contents, remove]))
         self.files_box.children = rows
+        self._shown_files = list(self.model.files)
 
     def _row_changed(self, row, attribute, change) -> None:
         setattr(row, attribute, change["new"])
@@ -737,13 +736,11 @@ class BootForm(StaticRepr):
 
     def _remove_metadata(self, row, _button=None) -> None:
         self.model.remove_metadata(row)
-        self._rebuild_metadata()
         self.render()
 
     def _remove_file(self, row, _button=None) -> None:
         self._upload_note = ""
         self.model.remove_file(row)
-        self._rebuild_files()
         self.render()
 
     def _boot(self) -> None:
@@ -757,9 +754,36 @@ class BootForm(StaticRepr):
     def _model_changed(self, _model) -> None:
         self.render()
 
+    def _sync_fields(self) -> None:
+        """Show what the model holds when code changed it (``form.model.set(...)``)."""
+        model = self.model
+        wanted = {
+            self.name: model.name,
+            self.image: (model.image_doc() or {}).get("id"),
+            self.flavor: (model.flavor_doc() or {}).get("id"),
+            self.access_ipv4: model.access_ipv4,
+            self.access_ipv6: model.access_ipv6,
+            self.key_name: model.key_name,
+        }
+        if isinstance(model.count, int) and self.count.min <= model.count <= self.count.max:
+            wanted[self.count] = model.count
+        self._syncing = True
+        try:
+            for widget, value in wanted.items():
+                if widget.value != value:
+                    widget.value = value
+        finally:
+            self._syncing = False
+        # Rows are compared by identity: the widgets are rebuilt only when rows came or went.
+        if self._shown_metadata is None or self._shown_metadata != model.metadata:
+            self._rebuild_metadata()
+        if self._shown_files is None or self._shown_files != model.files:
+            self._rebuild_files()
+
     def render(self) -> None:
         """Bring every widget in line with the model (from any thread)."""
         model = self.model
+        self._sync_fields()
         problems = model.errors()
         for key, label in self.field_errors.items():
             label.value = field_error_html(problems.get(key))

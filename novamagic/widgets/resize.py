@@ -250,11 +250,14 @@ class ResizePanelModel(BackgroundModel):
             return ""
         cells = []
         for label, old, new, delta, unit in self.change():
-            sign = "" if delta is None else (f"+{delta}" if delta > 0 else str(delta))
+            if delta is None:
+                sign = "?"
+            else:
+                sign = f"+{delta}" if delta > 0 else "±0" if delta == 0 else str(delta)
             colour = "#2e7d32" if (delta or 0) > 0 else "#c62828" if (delta or 0) < 0 else "#616161"
             cells.append(
                 f"{esc(label)} {esc(old)}{esc(unit)} → {esc(new)}{esc(unit)} "
-                f'<span style="color:{colour}">({esc(sign or "±0")})</span>'
+                f'<span style="color:{colour}">({esc(sign)})</span>'
             )
         return " · ".join(cells)
 
@@ -457,8 +460,25 @@ class ResizePanel(StaticRepr):
             self.model.error = one_line(exc)
             self.render()
 
+    def _sync_choices(self) -> None:
+        """Show the model's server and target when code chose them (``panel.model.resize(...)``)."""
+        model = self.model
+        chosen = str(model.server["id"]) if model.server else None
+        if chosen is not None and chosen not in [value for _label, value in self.server.options]:
+            self._fill_servers()
+            return
+        self._syncing = True
+        try:
+            if self.server.value != chosen:
+                self.server.value = chosen
+            if self.target.value != model.target:
+                self.target.value = model.target
+        finally:
+            self._syncing = False
+
     def render(self) -> None:
         model = self.model
+        self._sync_choices()
         self.current.value = model.server_html()
         self.change.value = model.change_html()
         refusal = model.refusal if model.phase == "idle" and model.server is not None else None

@@ -133,9 +133,8 @@ def test_each_field_is_checked_next_to_it_and_boot_stays_disabled(cloud):
     form.metadata_box.children[1].children[2].click()  # remove the second row
     assert len(form.model.metadata) == 1 and form.field_errors["metadata"].value == ""
 
-    form.model.add_file("/big", b"x" * 10241)
-    form._rebuild_files()
-    form.render()
+    form.model.add_file("/big", b"x" * 10241)  # code may edit the model: the form follows
+    assert "10241 bytes, uploaded" in form.files_box.children[0].children[1].value
     assert "is 10241 bytes; this cloud allows at most 10240" in text(form.field_errors["files"])
     assert form.boot_button.disabled
     with pytest.raises(ValidationError, match="files: file '/big' is 10241 bytes"):
@@ -143,8 +142,7 @@ def test_each_field_is_checked_next_to_it_and_boot_stays_disabled(cloud):
     form.files_box.children[0].children[2].click()
     assert not form.boot_button.disabled
 
-    form.model.count = 0
-    form.render()
+    form.model.set(count=0)
     assert "count must be a whole number from 1 to 10" in text(form.field_errors["count"])
     assert boots(cloud) == []  # nothing was ever sent
 
@@ -215,6 +213,19 @@ def test_cancel_stops_waiting_and_deletes_nothing(cloud, sleeper):
     assert requests(cloud, "DELETE", "/servers") == []
     assert len(boots(cloud)) == 1
     assert not form.boot_button.disabled
+
+
+def test_the_form_follows_changes_made_to_its_model(cloud):
+    form = boot_form(cloud)
+    form.model.set(name="coded", image=IMAGE, flavor="m1.small", metadata={"a": "1", "b": "2"})
+    assert form.name.value == "coded" and form.flavor.label.startswith("m1.small")
+    assert form.image.label == IMAGE
+    assert [[t.value for t in row.children[:2]] for row in form.metadata_box.children] == [
+        ["a", "1"],
+        ["b", "2"],
+    ]
+    form.model.remove_metadata(form.model.metadata[0])
+    assert len(form.metadata_box.children) == 1 and not form.boot_button.disabled
 
 
 def test_submit_is_the_python_api_of_the_form(cloud):

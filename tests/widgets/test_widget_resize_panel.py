@@ -122,13 +122,20 @@ def test_cancel_stops_waiting_and_undoes_nothing(cloud, sleeper, web, lc):
     assert cloud.server("web")["status"] == "VERIFY_RESIZE"
 
     # Picking the server again resumes the dance at the decision.
-    panel.server.value = None
     panel.model.select("web")
-    panel.render()
     assert panel.model.phase == "verify" and not panel.confirm_button.disabled
     panel.confirm_button.click()
     finished(panel.model)
     assert cloud.server("web")["flavor"]["name"] == "m1.medium"
+
+
+def test_the_panel_follows_choices_made_on_its_model(cloud, web):
+    cloud.create_server("other", IMAGE, "m1.tiny", wait=True)
+    panel = resize_panel(cloud)
+    panel.model.select("other")  # not in the list the panel loaded: the list is reloaded
+    panel.model.set_target("m1.small")
+    assert panel.server.label == "other (ACTIVE)" and panel.target.label.startswith("m1.small")
+    assert "vCPUs 1 → 1 (±0)" in text(panel.change) and not panel.resize_button.disabled
 
 
 def test_the_model_is_the_python_api(cloud, web):
