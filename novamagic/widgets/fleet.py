@@ -64,7 +64,7 @@ class FleetModel(BackgroundModel):
     def __init__(self, cloud=None, *, filter: str = "", max_rows: int = 200, refresh: bool = True):
         super().__init__()
         self.cloud = resolve_cloud(cloud)
-        self.filter = filter
+        self._filter = filter
         self.max_rows = max_rows
         self.frame = None  # servers_frame of the last refresh
         self.limits_frame = None
@@ -97,6 +97,16 @@ class FleetModel(BackgroundModel):
             self.refresh_count += 1
         self.changed()
         return frame
+
+    @property
+    def filter(self) -> str:
+        """Text the table is filtered by (setting it redraws the views)."""
+        return self._filter
+
+    @filter.setter
+    def filter(self, text: str) -> None:
+        self._filter = text or ""
+        self.changed()
 
     def visible(self):
         """The servers the filter lets through (case-insensitive, in name, id, status, flavor,
@@ -517,6 +527,8 @@ class FleetView(StaticRepr):
             self.model.start_auto_refresh(change["new"])
 
     def _filter_changed(self, change) -> None:
+        if self._syncing:
+            return
         self.model.filter = change["new"]
         self.render()
 
@@ -571,6 +583,8 @@ class FleetView(StaticRepr):
         self.refresh_button.disabled = busy
         self._syncing = True
         try:
+            if self.filter.value != (model.filter or ""):
+                self.filter.value = model.filter or ""
             self.auto_refresh.value = bool(model.refresh_interval)
             boxes = []
             if visible is not None:

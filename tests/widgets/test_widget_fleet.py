@@ -58,6 +58,10 @@ def test_filter_box_narrows_the_table(cloud, fleet):
     assert view.rows_box.children == ()
     view.filter.value = ""
     assert len(view.rows_box.children) == 6
+    view.model.filter = "db"  # from code: the box and the table follow
+    assert view.filter.value == "db" and len(view.rows_box.children) == 2
+    view.model.select(["db-1"])
+    assert [row.children[0].value for row in view.rows_box.children] == [True, False]
 
 
 def test_bulk_reboot_needs_an_explicit_confirm(cloud, lc, fleet):
