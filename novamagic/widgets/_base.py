@@ -256,6 +256,39 @@ def field_error_html(message: str | None) -> str:
     return f'<span style="color:{_RED};font-size:90%">⚠ {esc(message)}</span>'
 
 
+def find(items: list[dict], ref) -> dict | None:
+    """The item of a loaded list with this id, or the only one with this name (else None)."""
+    if ref is None or ref == "":
+        return None
+    ref = str(ref)
+    for item in items:
+        if str(item.get("id")) == ref:
+            return item
+    named = [item for item in items if item.get("name") == ref]
+    return named[0] if len(named) == 1 else None
+
+
+def missing(value) -> bool:
+    """None, NaN, pd.NA or NaT: the frames' missing values."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and NaT are not equal to themselves
+    except TypeError:  # pd.NA refuses bool(): it is missing
+        return True
+
+
+def present(value) -> bool:
+    return not missing(value)
+
+
+def validation_error(message: str):
+    """The client's ValidationError (nothing was sent), for refusals made by a widget's model."""
+    from novamagic.client import ValidationError
+
+    return ValidationError(message)
+
+
 def flavor_label(flavor: Mapping) -> str:
     """``m1.small — 1 vCPU, 2048 MB RAM, 20 GB disk`` (plain text: dropdown labels are text)."""
     vcpus = flavor.get("vcpus")

@@ -1,8 +1,8 @@
 """The boot form: pick an image and a flavor, name the server, press Boot, watch it come up.
 
 ``BootFormModel`` holds the form's state and checks it with the client's own validators and the
-limits the cloud reports (``cloud.limits()``); ``submit()`` boots through
-``cloud.create_servers`` and waits through ``cloud.wait`` in a background thread. ``BootForm`` is
+limits the cloud reports (``cloud.limits()``); ``submit()`` boots and waits through
+``cloud.create_servers`` (its progress hook fills the rows) in a background thread. ``BootForm`` is
 the thin ipywidgets view over it; ``boot_form(cloud=None, ...)`` builds one (``%nova boot-form``).
 """
 
@@ -17,16 +17,18 @@ from typing import Any
 from novamagic.widgets._base import (
     BackgroundModel,
     Busy,
-    Cancelled,
     StaticRepr,
     errors_html,
     esc,
     field_error_html,
+    find,
     flavor_label,
     html_table,
+    missing,
     one_line,
     resolve_cloud,
     status_badge,
+    validation_error,
 )
 
 __all__ = ["BootForm", "BootFormModel", "FileRow", "MetadataRow", "ServerRow", "boot_form"]
@@ -179,10 +181,10 @@ class BootFormModel(BackgroundModel):
         return self.max_files is None or len(self.files) < self.max_files
 
     def image_doc(self) -> dict | None:
-        return _find(self.images, self.image)
+        return find(self.images, self.image)
 
     def flavor_doc(self) -> dict | None:
-        return _find(self.flavors, self.flavor)
+        return find(self.flavors, self.flavor)
 
     # --- editing -------------------------------------------------------------------------------
 
@@ -209,7 +211,7 @@ class BootFormModel(BackgroundModel):
 
     def add_metadata(self, key: str = "", value: str = "") -> MetadataRow:
         if not self.can_add_metadata:
-            raise _validation(
+            raise validation_error(
                 f"this cloud allows at most {self.max_metadata} metadata items (maxServerMeta)"
             )
         row = MetadataRow(key, value)
@@ -223,7 +225,9 @@ class BootFormModel(BackgroundModel):
 
     def add_file(self, path: str = "", contents: str | bytes = "", source="inline") -> FileRow:
         if not self.can_add_file:
-            raise _validation(f"this cloud allows at most {self.max_files} files (maxPersonality)")
+            raise validation_error(
+                f"this cloud allows at most {self.max_files} files (maxPersonality)"
+            )
         row = FileRow(path, contents, source)
         self.files.append(row)
         self.changed()
@@ -261,17 +265,7 @@ class BootFormModel(BackgroundModel):
                 "pick a flavor" if not self.flavor else f"no flavor {self.flavor!r} on this cloud"
             )
         if image is not None and flavor is not None:
-            min_disk, min_ram = image.get("minDisk") or 0, image.get("minRam") or 0
-            if flavor.get("disk") and min_disk > flavor["disk"]:
-                problems["flavor"] = (
-                    f"{image.get('name')} needs {min_disk} GB of disk; "
-                    f"{flavor.get('name')} has {flavor['disk']} GB"
-                )
-            elif min_ram > (flavor.get("ram") or 0):
-                problems["flavor"] = (
-                    f"{image.get('name')} needs {min_ram} MB of RAM; "
-                    f"{flavor.get('name')} has {flavor.get('ram')} MB"
-                )
+            check("flavor", validate.check_image_fits_flavor, image, flavor)
         count = self.count
         if (
             not isinstance(count, int)
@@ -332,7 +326,7 @@ class BootFormModel(BackgroundModel):
         self.set(**fields)
         problems = self.errors()
         if problems:
-            raise _validation("; ".join(f"{k}: {v}" for k, v in problems.items()))
+            raise validation_error("; ".join(f"{k}: {v}" for k, v in problems.items()))
         image, flavor = self.image_doc(), self.flavor_doc()
         options: dict[str, Any] = {}
         if self.metadata:
@@ -353,49 +347,36 @@ class BootFormModel(BackgroundModel):
         return self
 
     def _boot(self, names, image_id, flavor_id, options) -> None:
-        from novamagic.client.bulk import run_bulk
-
         completed = False
         try:
-            results = self.cloud.create_servers(names, image_id, flavor_id, **options)
-            for row, entry in zip(self.rows, results, strict=True):
-                if entry["ok"]:
-                    self._update_row(row, entry["result"])
-                else:
-                    row.status, row.error, row.finished = "refused", one_line(entry["error"]), True
-            self.changed()
-            booted = [row for row in self.rows if row.id is not None]
-            if not self.wait_active:
-                for row in booted:
-                    row.finished = True  # the requests were the whole job
-            elif booted and not self.cancelled:
-                self.phase = "waiting"
-                self.changed()
-                waits = run_bulk(self._wait_one, booted, workers=self.cloud.workers)
-                for row, entry in zip(booted, waits, strict=True):
-                    if not entry["ok"]:
-                        row.error, row.finished = one_line(entry["error"]), True
+            self.cloud.create_servers(
+                names,
+                image_id,
+                flavor_id,
+                wait=self.wait_active,
+                timeout=self.timeout,
+                progress=self._on_progress,
+                **options,
+            )
             completed = True
         finally:
             self._finish(completed)
 
-    def _wait_one(self, row: ServerRow) -> dict | None:
-        try:
-            server = self.cloud.wait(
-                row.id, timeout=self.timeout, callback=partial(self._on_poll, row)
-            )
-        except Cancelled:
-            return None
-        self._update_row(row, server)
-        row.finished = True
+    def _on_progress(self, event: dict) -> None:
+        """The client's per-server progress hook: one row per server; Cancel stops the waits."""
+        row = next(row for row in self.rows if row.name == event["name"])
+        if event["server"] is not None:
+            self._update_row(row, event["server"])
+        if event["error"] is not None:
+            row.error = one_line(event["error"])
+            if row.id is None:
+                row.status = "refused"
+        row.finished = row.finished or event["done"]
+        if event["stage"] == "polled" and self.phase == "booting":
+            self.phase = "waiting"
         self.changed()
-        return server
-
-    def _on_poll(self, row: ServerRow, server: dict | None) -> None:
-        if server is not None:
-            self._update_row(row, server)
-            self.changed()
-        self.check_cancel()
+        if not event["done"]:
+            self.check_cancel()
 
     def _update_row(self, row: ServerRow, server: dict) -> None:
         with self._rows_lock:
@@ -477,7 +458,7 @@ class BootFormModel(BackgroundModel):
         if self.result is None or not len(self.result):
             return ""
         frame = self.result[list(RESULT_COLUMNS)]
-        rows = [["-" if _missing(v) else v for v in row] for row in frame.itertuples(index=False)]
+        rows = [["-" if missing(v) else v for v in row] for row in frame.itertuples(index=False)]
         return html_table(RESULT_COLUMNS, rows)
 
     def to_html(self) -> str:
@@ -500,33 +481,6 @@ class BootFormModel(BackgroundModel):
         if self.error:
             text += f"; {self.error}"
         return text + ">"
-
-
-def _missing(value) -> bool:
-    """None, NaN, pd.NA or NaT (the frames' missing values)."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except TypeError:  # pd.NA refuses bool(): it is missing
-        return True
-
-
-def _find(items: list[dict], ref) -> dict | None:
-    if ref is None or ref == "":
-        return None
-    ref = str(ref)
-    for item in items:
-        if str(item.get("id")) == ref:
-            return item
-    named = [item for item in items if item.get("name") == ref]
-    return named[0] if len(named) == 1 else None
-
-
-def _validation(message: str):
-    from novamagic.client import ValidationError
-
-    return ValidationError(message)
 
 
 # ------------------------------------------------------------------------------------ the view

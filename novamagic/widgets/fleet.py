@@ -21,8 +21,10 @@ from novamagic.widgets._base import (
     errors_html,
     esc,
     one_line,
+    present,
     resolve_cloud,
     status_badge,
+    validation_error,
 )
 
 __all__ = ["FleetModel", "FleetView", "PendingAction", "fleet_view"]
@@ -167,9 +169,11 @@ class FleetModel(BackgroundModel):
             elif len(by_name.get(ref, ())) == 1:
                 ids.append(by_name[ref][0])
             elif ref in by_name:
-                raise _validation(f"{len(by_name[ref])} servers are named {ref!r}; use their ids")
+                raise validation_error(
+                    f"{len(by_name[ref])} servers are named {ref!r}; use their ids"
+                )
             else:
-                raise _validation(f"no server {ref!r} in the fleet (refresh first?)")
+                raise validation_error(f"no server {ref!r} in the fleet (refresh first?)")
         return ids
 
     def _name(self, server_id: str) -> str:
@@ -196,7 +200,7 @@ class FleetModel(BackgroundModel):
         else:  # in the table's order: by name
             ids = sorted(self.selected, key=lambda i: (self._name(i), i))
         if not ids:
-            raise _validation(f"select the servers to {kind} first")
+            raise validation_error(f"select the servers to {kind} first")
         action = PendingAction(kind, tuple(ids), tuple(self._name(i) for i in ids))
         self.pending = action
         self.changed()
@@ -212,7 +216,7 @@ class FleetModel(BackgroundModel):
         """Run the staged action in the background (``wait()`` for it); refreshes afterwards."""
         action = self.pending
         if action is None:
-            raise _validation("nothing to confirm: choose Reboot or Delete first")
+            raise validation_error("nothing to confirm: choose Reboot or Delete first")
         self.pending = None
         self.last_action = f"{action.kind}: {len(action.ids)} server(s)…"
         self.start(lambda: self._run_action(action), action.kind.replace(" ", "-"))
@@ -252,7 +256,7 @@ class FleetModel(BackgroundModel):
     def start_auto_refresh(self, interval: float) -> None:
         """Refresh every ``interval`` seconds in a daemon thread until ``stop_auto_refresh()``."""
         if not interval or interval <= 0:
-            raise _validation(
+            raise validation_error(
                 f"the refresh interval must be a positive number of seconds, got {interval!r}"
             )
         self.stop_auto_refresh()
@@ -304,10 +308,10 @@ class FleetModel(BackgroundModel):
             value = row[column]
             if column == "status":
                 cells.append(
-                    status_badge(value, row["task_state"] if _present(row["task_state"]) else None)
+                    status_badge(value, row["task_state"] if present(row["task_state"]) else None)
                 )
             else:
-                cells.append(esc(value if _present(value) else "-"))
+                cells.append(esc(value if present(value) else "-"))
         return cells
 
     def table_html(self) -> str:
@@ -338,12 +342,12 @@ class FleetModel(BackgroundModel):
         bars = []
         for resource, column, label in CHART:
             total = totals.get(resource)
-            used = int(total["used"]) if total is not None and _present(total["used"]) else 0
-            limit = int(total["max"]) if total is not None and _present(total["max"]) else None
+            used = int(total["used"]) if total is not None and present(total["used"]) else 0
+            limit = int(total["max"]) if total is not None and present(total["max"]) else None
             scale = max(limit or 0, used) or 1
             segments = []
             for flavor, value in zip(flavors, by_flavor[column], strict=True):
-                value = int(value) if _present(value) else 0
+                value = int(value) if present(value) else 0
                 if value:
                     segments.append(
                         f'<div title="{esc(flavor)}: {value}" style="width:{100 * value / scale:.2f}%;'
@@ -386,21 +390,6 @@ class FleetModel(BackgroundModel):
         if self.error:
             text += f"; {self.error}"
         return text + ">"
-
-
-def _present(value) -> bool:
-    if value is None:
-        return False
-    try:
-        return not bool(value != value)  # NaN, NA and NaT are not equal to themselves
-    except TypeError:  # pd.NA raises on bool(): it is missing
-        return False
-
-
-def _validation(message: str):
-    from novamagic.client import ValidationError
-
-    return ValidationError(message)
 
 
 # ------------------------------------------------------------------------------------ the view

@@ -18,16 +18,18 @@ from novamagic.widgets._base import (
     StaticRepr,
     errors_html,
     esc,
+    find,
     flavor_label,
     html_table,
     resolve_cloud,
     status_badge,
+    validation_error,
 )
 
 __all__ = ["ResizePanel", "ResizePanelModel", "resize_panel"]
 
 RESOURCES = (("vcpus", "vCPUs", ""), ("ram", "RAM", " MB"), ("disk", "disk", " GB"))
-# Phases after which the server awaits the user's decision, or is done.
+# The phase in which the server awaits the user's decision: Confirm or Revert.
 WAITING_FOR_USER = "verify"
 
 
@@ -89,10 +91,10 @@ class ResizePanelModel(BackgroundModel):
 
     def set_target(self, ref) -> None:
         """Choose the target flavor (name or id)."""
-        flavor = _find(self.flavors, ref)
+        flavor = find(self.flavors, ref)
         if flavor is None:
             names = ", ".join(str(f.get("name")) for f in self.flavors)
-            raise _validation(f"no flavor {ref!r} on this cloud; choose one of {names}")
+            raise validation_error(f"no flavor {ref!r} on this cloud; choose one of {names}")
         self.target = str(flavor["id"])
         self.changed()
 
@@ -102,7 +104,7 @@ class ResizePanelModel(BackgroundModel):
 
     @property
     def target_flavor(self) -> dict | None:
-        return _find(self.flavors, self.target)
+        return find(self.flavors, self.target)
 
     # --- checks --------------------------------------------------------------------------------
 
@@ -168,7 +170,7 @@ class ResizePanelModel(BackgroundModel):
             self.set_target(flavor)
         problem = self.refusal or self.target_error()
         if problem:
-            raise _validation(problem)
+            raise validation_error(problem)
         self.final_flavor = None
         self._step("resizing", "idle", partial(self.cloud.resize, self._id(), self.target))
         return self
@@ -190,7 +192,9 @@ class ResizePanelModel(BackgroundModel):
             raise Busy("the panel is busy: wait for it or press Cancel")
         if self.phase != WAITING_FOR_USER:
             name = (self.server or {}).get("name", "the server")
-            raise _validation(f"nothing to {what}: {name} is not waiting for a resize decision")
+            raise validation_error(
+                f"nothing to {what}: {name} is not waiting for a resize decision"
+            )
 
     def _id(self) -> str:
         return str(self.server["id"])
@@ -311,23 +315,6 @@ class ResizePanelModel(BackgroundModel):
         if self.error:
             text += f"; {self.error}"
         return text + ">"
-
-
-def _find(items: list[dict], ref) -> dict | None:
-    if ref is None or ref == "":
-        return None
-    ref = str(ref)
-    for item in items:
-        if str(item.get("id")) == ref:
-            return item
-    named = [item for item in items if item.get("name") == ref]
-    return named[0] if len(named) == 1 else None
-
-
-def _validation(message: str):
-    from novamagic.client import ValidationError
-
-    return ValidationError(message)
 
 
 # ------------------------------------------------------------------------------------ the view
