@@ -42,10 +42,15 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
         access_ipv6=None, key_name=None, count=1, networks=None, admin_password=None,
         availability_zone=None, user_data=None, tags=None, wait=False, timeout=600,
         callback=None) -> dict (a list of dicts when count > 1)
-    create_servers(names, image, flavor, *, count=None, skip_existing=False,
-        **create_server_options) -> BulkResult (names: a list, or one base name with count=N
-        giving "name-1" .. "name-N"; skip_existing boots only names no server has yet, the
-        others' entries have "skipped": True and the existing server as result)
+    create_servers(names, image, flavor, *, count=None, skip_existing=False, wait=False,
+        timeout=600, progress=None, **create_server_options) -> BulkResult (names: a list, or
+        one base name with count=N giving "name-1" .. "name-N"; skip_existing boots only names
+        no server has yet, the others' entries have "skipped": True and the existing server as
+        result; progress(event) follows each server: see boot_event)
+    check_boot(names, image, flavor, *, count=None, skip_existing=False,
+        **create_server_options) -> dict (a dry run of create_servers: names, image, flavor,
+        image minDisk/minRam, metadata, files, access IPs against the limits, and the quota for
+        instances/cores/RAM with usage; GETs only; the plan, or ValidationError/OverLimit/...)
     rename_server(ref, name) -> dict;  set_access_ips(ref, ipv4=None, ipv6=None) -> dict
     delete_server(ref, *, wait=False, timeout=600) -> None;  delete_servers(refs) -> BulkResult
     addresses(ref, network=None) -> {network: [{"version", "addr", ...}]}
@@ -55,13 +60,19 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
         access_ipv4=None, access_ipv6=None) -> dict
     resize(ref, flavor) -> None;  resize_servers(refs, flavor) -> BulkResult
     confirm_resize(ref) -> None;  revert_resize(ref) -> None
-    create_image(ref, name, metadata=None) -> dict (the new image, normalised)
+    create_image(ref, name, metadata=None) -> dict (the new image, normalised; marked as this
+        session's: metadata "novamagic" = session tag when a maxImageMeta slot is free)
     start_server(ref) -> None;  stop_server(ref) -> None
     limits() -> {"absolute": {...with usage: totalCoresUsed...}, "rate": [...]}
     wait(ref, status="ACTIVE", *, timeout=600, callback=None, interval=1.0) -> dict | None
     session_servers() -> list (the servers this session booted: session tag or marker)
-    cleanup() -> BulkResult (deletes session_servers())
+    session_images() -> list (the images this session's create_image made)
+    cleanup(*, dry_run=False) -> BulkResult (deletes session_servers() and session_images();
+        entries carry "kind" and "name"; dry_run lists them, deleting nothing)
     close(); also a context manager
+    boot_event(name, stage, server=None, *, done=None, error=None) -> dict: the progress
+        events of create_servers: {"name", "stage" (skipped, requested, polled, ready, failed),
+        "done", "id", "status", "task", "progress", "server", "error"}
     BulkResult (a list, one dict per item in the order given: {"item", "ok", "result",
         "error"}); .ok, .succeeded (results), .failed (entries), .raise_first()
     MetadataAPI (cloud.server_metadata, cloud.image_metadata):
@@ -134,7 +145,7 @@ from novamagic.client.resolve import ambiguous, is_uuid, not_found, pick, ref_to
 from novamagic.client.session import HttpSession
 from novamagic.client.wait import wait_for_server
 
-__all__ = ["MAX_MICROVERSION", "Cloud", "LocalControl", "MetadataAPI"]
+__all__ = ["BOOT_STAGES", "MAX_MICROVERSION", "Cloud", "LocalControl", "MetadataAPI", "boot_event"]
 
 MAX_MICROVERSION = "2.96"
 CACHE_REFRESH_SECONDS = 60.0
@@ -224,6 +235,7 @@ class Cloud:
         self.session_tag = SESSION_TAG_PREFIX + secrets.token_hex(4)
         self._lock = threading.RLock()
         self._admin_passwords: dict[str, str] = {}
+        self._session_image_ids: set[str] = set()
         self._flavors: dict[str, dict] | None = None
         self._flavor_rows: dict[str, tuple] = {}
         self._flavor_ids_by_name: dict[str, str] = {}
@@ -796,6 +808,71 @@ class Cloud:
 
         Validated first against the cloud's limits; never sent twice (see the module docstring).
         """
+        body, microversion = self._server_request(
+            name,
+            image,
+            flavor,
+            metadata=metadata,
+            files=files,
+            access_ipv4=access_ipv4,
+            access_ipv6=access_ipv6,
+            key_name=key_name,
+            count=count,
+            networks=networks,
+            admin_password=admin_password,
+            availability_zone=availability_zone,
+            user_data=user_data,
+            tags=tags,
+        )
+        token = secrets.token_hex(6)
+        marker = None
+        if self._supports("2.52", microversion):
+            boot_tag = BOOT_TAG_PREFIX + token
+            body["tags"] = [boot_tag, self.session_tag, *body.get("tags", ())]
+            marker = ("tag", boot_tag)
+        else:
+            metadata = body.get("metadata") or {}
+            slots = (self._validation_limits() or {}).get("maxServerMeta", -1)
+            if slots is None or slots < 0 or len(metadata) < slots:
+                value = f"{self.session_tag[len(SESSION_TAG_PREFIX) :]}/{token}"
+                body["metadata"] = {**metadata, MARKER_KEY: value}
+                marker = ("metadata", value)
+
+        stub = self._boot(body, microversion, marker)
+        if count > 1:
+            servers = self._find_marked(marker, name) if marker else [stub]
+            if wait:
+                servers = [self.wait(s["id"], timeout=timeout, callback=callback) for s in servers]
+            return servers
+        if isinstance(stub.get("flavor"), Mapping) and set(stub["flavor"]) == _NORMAL_FLAVOR_KEYS:
+            server = stub  # found by its marker: already a full, normalised server
+        else:
+            server = self._get_server(str(stub["id"]))
+        if wait:
+            server = self.wait(server["id"], timeout=timeout, callback=callback)
+        return server
+
+    def _server_request(
+        self,
+        name: str,
+        image,
+        flavor,
+        *,
+        metadata: Mapping | None = None,
+        files=None,
+        access_ipv4: str | None = None,
+        access_ipv6: str | None = None,
+        key_name: str | None = None,
+        count: int = 1,
+        networks=None,
+        admin_password: str | None = None,
+        availability_zone: str | None = None,
+        user_data=None,
+        tags=None,
+    ) -> tuple[dict, str | None]:
+        """A boot's checked body (without this session's markers) and the microversion to send it
+        at; nothing is sent. Shared by create_server and check_boot, so a dry run checks exactly
+        what a boot would send."""
         validate.check_name(name)
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise ValidationError(f"count must be a positive integer, got {count!r}")
@@ -836,41 +913,17 @@ class Cloud:
             networks = "auto"  # required from 2.37; "auto" is what the openstack CLI sends too
         if networks is not None:
             body["networks"] = networks
-
-        token = secrets.token_hex(6)
-        marker = None
         user_tags = list(tags or [])
-        if self._supports("2.52", microversion):
-            boot_tag = BOOT_TAG_PREFIX + token
-            body["tags"] = [boot_tag, self.session_tag, *user_tags]
-            marker = ("tag", boot_tag)
-        else:
-            if user_tags:
+        if user_tags:
+            if not self._supports("2.52", microversion):
                 raise ValidationError(
                     "tags at create need microversion 2.52 or later; this session uses "
                     f"{microversion or self.api}"
                 )
-            slots = (limits or {}).get("maxServerMeta", -1)
-            if slots is None or slots < 0 or len(metadata) < slots:
-                value = f"{self.session_tag[len(SESSION_TAG_PREFIX) :]}/{token}"
-                metadata = {**metadata, MARKER_KEY: value}
-                marker = ("metadata", value)
+            body["tags"] = user_tags
         if metadata:
             body["metadata"] = metadata
-
-        stub = self._boot(body, microversion, marker)
-        if count > 1:
-            servers = self._find_marked(marker, name) if marker else [stub]
-            if wait:
-                servers = [self.wait(s["id"], timeout=timeout, callback=callback) for s in servers]
-            return servers
-        if isinstance(stub.get("flavor"), Mapping) and set(stub["flavor"]) == _NORMAL_FLAVOR_KEYS:
-            server = stub  # found by its marker: already a full, normalised server
-        else:
-            server = self._get_server(str(stub["id"]))
-        if wait:
-            server = self.wait(server["id"], timeout=timeout, callback=callback)
-        return server
+        return body, microversion
 
     def _boot(self, body: dict, microversion, marker) -> dict:
         """POST /servers once; after a lost answer, look the server up by its marker first."""
@@ -923,6 +976,9 @@ class Cloud:
         *,
         count: int | None = None,
         skip_existing: bool = False,
+        wait: bool = False,
+        timeout: float = 600.0,
+        progress=None,
         **options,
     ) -> BulkResult:
         """Boot several servers concurrently (one request each); every outcome is reported.
@@ -930,53 +986,147 @@ class Cloud:
         ``names`` is a list of names, or one base name with ``count=N`` ("name-1".."name-N").
         ``skip_existing=True`` boots only the names no server has yet (one listing first), so
         re-running a notebook cell does not boot duplicates; the entries of the servers found
-        have ``"skipped": True`` and the existing server as their result.
+        have ``"skipped": True`` and the existing server as their result. ``wait=True`` waits
+        for every server once all boots are sent. ``progress(event)`` follows each server (see
+        :func:`boot_event`); it runs on the pool's threads, so it must be quick and thread-safe.
+        An exception it raises (or KeyboardInterrupt) stops what is not yet sent and every wait
+        at its next poll, and propagates; nothing sent is undone. Other ``options`` are
+        create_server's.
         """
-        if isinstance(names, str):
-            if count is None:
-                raise ValidationError(
-                    "create_servers(name, ...) needs count=N, or pass a list of names"
-                )
-            names = [f"{names}-{i}" for i in range(1, count + 1)]
-        names = list(names)
-        for name in names:
-            validate.check_name(name)
+        if "callback" in options:
+            raise TypeError("create_servers reports each server through progress=, not callback=")
+        names = self._boot_names(names, count)
         image_id, flavor_id = self._image_id(image), self._flavor_id(flavor)
         self._validation_limits()  # once, before the pool
-        existing: dict[str, dict] = {}
-        if skip_existing and names:
-            pattern = "^(" + "|".join(re.escape(n) for n in names) + ")$"
-            for server in self.servers(name=pattern):
-                if server.get("name") in names:
-                    existing.setdefault(server["name"], server)
-        wait = options.pop("wait", False)
-        timeout = options.pop("timeout", 600.0)
-        callback = options.pop("callback", None)
+        existing = self._existing_servers(names) if skip_existing else {}
+        report = progress or (lambda event: None)
+        for name in names:
+            if name in existing:
+                report(boot_event(name, "skipped", existing[name]))
+
+        def boot_one(name):
+            server = self.create_server(name, image_id, flavor_id, **options)
+            report(boot_event(name, "requested", server, done=not wait))
+            return server
+
+        def booted(entry):
+            if not entry["ok"]:
+                report(boot_event(entry["item"], "failed", error=entry["error"]))
+
         result = run_bulk(
-            lambda n: self.create_server(n, image_id, flavor_id, **options),
-            [n for n in names if n not in existing],
-            workers=self.workers,
+            boot_one, [n for n in names if n not in existing], workers=self.workers, on_done=booted
         )
         if wait:
-            # Wait once every boot is sent: a worker waiting out one server's build would hold
-            # back the boots queued behind it (100 servers on 8 workers took 13 build times).
-            sent = [entry for entry in result if entry["ok"]]
-            waits = run_bulk(
-                lambda e: self.wait(e["result"]["id"], timeout=timeout, callback=callback),
-                sent,
-                workers=self.workers,
-            )
-            for entry, waited in zip(sent, waits, strict=True):
-                entry.update(ok=waited["ok"], result=waited["result"], error=waited["error"])
-        booted = iter(result)
+            self._wait_booted([entry for entry in result if entry["ok"]], timeout, report)
+        booted_entries = iter(result)
         merged = BulkResult()
         for name in names:
             if name in existing:
                 entry = {"item": name, "ok": True, "result": existing[name], "error": None}
                 merged.append({**entry, "skipped": True})
             else:
-                merged.append({**next(booted), "skipped": False})
+                merged.append({**next(booted_entries), "skipped": False})
         return merged
+
+    def _wait_booted(self, sent: list[dict], timeout: float, report) -> None:
+        """Wait for the booted entries (in place). Waiting starts once every boot is sent: a
+        worker waiting out one server's build would hold back the boots queued behind it (100
+        servers on 8 workers took 13 build times)."""
+        stop = threading.Event()
+
+        def wait_one(entry):
+            name = entry["item"]
+
+            def poll(server):
+                if stop.is_set():  # the caller was interrupted: stop polling, change nothing
+                    raise _StopWaiting
+                report(boot_event(name, "polled", server))
+
+            return self.wait(entry["result"]["id"], timeout=timeout, callback=poll)
+
+        def waited(entry):
+            name = entry["item"]["item"]
+            if entry["ok"]:
+                report(boot_event(name, "ready", entry["result"]))
+            else:
+                error = entry["error"]
+                report(boot_event(name, "failed", getattr(error, "server", None), error=error))
+
+        try:
+            waits = run_bulk(wait_one, sent, workers=self.workers, on_done=waited)
+        except BaseException:
+            stop.set()  # the waits still running end at their next poll
+            raise
+        for entry, outcome in zip(sent, waits, strict=True):
+            entry.update(ok=outcome["ok"], result=outcome["result"], error=outcome["error"])
+
+    def check_boot(
+        self,
+        names,
+        image,
+        flavor,
+        *,
+        count: int | None = None,
+        skip_existing: bool = False,
+        **options,
+    ) -> dict:
+        """What ``create_servers`` with the same arguments would boot, checked against the cloud
+        without sending anything that changes it (a dry run: GET requests only).
+
+        Checks every name, the image and flavor (NotFound with near names), the image's minDisk
+        and minRam against the flavor, metadata, files and access IPs against the cloud's limits
+        (ValidationError), and the project's quota for instances, cores and RAM with its current
+        usage (OverLimit). ``wait``, ``timeout`` and ``progress`` are accepted and ignored. Returns
+        the plan: ``{"boot": [names], "skip": [names a server already has, with skip_existing],
+        "image": {"id", "name", "minDisk", "minRam"}, "flavor": {"id", "name", "vcpus", "ram",
+        "disk"}, "quota": [{"resource", "needed", "used", "limit", "free"}], "microversion"}``.
+        """
+        for ignored in ("wait", "timeout", "progress"):
+            options.pop(ignored, None)
+        names = self._boot_names(names, count)
+        image_doc, flavor_doc = self.image(image), self.flavor(flavor)
+        absolute = dict(self.limits().get("absolute") or {})  # fresh usage for the quota
+        _, microversion = self._server_request(
+            names[0] if names else "dry-run", image_doc["id"], flavor_doc["id"], **options
+        )
+        validate.check_image_fits_flavor(image_doc, flavor_doc)
+        existing = self._existing_servers(names) if skip_existing else {}
+        to_boot = [n for n in names if n not in existing]
+        quota = validate.check_quota(absolute, len(to_boot), flavor_doc)
+        return {
+            "boot": to_boot,
+            "skip": [n for n in names if n in existing],
+            "image": {k: image_doc.get(k) for k in ("id", "name", "minDisk", "minRam")},
+            "flavor": {k: flavor_doc.get(k) for k in ("id", "name", "vcpus", "ram", "disk")},
+            "quota": quota,
+            "microversion": microversion,
+        }
+
+    def _boot_names(self, names, count: int | None) -> list[str]:
+        if isinstance(names, str):
+            if count is None:
+                raise ValidationError(
+                    "create_servers(name, ...) needs count=N, or pass a list of names"
+                )
+            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                raise ValidationError(f"count must be a positive integer, got {count!r}")
+            names = [f"{names}-{i}" for i in range(1, count + 1)]
+        names = list(names)
+        for name in names:
+            validate.check_name(name)
+        return names
+
+    def _existing_servers(self, names: list[str]) -> dict[str, dict]:
+        """The servers (not deleted) named exactly one of ``names``: one listing, by regex."""
+        if not names:
+            return {}
+        pattern = "^(" + "|".join(re.escape(n) for n in names) + ")$"
+        wanted = set(names)
+        existing: dict[str, dict] = {}
+        for server in self.servers(name=pattern):
+            if server.get("name") in wanted and server.get("status") != "DELETED":
+                existing.setdefault(server["name"], server)
+        return existing
 
     def rename_server(self, ref, name: str) -> dict:
         validate.check_name(name)
@@ -1024,9 +1174,48 @@ class Cloud:
             if str((server.get("metadata") or {}).get(MARKER_KEY, "")).startswith(prefix)
         ]
 
-    def cleanup(self) -> BulkResult:
-        """Delete every server this session booted (see :meth:`session_servers`)."""
-        return self.delete_servers([s["id"] for s in self.session_servers()])
+    def session_images(self) -> list[dict]:
+        """The images (snapshots) this session created with :meth:`create_image` and that still
+        exist: by id, and by the metadata marker where one fitted (one listing)."""
+        with self._lock:
+            ids = set(self._session_image_ids)
+        return [
+            image
+            for image in self.images()
+            if image["id"] in ids
+            or (image.get("metadata") or {}).get(MARKER_KEY) == self.session_tag
+        ]
+
+    def cleanup(self, *, dry_run: bool = False) -> BulkResult:
+        """Delete every server and image this session created (:meth:`session_servers`, then
+        :meth:`session_images`), concurrently. Each entry also says ``"kind"`` ("server" or
+        "image") and ``"name"``; ``"item"`` is the id. ``dry_run=True`` deletes nothing and lists
+        what would go (every entry with ``"ok": False`` and no error)."""
+        targets = [("server", s) for s in self.session_servers()]
+        targets += [("image", i) for i in self.session_images()]
+
+        def delete(target):
+            kind, resource = target
+            if kind == "server":
+                self.delete_server(resource["id"])
+            else:
+                self.delete_image(resource["id"])
+                with self._lock:
+                    self._session_image_ids.discard(resource["id"])
+
+        if dry_run:
+            outcomes = BulkResult(
+                {"item": t, "ok": False, "result": None, "error": None} for t in targets
+            )
+        else:
+            outcomes = run_bulk(delete, targets, workers=self.workers)
+        result = BulkResult()
+        for entry in outcomes:
+            kind, resource = entry["item"]
+            result.append(
+                {**entry, "item": resource["id"], "kind": kind, "name": resource.get("name")}
+            )
+        return result
 
     # ------------------------------------------------------------------------------ addresses
 
@@ -1113,11 +1302,18 @@ class Cloud:
         self._action(ref, {"os-stop": None})
 
     def create_image(self, ref, name: str, metadata: Mapping | None = None) -> dict:
-        """Snapshot a server; returns the new image (SAVING until the upload ends)."""
+        """Snapshot a server; returns the new image (SAVING until the upload ends).
+
+        The image is this session's (:meth:`session_images`, :meth:`cleanup`): remembered by id,
+        and marked with the metadata key ``novamagic`` = the session tag when a maxImageMeta slot
+        is left after the user's keys (a user's full set of keys is never refused for it).
+        """
         validate.check_name(name, "image name")
-        metadata = validate.check_metadata(
-            metadata, self._validation_limits(), limit_key="maxImageMeta", what="image"
-        )
+        limits = self._validation_limits()
+        metadata = validate.check_metadata(metadata, limits, limit_key="maxImageMeta", what="image")
+        slots = (limits or {}).get("maxImageMeta", -1)
+        if MARKER_KEY not in metadata and (slots is None or slots < 0 or len(metadata) < slots):
+            metadata = {**metadata, MARKER_KEY: self.session_tag}
         body = {"createImage": {"name": name, **({"metadata": metadata} if metadata else {})}}
         server_id = self._server_id(ref)
         response = self._http.request(
@@ -1143,6 +1339,7 @@ class Cloud:
                 url=response.url,
             )
         with self._lock:
+            self._session_image_ids.add(image_id)
             if self._image_names is not None:
                 self._image_names[image_id] = name
         return self.image(image_id)
@@ -1345,6 +1542,46 @@ class LocalControl:
         """Seed ``count`` ACTIVE servers at once (options: project, name, image, flavor,
         metadata, tags); returns {"count", "ids"}."""
         return self._call("POST", "/servers", {"count": count, **options})
+
+
+# ------------------------------------------------------------------------------ boot progress
+
+BOOT_STAGES = ("skipped", "requested", "polled", "ready", "failed")
+
+
+class _StopWaiting(Exception):
+    """Raised in a wait's poll after the caller of create_servers was interrupted."""
+
+
+def boot_event(
+    name: str, stage: str, server: Mapping | None = None, *, done: bool | None = None, error=None
+) -> dict:
+    """One progress event of :meth:`Cloud.create_servers` for the server ``name``::
+
+        {"name", "stage", "done", "id", "status", "task", "progress", "server", "error"}
+
+    ``stage``: "skipped" (a server has the name already; skip_existing), "requested" (the cloud
+    accepted the boot), "polled" (one poll while waiting), "ready" (the wait ended: the status is
+    reached, no task left) or "failed" (``error`` says why: the boot was refused, or the wait
+    failed or timed out). ``done`` is True on the last event of a name. ``status``, ``task``
+    (OS-EXT-STS:task_state) and ``progress`` (0..100; 100 once ready) come from ``server``, the
+    latest server dict (None when the cloud has not answered with one).
+    """
+    server = dict(server) if server else None
+    if done is None:
+        done = stage in ("skipped", "ready", "failed")
+    percent = (server or {}).get("progress")
+    return {
+        "name": name,
+        "stage": stage,
+        "done": done,
+        "id": (server or {}).get("id"),
+        "status": (server or {}).get("status"),
+        "task": (server or {}).get("OS-EXT-STS:task_state"),
+        "progress": 100 if stage == "ready" else percent if isinstance(percent, int) else 0,
+        "server": server,
+        "error": error,
+    }
 
 
 # ------------------------------------------------------------------------------ image shapes

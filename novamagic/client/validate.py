@@ -4,6 +4,8 @@ Each check raises :class:`novamagic.client.errors.ValidationError` with one line
 wrong and what is allowed. Limits come from ``GET /limits`` (``absolute``): maxServerMeta,
 maxImageMeta, maxPersonality, maxPersonalitySize. A limit the cloud does not report (or reports
 as -1, unlimited) is not checked; key and value lengths are Nova's fixed 255.
+:func:`check_quota` is the exception: a boot that would not fit the project's quota raises
+:class:`~novamagic.client.errors.OverLimit`, the error the cloud itself would answer with.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ import base64
 import ipaddress
 from collections.abc import Mapping
 
-from novamagic.client.errors import ValidationError
+from novamagic.client.errors import OverLimit, ValidationError
 
 __all__ = [
     "MAX_METADATA_KEY",
     "MAX_METADATA_VALUE",
     "MAX_NAME",
     "check_access_ips",
+    "check_image_fits_flavor",
     "check_metadata",
     "check_name",
     "check_personality",
+    "check_quota",
     "check_reboot_type",
     "encode_personality",
 ]
@@ -177,3 +181,55 @@ def check_reboot_type(reboot_type) -> str:
     if kind not in REBOOT_TYPES:
         raise ValidationError(f"reboot type {reboot_type!r} is not allowed; use SOFT or HARD")
     return kind
+
+
+def check_image_fits_flavor(image: Mapping, flavor: Mapping) -> None:
+    """An image's minDisk/minRam against a flavor (compute shapes); a 0 GB root disk is sized
+    from the image, so it always fits."""
+    image_name, flavor_name = image.get("name"), flavor.get("name")
+    min_disk, min_ram = image.get("minDisk") or 0, image.get("minRam") or 0
+    disk, ram = flavor.get("disk") or 0, flavor.get("ram") or 0
+    if disk and min_disk > disk:
+        raise ValidationError(
+            f"image {image_name!r} needs {min_disk} GB of disk; flavor {flavor_name} has {disk} GB",
+            hint="pick a larger flavor",
+        )
+    if min_ram > ram:
+        raise ValidationError(
+            f"image {image_name!r} needs {min_ram} MB of RAM; flavor {flavor_name} has {ram} MB",
+            hint="pick a larger flavor",
+        )
+
+
+# (resource, what one server of the flavor takes, limit key, usage key) as GET /limits names them
+_QUOTAS = (
+    ("instances", lambda flavor: 1, "maxTotalInstances", "totalInstancesUsed"),
+    ("cores", lambda flavor: flavor.get("vcpus") or 0, "maxTotalCores", "totalCoresUsed"),
+    ("ram_mb", lambda flavor: flavor.get("ram") or 0, "maxTotalRAMSize", "totalRAMUsed"),
+)
+
+
+def check_quota(limits: Mapping | None, count: int, flavor: Mapping) -> list[dict]:
+    """Whether ``count`` more servers of ``flavor`` fit the project's quota (limits with usage).
+
+    Returns one row per resource: ``{"resource", "needed", "used", "limit", "free"}`` (limit and
+    free are None when unlimited or not reported); raises OverLimit for the first that does not
+    fit.
+    """
+    rows = []
+    for resource, per_server, limit_key, used_key in _QUOTAS:
+        limit = _limit(limits, limit_key)
+        used = (limits or {}).get(used_key) or 0
+        needed = per_server(flavor) * count
+        free = None if limit is None else max(0, limit - used)
+        rows.append(
+            {"resource": resource, "needed": needed, "used": used, "limit": limit, "free": free}
+        )
+        if free is not None and needed > free:
+            raise OverLimit(
+                f"booting {count} server(s) of flavor {flavor.get('name')!r} needs {needed} "
+                f"{resource}; the project has {free} free ({used} of {limit} used)",
+                hint="boot fewer servers, pick a smaller flavor, or delete servers you no longer "
+                "need",
+            )
+    return rows

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from IPython.core.error import UsageError
 
-from novamagic.magics import clientgaps
 from novamagic.magics.parsing import parse_boot_spec, parse_json_body, parse_pairs
 from novamagic.magics.registry import SUBCOMMANDS, arg, subcommand
 from novamagic.magics.rendering import (
@@ -502,7 +501,7 @@ def revert_resize(nova, args):
 )
 def snapshot(nova, args):
     metadata = parse_pairs(args.meta) if args.meta else {}
-    image = nova.cloud.create_image(args.server, args.name, metadata=nova.mark_image(metadata))
+    image = nova.cloud.create_image(args.server, args.name, metadata=metadata)
     nova.forget_names()
     return mark_frame(_frames().images_frame([image]), "images")
 
@@ -639,40 +638,19 @@ def _plot(summary):
 )
 def cleanup(nova, args):
     frames = _frames()
-    cloud = nova.cloud
-    servers_list = clientgaps.session_servers(cloud)
-    images_list = nova.session_images()
-    listing = mark_frame(
-        frames.outcomes_frame(
-            [{"item": f"server {s.get('name')} ({s.get('id')})", "ok": False} for s in servers_list]
-            + [{"item": f"image {i.get('name')} ({i.get('id')})", "ok": False} for i in images_list]
-        ).rename(columns={"ok": "deleted"}),
-        "cleanup",
-    )
     if not args.yes:
+        listing = nova.cloud.cleanup(dry_run=True)
+        kinds = [entry["kind"] for entry in listing]
         print(
-            f"{len(servers_list)} server(s) and {len(images_list)} image(s) created by this kernel; "
-            "%nova cleanup --yes deletes them"
+            f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s) created by "
+            "this kernel; %nova cleanup --yes deletes them"
         )
-        return listing
-    results = cloud.delete_servers([s["id"] for s in servers_list])
-    image_results = [_delete_image(cloud, i) for i in images_list]
+        rows = [dict(e, item=f"{e['kind']} {e['name']} ({e['item']})") for e in listing]
+        return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")
+    results = nova.cloud.cleanup()
     nova.forget_names()
-    done = frames.outcomes_frame(
-        [dict(r, item=f"server {r['item']}") for r in results]
-        + [dict(r, item=f"image {r['item']}") for r in image_results]
-    ).rename(columns={"ok": "deleted"})
-    return mark_frame(done, "cleanup")
-
-
-def _delete_image(cloud, image):
-    from novamagic.client import NovaError
-
-    try:
-        cloud.delete_image(image["id"])
-        return {"item": image["id"], "ok": True, "error": None}
-    except NovaError as exc:
-        return {"item": image["id"], "ok": False, "error": exc}
+    rows = [dict(e, item=f"{e['kind']} {e['item']}") for e in results]
+    return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")
 
 
 # --- the local cloud -----------------------------------------------------------------------------
@@ -762,20 +740,17 @@ def nova_boot(nova, args):
     spec = parse_boot_spec(args.spec_text, count=args.count, base=Path.cwd())
     names = spec.pop("names")
     cloud = nova.cloud
+    skip_existing = not args.force_new
     if args.dry_run:
-        plan = clientgaps.check_boot(cloud, names, force_new=args.force_new, **spec)
-        return _plan_record(plan)
-    timeout = args.timeout or nova.timeout
+        return _plan_record(cloud.check_boot(names, skip_existing=skip_existing, **spec))
     with nova.progress_bar(len(names), "booting", unit="server") as bar:
-        tracker = _BootTracker(bar) if args.wait else None
         try:
-            existing, results = clientgaps.boot_servers(
-                cloud,
+            results = cloud.create_servers(
                 names,
-                force_new=args.force_new,
+                skip_existing=skip_existing,
                 wait=args.wait,
-                timeout=timeout,
-                callback=tracker,
+                timeout=args.timeout or nova.timeout,
+                progress=_BootTracker(bar),
                 **spec,
             )
         except KeyboardInterrupt:
@@ -783,10 +758,10 @@ def nova_boot(nova, args):
                 "stopped waiting; the servers already requested keep booting (nothing was deleted)",
                 hint="re-run the cell (existing servers are skipped) or %nova wait NAME",
             ) from None
-        bar.update(len(names) - bar.n)  # existing servers and boots without --wait count as done
     nova.forget_names()
-    booted = [r["result"] for r in results if r["ok"]]
-    frame = mark_frame(_frames().servers_frame(list(existing) + booted), "servers")
+    existing = [r["result"] for r in results if r["skipped"]]
+    booted = [r["result"] for r in results if r["ok"] and not r["skipped"]]
+    frame = mark_frame(_frames().servers_frame(existing + booted), "servers")
     frame.attrs["admin_passwords"] = AdminPasswords(
         {s["name"]: secret for s in booted if (secret := cloud.admin_password(s["id"]))}
     )
@@ -796,43 +771,36 @@ def nova_boot(nova, args):
             f"already there, not booted again: {', '.join(s['name'] for s in existing)} "
             "(--force-new boots new ones)"
         )
-    failed = [r for r in results if not r["ok"]]
+    failed = results.failed
     nova.store(args.output, frame)
     if failed:
         error = failed[0]["error"]
-        error.hint = (
-            f"{len(failed)} of {len(results)} boots failed; the others are in the result"
-            + (f"; {error.hint}" if error.hint else "")
+        tried = len(results) - len(existing)
+        error.hint = f"{len(failed)} of {tried} boots failed; the others are in the result" + (
+            f"; {error.hint}" if error.hint else ""
         )
         raise error
     return frame
 
 
 class _BootTracker:
-    """Progress callback for concurrent boots: counts servers done, shows each status."""
+    """The progress hook of ``cloud.create_servers``: one bar counting servers done, with the
+    latest status of a few of them."""
 
     def __init__(self, bar):
         import threading
 
         self.bar = bar
         self.states: dict[str, str] = {}
-        self.done: set[str] = set()
         self.lock = threading.Lock()
 
-    def __call__(self, server):
-        if server is None:
-            return
-        name = server.get("name") or server.get("id")
-        status = server.get("status", "?")
-        task = server.get("OS-EXT-STS:task_state")
+    def __call__(self, event):
+        status = event["status"] or ("refused" if event["error"] else "?")
         with self.lock:
-            self.states[name] = f"{status} {server.get('progress') or 0}%"
-            finished = status == "ACTIVE" and not task and name not in self.done
-            if finished:
-                self.done.add(name)
+            self.states[event["name"]] = f"{status} {event['progress']}%"
             summary = ", ".join(f"{n}: {s}" for n, s in sorted(self.states.items())[:4])
             self.bar.set_postfix_str(summary, refresh=False)
-            if finished:
+            if event["done"]:
                 self.bar.update(1)
             else:
                 self.bar.refresh()

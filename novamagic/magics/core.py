@@ -28,7 +28,6 @@ from novamagic.magics.rendering import NovaMagicError, make_short
 __all__ = ["NovaMagics"]
 
 _HELP_WORDS = ("help", "-h", "--help")
-IMAGE_MARKER = "novamagic"  # image metadata key naming the session that made a snapshot
 
 
 @magics_class
@@ -103,16 +102,6 @@ class NovaMagics(Magics, NovaSettings):
                     hint=f"resume with %nova wait {ref}"
                     + (f" --status {status}" if status != "ACTIVE" else ""),
                 ) from None
-
-    def mark_image(self, metadata: dict) -> dict:
-        """Metadata for a snapshot made here, with the session marker %nova cleanup looks for."""
-        return {**metadata, IMAGE_MARKER: self.cloud.session_tag}
-
-    def session_images(self) -> list[dict]:
-        tag = self.cloud.session_tag
-        return [
-            i for i in self.cloud.images() if (i.get("metadata") or {}).get(IMAGE_MARKER) == tag
-        ]
 
     @contextmanager
     def progress_bar(self, total: int | None, desc: str, unit: str = "%"):
