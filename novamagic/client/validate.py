@@ -191,12 +191,12 @@ def check_image_fits_flavor(image: Mapping, flavor: Mapping) -> None:
     disk, ram = flavor.get("disk") or 0, flavor.get("ram") or 0
     if disk and min_disk > disk:
         raise ValidationError(
-            f"image {image_name!r} needs {min_disk} GB of disk; flavor {flavor_name} has {disk} GB",
+            f"image {image_name!r} needs {min_disk} GB of disk; {flavor_name} has {disk} GB",
             hint="pick a larger flavor",
         )
     if min_ram > ram:
         raise ValidationError(
-            f"image {image_name!r} needs {min_ram} MB of RAM; flavor {flavor_name} has {ram} MB",
+            f"image {image_name!r} needs {min_ram} MB of RAM; {flavor_name} has {ram} MB",
             hint="pick a larger flavor",
         )
 
