@@ -1,7 +1,10 @@
 """``python -m novamagic.localcloud``: one local cloud for a whole class.
 
 Binds 127.0.0.1 unless ``--host`` says otherwise, prints its auth URL and accounts (never the
-passwords), and exits cleanly on Ctrl-C. The control API needs an admin token here.
+passwords), and exits cleanly on Ctrl-C. The control API needs an admin token here. With
+``--tls`` it also prints the paths of the generated CA and of the learner's client certificate
+and key (never their contents); ``--client-cert-required`` makes the server demand that
+certificate.
 """
 
 from __future__ import annotations
@@ -40,13 +43,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--manual-clock", action="store_true", help="time moves only through POST /_localcloud/tick"
     )
     parser.add_argument(
-        "--tls", action="store_true", help="serve HTTPS with a generated CA (printed path)"
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a generated CA; prints the CA path and the learner's client "
+        "certificate and key (the book's cert_file and key_file)",
+    )
+    parser.add_argument(
+        "--client-cert-required",
+        action="store_true",
+        help="with --tls: refuse clients that present no certificate from the generated CA",
     )
     return parser
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.client_cert_required and not args.tls:
+        parser.error("--client-cert-required needs --tls (client certificates are a TLS feature)")
     if args.speed <= 0:
         print("error: --speed must be a positive number", file=sys.stderr)
         return 2
@@ -60,6 +74,7 @@ def main(argv=None) -> int:
             port=args.port,
             open_control=False,
             tls=args.tls,
+            client_cert_required=args.client_cert_required,
         )
         cloud.start()
     except (ValueError, TypeError) as exc:
@@ -75,8 +90,15 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"novamagic local cloud on {cloud.url}")
     print(f"auth URL: {cloud.auth_url}")
-    if cloud.ca_file:
-        print(f"CA certificate: {cloud.ca_file}")
+    if cloud.tls is not None:
+        print(f"CA certificate: {cloud.tls.ca_file}")
+        # Paths only: the key's contents never reach the terminal.
+        print(f"client certificate (cert_file): {cloud.tls.client_cert}")
+        print(f"client key (key_file): {cloud.tls.client_key}")
+        if args.client_cert_required:
+            print("client certificates: required (a client without one is refused)")
+        else:
+            print("client certificates: accepted, not required")
     for user in cloud.state.users.values():
         project = cloud.state.projects[user.project_id].name
         print(f"  user {user.name!r} project {project!r} roles {','.join(user.roles)}")
