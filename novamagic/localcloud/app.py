@@ -405,6 +405,8 @@ class LocalCloudApp:
                         f"Malformed request URL: URL's project_id '{project_id}' doesn't match "
                         f"Context's project_id '{call.token.project.id}'"
                     )
+            if face == "compute":  # after keystonemiddleware's 401, as in Nova
+                check_content_type(request)
             result = endpoint.handler(call, **args)
             response = _to_response(result)
         except state.CloudError as exc:
@@ -415,6 +417,8 @@ class LocalCloudApp:
                 )
         except NotAcceptable as exc:
             response = self._error(face, 406, str(exc), request_id)
+        except UnsupportedMediaType as exc:
+            response = self._error(face, 415, str(exc), request_id)
         except RequestEntityTooLarge:
             response = self._error(
                 face,
@@ -459,6 +463,29 @@ class LocalCloudApp:
 
 class NotAcceptable(Exception):
     """An unsupported microversion (406)."""
+
+
+class UnsupportedMediaType(Exception):
+    """A request labelled with a Content-Type the compute API does not read (415)."""
+
+
+#: What Nova's wsgi layer reads as a request body (nova.api.openstack.wsgi).
+JSON_CONTENT_TYPES = frozenset({"application/json", "application/vnd.openstack.compute+json"})
+
+
+def check_content_type(request: Request) -> None:
+    """Refuse a compute request whose Content-Type is neither JSON nor absent, as Nova does.
+
+    Like Nova, this looks at the header alone (a body-less request labelled as a form is refused
+    too), and an empty label or ``text/plain`` (some HTTP stacks' default) counts as none. The
+    book's /v1.1 root (face ``legacy``) skips this: its curl commands label JSON as a form.
+    """
+    if "Content-Type" not in request.headers:
+        return
+    mimetype = request.mimetype  # lower-cased, parameters such as charset dropped
+    if mimetype in ("", "text/plain") or mimetype in JSON_CONTENT_TYPES:
+        return
+    raise UnsupportedMediaType("Unsupported Content-Type")
 
 
 def negotiate_version(request: Request) -> tuple[int, int]:
