@@ -52,7 +52,8 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
         image minDisk/minRam, metadata, files, access IPs against the limits, and the quota for
         instances/cores/RAM with usage; GETs only; the plan, or ValidationError/OverLimit/...)
     rename_server(ref, name) -> dict;  set_access_ips(ref, ipv4=None, ipv6=None) -> dict
-    delete_server(ref, *, wait=False, timeout=600) -> None;  delete_servers(refs) -> BulkResult
+    delete_server(ref, *, wait=False, timeout=600) -> None
+    delete_servers(refs, *, wait=False, timeout=600) -> BulkResult (waits once all are sent)
     addresses(ref, network=None) -> {network: [{"version", "addr", ...}]}
     change_password(ref, password) -> None;  admin_password(ref) -> str | None (explicit ask only)
     reboot(ref, hard=False, *, reboot_type=None) -> None;  reboot_servers(refs, hard=False)
@@ -1159,8 +1160,39 @@ class Cloud:
         if wait:
             self.wait(server_id, status="DELETED", timeout=timeout)
 
-    def delete_servers(self, refs) -> BulkResult:
-        return run_bulk(self.delete_server, list(refs), workers=self.workers)
+    def delete_servers(self, refs, *, wait: bool = False, timeout: float = 600.0) -> BulkResult:
+        """Delete several servers concurrently; ``wait=True`` then waits (concurrently) until
+        each one is gone. KeyboardInterrupt stops the waits at their next poll."""
+        ids: dict[int, str] = {}
+
+        def delete(index_ref):
+            index, ref = index_ref
+            ids[index] = self._server_id(ref)
+            self.delete_server(ids[index])
+
+        result = run_bulk(delete, list(enumerate(refs)), workers=self.workers)
+        for entry in result:
+            entry["item"] = entry["item"][1]
+        if wait:
+            stop = threading.Event()
+
+            def poll(_server):
+                if stop.is_set():
+                    raise _StopWaiting
+
+            sent = [(i, entry) for i, entry in enumerate(result) if entry["ok"]]
+            try:
+                waits = run_bulk(
+                    lambda pair: self.wait(ids[pair[0]], "DELETED", timeout=timeout, callback=poll),
+                    sent,
+                    workers=self.workers,
+                )
+            except BaseException:
+                stop.set()
+                raise
+            for (_, entry), waited in zip(sent, waits, strict=True):
+                entry.update(ok=waited["ok"], error=waited["error"])
+        return result
 
     def session_servers(self) -> list[dict]:
         """The servers this session booted: by its session tag from 2.52 (every boot is tagged),

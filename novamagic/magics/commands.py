@@ -532,18 +532,18 @@ def delete(nova, args):
         cloud.delete_server(args.servers[0], wait=args.wait, timeout=args.timeout or nova.timeout)
         nova.forget_names()
         return Message(f"{'deleted' if args.wait else 'deleting'} {args.servers[0]}")
-    results = cloud.delete_servers(args.servers)
-    nova.forget_names()
-    frame = _outcomes(nova, results, args.output, "deletions")
-    if args.wait:  # the deletions run in parallel on the cloud; wait for each to finish
-        from novamagic.client import NotFound
-
-        for entry in results:
-            try:
-                nova.wait_for(entry["item"], "DELETED", args.timeout)
-            except NotFound:  # a name that no longer resolves: that server is gone already
-                pass
-    return frame
+    try:
+        results = cloud.delete_servers(
+            args.servers, wait=args.wait, timeout=args.timeout or nova.timeout
+        )
+    except KeyboardInterrupt:
+        raise NovaMagicError(
+            "stopped waiting; the deletions already sent go on (nothing else was changed)",
+            hint="%nova servers shows what is left; %nova wait NAME --status DELETED follows one",
+        ) from None
+    finally:
+        nova.forget_names()
+    return _outcomes(nova, results, args.output, "deletions")
 
 
 @subcommand("delete-image", "delete an image", arg("image"), completes={"image": "image"})

@@ -230,3 +230,12 @@ def test_snapshots_are_the_sessions_and_cleanup_removes_them(
     assert marked["id"] not in remaining and unmarked["id"] not in remaining
     assert theirs["id"] in remaining
     assert cloud.session_images() == []
+
+
+def test_delete_servers_waits_until_every_one_is_gone(cloud, names, image_ref, flavor_ref, timeout):
+    booted = cloud.create_servers(names("d"), image_ref, flavor_ref, count=2, wait=True)
+    refs = [names("d-1"), booted[1]["result"]["id"], names("never-existed")]
+    result = cloud.delete_servers(refs, wait=True, timeout=timeout)
+    assert [e["item"] for e in result] == refs and [e["ok"] for e in result] == [True, True, False]
+    assert isinstance(result[2]["error"], NotFound)
+    assert cloud.servers(name=names("d-")) == []  # gone, not just DELETING
