@@ -77,6 +77,11 @@ MAX_BODY = 114688
 
 _VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 
+#: Seconds one request may spend matching a client's regular-expression filter (Nova's ``name``,
+#: ``ip`` and ``ip6`` filters are regexes): a catastrophic one such as ``(a|aa)+$`` gets a 400
+#: instead of a thread spinning for hours.
+REGEX_BUDGET = 1.0
+
 
 def version_str(version: tuple[int, int]) -> str:
     return f"{version[0]}.{version[1]}"
@@ -459,6 +464,39 @@ class LocalCloudApp:
         if face == "compute":
             response.headers["x-compute-request-id"] = request_id
         return response
+
+
+def regex_filter(text, what: str) -> Callable[[str], bool]:
+    """A client's regular expression as ``search(value) -> bool``, all calls of one request
+    sharing one time budget (:data:`REGEX_BUDGET`); bad or too costly patterns raise BadRequest.
+
+    Python's ``re`` cannot be interrupted, so this uses the ``regex`` module (same syntax) with
+    its ``timeout``.
+    """
+    import regex
+
+    try:
+        pattern = regex.compile(text)
+    except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as exc:
+        raise state.BadRequest(
+            f"Invalid {what} filter {text!r}: not a regular expression ({exc})."
+        ) from None
+    deadline = None
+
+    def search(value: str) -> bool:
+        nonlocal deadline
+        now = time.monotonic()
+        if deadline is None:
+            deadline = now + REGEX_BUDGET
+        try:
+            return pattern.search(value, timeout=max(1e-6, deadline - now)) is not None
+        except TimeoutError:
+            raise state.BadRequest(
+                f"The {what} filter {text!r} takes too long to match; use a simpler regular "
+                "expression."
+            ) from None
+
+    return search
 
 
 class NotAcceptable(Exception):

@@ -31,10 +31,9 @@ import functools
 import hashlib
 import ipaddress
 import itertools
-import re
 
 from novamagic.localcloud import faults, state
-from novamagic.localcloud.app import Call, route
+from novamagic.localcloud.app import Call, regex_filter, route
 from novamagic.localcloud.clock import iso_seconds, parse_time
 
 __all__ = ["rules", "repair_ipv6"]
@@ -338,13 +337,8 @@ def _listed(face: Face) -> list[state.Server]:
     if "status" in args:
         servers = [s for s in servers if s.status == args["status"].upper()]
     if "name" in args:
-        try:
-            pattern = re.compile(args["name"])
-        except re.error:
-            raise state.BadRequest(
-                f"Invalid name filter {args['name']!r}: it must be a regular expression."
-            ) from None
-        servers = [s for s in servers if pattern.search(s.name)]
+        name_matches = regex_filter(args["name"], "name")
+        servers = [s for s in servers if name_matches(s.name)]
     return servers
 
 
