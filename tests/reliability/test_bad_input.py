@@ -387,6 +387,39 @@ def test_hostile_requests_never_break_a_route(arena, rule, method, face):
     check()
 
 
+#: Regular expressions whose backtracking explodes on a long near-match (ReDoS).
+CATASTROPHIC = ["(a|aa)+$", "(a|a)*$", "^(a+)+$", "(.*a){25}$", "^([a-z0-9:]+)+!$"]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/compute/v2.1/servers?name={p}",
+        "/compute/v2.1/servers/detail?ip6={p}",
+        "/v1.1/openstack/servers?name={p}",
+    ],
+)
+def test_catastrophic_filter_regexes_do_not_hang(make_cloud, route, pattern, figures):
+    cloud = make_cloud()
+    joe = cloud.state.authenticate_password(
+        next(u.password for u in cloud.state.users.values() if u.name == "joe"), user_name="joe"
+    )
+    cloud.state.create_servers(joe, "a" * 60 + "!", "3", "1")
+    started = time.perf_counter()
+    response = requests.get(
+        cloud.url + route.format(p=quote(pattern)),
+        headers={"X-Auth-Token": joe.id},
+        timeout=REQUEST_TIMEOUT,
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code in (200, 400), response.text[:200]
+    if response.status_code == 400:
+        assert "takes too long" in response.text
+    assert elapsed < 5.0
+    FIGURES["regex"] = max(FIGURES.get("regex", 0.0), elapsed)
+
+
 def test_bad_input_figures(figures):
     """Runs after the parametrized sweep (same module, defined later): reports its totals."""
     assert FIGURES["requests"] >= EXAMPLES_PER_ROUTE * len(ROUTES) // 2
@@ -396,3 +429,9 @@ def test_bad_input_figures(figures):
         figures.add("bad input", name, FIGURES[name])
     figures.add("bad input", "5xx / hangs / state changed by a refusal", "0 / 0 / 0")
     figures.add("bad input", "slowest answer", FIGURES.get("slowest", 0.0) * 1000, "ms")
+    figures.add(
+        "bad input",
+        f"{len(CATASTROPHIC)} catastrophic filter regexes x 3 routes: slowest answer",
+        FIGURES.get("regex", 0.0) * 1000,
+        "ms",
+    )
