@@ -958,6 +958,14 @@ class Cloud:
                 found = self._find_marked(marker, body["name"])
                 if found:
                     return found[0]
+                if isinstance(exc, Timeout) or exc.status == 504:
+                    # No answer in time: the cloud may still be creating it, after this lookup.
+                    # Sending the boot again could then make a second server; say so instead.
+                    exc.hint = (
+                        f"the boot may still reach the cloud: look for a server named "
+                        f"{body['name']!r} (tag or metadata {marker[1]!r}) before trying again"
+                    )
+                    raise
                 if attempts > self._http.retries:
                     raise
                 self._sleep(self._http._backoff_delay(attempts))
