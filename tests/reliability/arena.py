@@ -8,16 +8,22 @@ deep, comparable picture of everything the cloud holds: a refused request must l
 
 from __future__ import annotations
 
-import copy
 import dataclasses
+import random
+import threading
 
 import requests
 
 from novamagic.localcloud import LocalCloud
 from tests.reliability.conftest import now_clock, random_password
 
+#: Parts of the cloud's state that are machinery, not data: its lock, clock and id generators.
+_MACHINERY = (random.Random, type(threading.Lock()), type(threading.RLock()))
+
 
 def _snapshot_value(value):
+    if isinstance(value, _MACHINERY) or callable(value):
+        return None
     if dataclasses.is_dataclass(value):
         return tuple(
             (f.name, _snapshot_value(getattr(value, f.name))) for f in dataclasses.fields(value)
@@ -29,6 +35,8 @@ def _snapshot_value(value):
         return (
             tuple(sorted(items, key=repr)) if isinstance(value, (set, frozenset)) else tuple(items)
         )
+    if hasattr(value, "__dict__"):  # e.g. the address pools
+        return (type(value).__name__, _snapshot_value(vars(value)))
     return value
 
 
@@ -98,22 +106,15 @@ class Arena:
             now = state.now()
             for server in list(state.servers.values()):
                 state._settle(server, now)
-            return _snapshot_value(
-                {
-                    "servers": list(state.servers.values()),
-                    "deleted": list(state.deleted_servers.values()),
-                    "images": list(state.images.values()),
-                    "flavors": list(state.flavors.values()),
-                    "quotas": copy.deepcopy(state.quotas),
-                    "projects": list(state.projects.values()),
-                    "users": list(state.users.values()),
-                    "tokens": sorted(state.tokens),
-                    "app_credentials": list(state.app_credentials.values()),
-                    "pools": (state.pools._next, frozenset(state.pools._used)),
-                    "faults": self.cloud.faults,
-                    "clock": now,
-                }
-            )
+            # every attribute of the state, so resources added later (key pairs...) count too
+            picture = {
+                name: value
+                for name, value in vars(state).items()
+                if name not in ("clock", "lock") and not isinstance(value, _MACHINERY)
+            }
+            picture["faults"] = self.cloud.faults
+            picture["now"] = now
+            return _snapshot_value(picture)
 
     def restore_if_changed(self) -> None:
         if self.snapshot() != self.baseline:
