@@ -26,6 +26,7 @@ from novamagic.client.errors import (
     Timeout,
     Unauthorized,
     ValidationError,
+    WaitCancelled,
     WaitError,
     WaitTimeout,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "Timeout",
     "Unauthorized",
     "ValidationError",
+    "WaitCancelled",
     "WaitError",
     "WaitTimeout",
     "connect",

@@ -41,19 +41,21 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
     create_server(name, image, flavor, *, metadata=None, files=None, access_ipv4=None,
         access_ipv6=None, key_name=None, count=1, networks=None, admin_password=None,
         availability_zone=None, user_data=None, tags=None, wait=False, timeout=600,
-        callback=None) -> dict (a list of dicts when count > 1)
+        callback=None, cancel=None) -> dict (a list of dicts when count > 1)
     create_servers(names, image, flavor, *, count=None, skip_existing=False, wait=False,
-        timeout=600, progress=None, **create_server_options) -> BulkResult (names: a list, or
-        one base name with count=N giving "name-1" .. "name-N"; skip_existing boots only names
-        no server has yet, the others' entries have "skipped": True and the existing server as
-        result; progress(event) follows each server: see boot_event)
+        timeout=600, progress=None, cancel=None, **create_server_options) -> BulkResult (names:
+        a list, or one base name with count=N giving "name-1" .. "name-N"; skip_existing boots
+        only names no server has yet, the others' entries have "skipped": True and the existing
+        server as result; progress(event) follows each server: see boot_event; cancel stops
+        what is not sent and every wait: those entries fail with WaitCancelled)
     check_boot(names, image, flavor, *, count=None, skip_existing=False,
         **create_server_options) -> dict (a dry run of create_servers: names, image, flavor,
         image minDisk/minRam, metadata, files, access IPs against the limits, and the quota for
         instances/cores/RAM with usage; GETs only; the plan, or ValidationError/OverLimit/...)
     rename_server(ref, name) -> dict;  set_access_ips(ref, ipv4=None, ipv6=None) -> dict
-    delete_server(ref, *, wait=False, timeout=600) -> None
-    delete_servers(refs, *, wait=False, timeout=600) -> BulkResult (waits once all are sent)
+    delete_server(ref, *, wait=False, timeout=600, cancel=None) -> None
+    delete_servers(refs, *, wait=False, timeout=600, cancel=None) -> BulkResult (waits once
+        all are sent)
     addresses(ref, network=None) -> {network: [{"version", "addr", ...}]}
     change_password(ref, password) -> None;  admin_password(ref) -> str | None (explicit ask only)
     reboot(ref, hard=False, *, reboot_type=None) -> None;  reboot_servers(refs, hard=False)
@@ -65,14 +67,18 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
         session's: metadata "novamagic" = session tag when a maxImageMeta slot is free)
     start_server(ref) -> None;  stop_server(ref) -> None
     limits() -> {"absolute": {...with usage: totalCoresUsed...}, "rate": [...]}
-    wait(ref, status="ACTIVE", *, timeout=600, callback=None, interval=1.0) -> dict | None
+    wait(ref, status="ACTIVE", *, timeout=600, callback=None, interval=1.0, cancel=None)
+        -> dict | None (status: one or several, any will do; "DELETED": until gone; cancel: a
+        threading.Event or anything with is_set() that stops the waiting within one short poll
+        slice, raising WaitCancelled, a WaitError; nothing is undone)
     session_servers() -> list (the servers this session booted: session tag or marker)
     session_images() -> list (the images this session's create_image made)
     cleanup(*, dry_run=False) -> BulkResult (deletes session_servers() and session_images();
         entries carry "kind" and "name"; dry_run lists them, deleting nothing)
     close(); also a context manager
     boot_event(name, stage, server=None, *, done=None, error=None) -> dict: the progress
-        events of create_servers: {"name", "stage" (skipped, requested, polled, ready, failed),
+        events of create_servers: {"name", "stage" (skipped, requested, polled, ready, failed,
+        cancelled),
         "done", "id", "status", "task", "progress", "server", "error"}
     BulkResult (a list, one dict per item in the order given: {"item", "ok", "result",
         "error"}); .ok, .succeeded (results), .failed (entries), .raise_first()
@@ -141,6 +147,7 @@ from novamagic.client.errors import (
     ServerError,
     Timeout,
     ValidationError,
+    WaitCancelled,
 )
 from novamagic.client.resolve import ambiguous, is_uuid, not_found, pick, ref_to_string
 from novamagic.client.session import HttpSession
@@ -804,10 +811,12 @@ class Cloud:
         wait: bool = False,
         timeout: float = 600.0,
         callback=None,
+        cancel=None,
     ):
         """Boot a server (``count`` > 1 boots several in one request and returns a list).
 
         Validated first against the cloud's limits; never sent twice (see the module docstring).
+        ``wait``, ``timeout``, ``callback`` and ``cancel`` are :meth:`wait`'s.
         """
         body, microversion = self._server_request(
             name,
@@ -843,14 +852,17 @@ class Cloud:
         if count > 1:
             servers = self._find_marked(marker, name) if marker else [stub]
             if wait:
-                servers = [self.wait(s["id"], timeout=timeout, callback=callback) for s in servers]
+                servers = [
+                    self.wait(s["id"], timeout=timeout, callback=callback, cancel=cancel)
+                    for s in servers
+                ]
             return servers
         if isinstance(stub.get("flavor"), Mapping) and set(stub["flavor"]) == _NORMAL_FLAVOR_KEYS:
             server = stub  # found by its marker: already a full, normalised server
         else:
             server = self._get_server(str(stub["id"]))
         if wait:
-            server = self.wait(server["id"], timeout=timeout, callback=callback)
+            server = self.wait(server["id"], timeout=timeout, callback=callback, cancel=cancel)
         return server
 
     def _server_request(
@@ -988,6 +1000,7 @@ class Cloud:
         wait: bool = False,
         timeout: float = 600.0,
         progress=None,
+        cancel=None,
         **options,
     ) -> BulkResult:
         """Boot several servers concurrently (one request each); every outcome is reported.
@@ -998,9 +1011,11 @@ class Cloud:
         have ``"skipped": True`` and the existing server as their result. ``wait=True`` waits
         for every server once all boots are sent. ``progress(event)`` follows each server (see
         :func:`boot_event`); it runs on the pool's threads, so it must be quick and thread-safe.
-        An exception it raises (or KeyboardInterrupt) stops what is not yet sent and every wait
-        at its next poll, and propagates; nothing sent is undone. Other ``options`` are
-        create_server's.
+        ``cancel`` (a threading.Event or anything with ``is_set()``) stops promptly: boots not
+        yet sent are not sent and every wait ends within one poll slice; those entries fail with
+        :class:`WaitCancelled` (stage "cancelled") and nothing sent is undone. An exception the
+        progress hook raises (or KeyboardInterrupt) stops the same way, and propagates. Other
+        ``options`` are create_server's.
         """
         if "callback" in options:
             raise TypeError("create_servers reports each server through progress=, not callback=")
@@ -1014,19 +1029,23 @@ class Cloud:
                 report(boot_event(name, "skipped", existing[name]))
 
         def boot_one(name):
+            if cancel is not None and cancel.is_set():
+                raise WaitCancelled(
+                    f"{name!r} was not booted: cancelled before its request was sent"
+                )
             server = self.create_server(name, image_id, flavor_id, **options)
             report(boot_event(name, "requested", server, done=not wait))
             return server
 
         def booted(entry):
             if not entry["ok"]:
-                report(boot_event(entry["item"], "failed", error=entry["error"]))
+                report(boot_event(entry["item"], _failure_stage(entry), error=entry["error"]))
 
         result = run_bulk(
             boot_one, [n for n in names if n not in existing], workers=self.workers, on_done=booted
         )
         if wait:
-            self._wait_booted([entry for entry in result if entry["ok"]], timeout, report)
+            self._wait_booted([entry for entry in result if entry["ok"]], timeout, report, cancel)
         booted_entries = iter(result)
         merged = BulkResult()
         for name in names:
@@ -1037,21 +1056,20 @@ class Cloud:
                 merged.append({**next(booted_entries), "skipped": False})
         return merged
 
-    def _wait_booted(self, sent: list[dict], timeout: float, report) -> None:
+    def _wait_booted(self, sent: list[dict], timeout: float, report, cancel) -> None:
         """Wait for the booted entries (in place). Waiting starts once every boot is sent: a
         worker waiting out one server's build would hold back the boots queued behind it (100
         servers on 8 workers took 13 build times)."""
-        stop = threading.Event()
+        stop = _Stop(cancel)
 
         def wait_one(entry):
             name = entry["item"]
-
-            def poll(server):
-                if stop.is_set():  # the caller was interrupted: stop polling, change nothing
-                    raise _StopWaiting
-                report(boot_event(name, "polled", server))
-
-            return self.wait(entry["result"]["id"], timeout=timeout, callback=poll)
+            return self.wait(
+                entry["result"]["id"],
+                timeout=timeout,
+                callback=lambda server: report(boot_event(name, "polled", server)),
+                cancel=stop,
+            )
 
         def waited(entry):
             name = entry["item"]["item"]
@@ -1059,12 +1077,13 @@ class Cloud:
                 report(boot_event(name, "ready", entry["result"]))
             else:
                 error = entry["error"]
-                report(boot_event(name, "failed", getattr(error, "server", None), error=error))
+                stage = _failure_stage(entry)
+                report(boot_event(name, stage, getattr(error, "server", None), error=error))
 
         try:
             waits = run_bulk(wait_one, sent, workers=self.workers, on_done=waited)
         except BaseException:
-            stop.set()  # the waits still running end at their next poll
+            stop.set()  # interrupted: the waits still running end within a poll slice
             raise
         for entry, outcome in zip(sent, waits, strict=True):
             entry.update(ok=outcome["ok"], result=outcome["result"], error=outcome["error"])
@@ -1156,7 +1175,10 @@ class Cloud:
         self._normalise_servers([server])
         return server
 
-    def delete_server(self, ref, *, wait: bool = False, timeout: float = 600.0) -> None:
+    def delete_server(
+        self, ref, *, wait: bool = False, timeout: float = 600.0, cancel=None
+    ) -> None:
+        """Delete a server; ``wait=True`` waits until it is gone (``cancel`` as :meth:`wait`'s)."""
         server_id = self._server_id(ref)
         self._http.request(
             "DELETE",
@@ -1166,15 +1188,23 @@ class Cloud:
         )
         self._admin_passwords.pop(server_id, None)
         if wait:
-            self.wait(server_id, status="DELETED", timeout=timeout)
+            self.wait(server_id, status="DELETED", timeout=timeout, cancel=cancel)
 
-    def delete_servers(self, refs, *, wait: bool = False, timeout: float = 600.0) -> BulkResult:
+    def delete_servers(
+        self, refs, *, wait: bool = False, timeout: float = 600.0, cancel=None
+    ) -> BulkResult:
         """Delete several servers concurrently; ``wait=True`` then waits (concurrently) until
-        each one is gone. KeyboardInterrupt stops the waits at their next poll."""
+        each one is gone. ``cancel`` (or KeyboardInterrupt) stops promptly: deletions not yet
+        sent are not sent and the waits end within one poll slice (those entries fail with
+        WaitCancelled); the deletions sent go on."""
         ids: dict[int, str] = {}
 
         def delete(index_ref):
             index, ref = index_ref
+            if cancel is not None and cancel.is_set():
+                raise WaitCancelled(
+                    f"{ref!r} was not deleted: cancelled before its request was sent"
+                )
             ids[index] = self._server_id(ref)
             self.delete_server(ids[index])
 
@@ -1182,16 +1212,11 @@ class Cloud:
         for entry in result:
             entry["item"] = entry["item"][1]
         if wait:
-            stop = threading.Event()
-
-            def poll(_server):
-                if stop.is_set():
-                    raise _StopWaiting
-
+            stop = _Stop(cancel)
             sent = [(i, entry) for i, entry in enumerate(result) if entry["ok"]]
             try:
                 waits = run_bulk(
-                    lambda pair: self.wait(ids[pair[0]], "DELETED", timeout=timeout, callback=poll),
+                    lambda pair: self.wait(ids[pair[0]], "DELETED", timeout=timeout, cancel=stop),
                     sent,
                     workers=self.workers,
                 )
@@ -1411,10 +1436,14 @@ class Cloud:
         timeout: float = 600.0,
         callback=None,
         interval: float = 1.0,
+        cancel=None,
     ) -> dict | None:
         """Poll until the server has ``status`` and no task in progress (see novamagic.client.wait).
 
-        ``status="DELETED"`` waits until it is gone. ``callback(server)`` sees every poll.
+        ``status`` may be several statuses (any will do); ``"DELETED"`` waits until it is gone.
+        ``callback(server)`` sees every poll. ``cancel`` (a threading.Event, or anything with
+        ``is_set()``) stops the waiting within one short poll slice, raising WaitCancelled;
+        nothing is undone.
         """
         server_id = self._server_id(ref)
         return wait_for_server(
@@ -1425,6 +1454,7 @@ class Cloud:
             interval=interval,
             sleep=self._sleep,
             monotonic=self._monotonic,
+            cancel=cancel,
         )
 
 
@@ -1586,11 +1616,26 @@ class LocalControl:
 
 # ------------------------------------------------------------------------------ boot progress
 
-BOOT_STAGES = ("skipped", "requested", "polled", "ready", "failed")
+BOOT_STAGES = ("skipped", "requested", "polled", "ready", "failed", "cancelled")
 
 
-class _StopWaiting(Exception):
-    """Raised in a wait's poll after the caller of create_servers was interrupted."""
+class _Stop:
+    """A bulk operation's stop flag: set when its caller is interrupted, or when the caller's
+    own ``cancel`` is (anything with ``is_set()``)."""
+
+    def __init__(self, cancel=None):
+        self._own = threading.Event()
+        self._cancel = cancel
+
+    def set(self) -> None:
+        self._own.set()
+
+    def is_set(self) -> bool:
+        return self._own.is_set() or (self._cancel is not None and bool(self._cancel.is_set()))
+
+
+def _failure_stage(entry: dict) -> str:
+    return "cancelled" if isinstance(entry["error"], WaitCancelled) else "failed"
 
 
 def boot_event(
@@ -1602,14 +1647,15 @@ def boot_event(
 
     ``stage``: "skipped" (a server has the name already; skip_existing), "requested" (the cloud
     accepted the boot), "polled" (one poll while waiting), "ready" (the wait ended: the status is
-    reached, no task left) or "failed" (``error`` says why: the boot was refused, or the wait
-    failed or timed out). ``done`` is True on the last event of a name. ``status``, ``task``
+    reached, no task left), "failed" (``error`` says why: the boot was refused, or the wait
+    failed or timed out) or "cancelled" (``cancel`` was set: the boot was not sent, or its wait
+    stopped; ``error`` is the WaitCancelled). ``done`` is True on the last event of a name. ``status``, ``task``
     (OS-EXT-STS:task_state) and ``progress`` (0..100; 100 once ready) come from ``server``, the
     latest server dict (None when the cloud has not answered with one).
     """
     server = dict(server) if server else None
     if done is None:
-        done = stage in ("skipped", "ready", "failed")
+        done = stage in ("skipped", "ready", "failed", "cancelled")
     percent = (server or {}).get("progress")
     return {
         "name": name,

@@ -19,6 +19,7 @@ is; no error ever holds a request body, a token or a password.
       ConfigurationError         (clouds.yaml / OS_* / arguments do not describe a usable cloud)
       WaitError                  (the server went to ERROR while waiting)
         WaitTimeout (also a Timeout: the deadline passed before the status was reached)
+        WaitCancelled              (the caller's cancel event stopped the waiting; nothing undone)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "Timeout",
     "Unauthorized",
     "ValidationError",
+    "WaitCancelled",
     "WaitError",
     "WaitTimeout",
     "error_from_response",
@@ -169,6 +171,16 @@ class WaitError(NovaError):
 
 class WaitTimeout(WaitError, Timeout):
     """The deadline passed before the server reached the status with no task in progress."""
+
+
+class WaitCancelled(WaitError):
+    """The caller cancelled the waiting (``cancel=`` was set): the waiting stopped, nothing else.
+
+    Whatever was sent before stays sent and goes on in the cloud; nothing is undone or deleted.
+    ``server`` is the last state seen (None when the cancel came before the first poll).
+    """
+
+    default_hint = "nothing was undone: cloud.wait(server, ...) follows it again"
 
 
 _BY_STATUS = {
