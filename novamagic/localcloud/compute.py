@@ -1443,6 +1443,8 @@ def compute_version(call: Call):
 
 
 def _relative_rules() -> list:
+    from novamagic.localcloud import keypairs  # imports this module's paginate
+
     r = route
     return [
         r("/servers", list_servers, ["GET"]),
@@ -1486,6 +1488,7 @@ def _relative_rules() -> list:
         r("/os-quota-sets/<project_ref>", delete_quotas, ["DELETE"]),
         r("/os-quota-sets/<project_ref>/detail", show_quotas_detail, ["GET"]),
         r("/os-quota-sets/<project_ref>/defaults", default_quotas, ["GET"]),
+        *keypairs.relative_rules(),
     ]
 
 

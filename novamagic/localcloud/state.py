@@ -234,6 +234,20 @@ class AppCredential:
 
 
 @dataclass(slots=True)
+class KeyPair:
+    """A public key registered with compute, owned by one user (Nova keys them per user, not
+    per project). The private half of a generated pair is never kept."""
+
+    id: int
+    name: str
+    user_id: str
+    public_key: str
+    fingerprint: str
+    type: str
+    created: float
+
+
+@dataclass(slots=True)
 class Flavor:
     id: str
     name: str
@@ -533,6 +547,8 @@ class CloudState:
             self.servers: dict[str, Server] = {}  # insertion order == creation order
             self.deleted_servers: dict[str, Server] = {}  # tombstones for changes-since
             self.quotas: dict[str, dict[str, int]] = {}
+            self.keypairs: dict[tuple[str, str], KeyPair] = {}  # by (user id, name)
+            self._keypair_seq = 0
             self.pools = AddressPools()
             now = self.now()
             for flavor_id, name, ram, vcpus, disk in FLAVORS:
@@ -575,7 +591,8 @@ class CloudState:
                 self._image_number = max(self._image_number, number)
 
     def reset(self) -> None:
-        """Back to the seeded catalogue with no servers; identity (users, tokens) is kept."""
+        """Back to the seeded catalogue with no servers or key pairs; identity (users, tokens)
+        is kept."""
         self._reset_resources()
 
     # ---------------------------------------------------------------- identity
@@ -904,6 +921,76 @@ class CloudState:
         if image.owner != caller.project.id and not caller.is_admin:
             raise Forbidden("You are not permitted to modify this image's metadata.")
         return image
+
+    # ---------------------------------------------------------------- key pairs
+    def keypair_owner(self, caller: Token, user_id: str | None, action: str) -> str:
+        """The user whose key pairs a call works on: the caller's, or (admin only) another's."""
+        if user_id is None or user_id == caller.user.id:
+            return caller.user.id
+        if not caller.is_admin:
+            raise Forbidden(
+                f"Policy doesn't allow os_compute_api:os-keypairs:{action} to be performed."
+            )
+        return user_id
+
+    def list_keypairs(self, caller: Token, user_id: str | None = None) -> list[KeyPair]:
+        """The owner's key pairs sorted by name (Nova's order, which its marker relies on)."""
+        owner = self.keypair_owner(caller, user_id, "index")
+        with self.lock:
+            return sorted(
+                (k for (uid, _), k in self.keypairs.items() if uid == owner),
+                key=lambda k: k.name,
+            )
+
+    def get_keypair(self, caller: Token, name: str, user_id: str | None = None) -> KeyPair:
+        owner = self.keypair_owner(caller, user_id, "show")
+        with self.lock:
+            keypair = self.keypairs.get((owner, name))
+        if keypair is None:
+            raise NotFound(f"Keypair {name} not found for user {owner}")
+        return keypair
+
+    def add_keypair(
+        self,
+        caller: Token,
+        name: str,
+        public_key: str,
+        fingerprint: str,
+        key_type: str = "ssh",
+        user_id: str | None = None,
+    ) -> KeyPair:
+        """Register a checked public key (the route parses it and computes its fingerprint)."""
+        owner = self.keypair_owner(caller, user_id, "create")
+        with self.lock:
+            if (owner, name) in self.keypairs:
+                raise Conflict(f"Key pair '{name}' already exists.")
+            limit = self.quota_limits(caller.project.id)["key_pairs"]
+            owned = sum(1 for uid, _ in self.keypairs if uid == owner)
+            if 0 <= limit <= owned:
+                raise OverQuota("Quota exceeded, too many key pairs.")
+            self._keypair_seq += 1
+            keypair = KeyPair(
+                id=self._keypair_seq,
+                name=name,
+                user_id=owner,
+                public_key=public_key,
+                fingerprint=fingerprint,
+                type=key_type,
+                created=self.now(),
+            )
+            self.keypairs[(owner, name)] = keypair
+            return keypair
+
+    def delete_keypair(self, caller: Token, name: str, user_id: str | None = None) -> None:
+        owner = self.keypair_owner(caller, user_id, "delete")
+        with self.lock:
+            if self.keypairs.pop((owner, name), None) is None:
+                raise NotFound(f"Keypair {name} not found for user {owner}")
+
+    def _check_key_name(self, caller: Token, key_name) -> None:
+        """A boot or rebuild may only name one of the caller's own key pairs, as in Nova."""
+        if key_name is not None and (caller.user.id, key_name) not in self.keypairs:
+            raise BadRequest("Invalid key_name provided.")
 
     # ---------------------------------------------------------------- quotas
     def quota_limits(self, project_id: str) -> dict[str, int]:
@@ -1270,6 +1357,7 @@ class CloudState:
             project_id = caller.project.id
             image = self.find_image(caller, image_ref)
             flavor = self.find_flavor(flavor_ref)
+            self._check_key_name(caller, key_name)
             if flavor.disk and flavor.disk < image.min_disk:
                 raise BadRequest("Flavor's disk is too small for requested image.")
             if flavor.ram < image.min_ram:
@@ -1496,6 +1584,8 @@ class CloudState:
                 raise BadRequest(
                     "Invalid input for field/attribute adminPass. It must be a string."
                 )
+            if "key_name" in fields:  # null unsets the key (2.54)
+                self._check_key_name(caller, key_name)
             # All checks passed: apply.
             server.image_id = image.id
             if "name" in fields:
@@ -1780,6 +1870,15 @@ class CloudState:
                     for s in self.servers.values()
                 ],
                 "quotas": {pid: dict(q) for pid, q in self.quotas.items()},
+                "keypairs": [
+                    {
+                        "name": k.name,
+                        "user_id": k.user_id,
+                        "type": k.type,
+                        "fingerprint": k.fingerprint,
+                    }
+                    for k in self.keypairs.values()
+                ],
             }
 
 

@@ -42,6 +42,7 @@ def test_refs_as_ids_urls_and_numbers(api, localcloud):
 
 
 def test_show_detail_fields_at_2_1(api, localcloud):
+    assert api.post("/os-keypairs", {"keypair": {"name": "mykey"}}).status_code == 200
     sid = api.boot(
         "web",
         metadata={"role": "web"},
