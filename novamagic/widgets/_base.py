@@ -2,8 +2,8 @@
 
 Models (``BootFormModel``, ``ResizePanelModel``, ``FleetModel``) derive from
 :class:`BackgroundModel`: one background thread at a time, a ``done`` event tests and views wait
-on, a cancel flag that stops *waiting* (never deletes anything), and observers the views use to
-redraw. Nothing here imports ipywidgets or pandas; the views import ipywidgets when one is built.
+on, a cancel event handed to the client's waits (``cancel=``: they stop within one short poll
+slice and never delete or undo anything), and observers the views use to redraw. Nothing here imports ipywidgets or pandas; the views import ipywidgets when one is built.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 __all__ = [
     "BackgroundModel",
     "Busy",
-    "Cancelled",
     "StaticRepr",
     "esc",
     "html_table",
@@ -50,10 +49,6 @@ STATUS_COLOURS = {
     "SHELVED_OFFLOADED": _GREY,
     "DELETED": _GREY,
 }
-
-
-class Cancelled(Exception):
-    """Raised inside a background run when the user pressed Cancel: the run stops waiting."""
 
 
 class Busy(RuntimeError):
@@ -126,9 +121,10 @@ def resolve_cloud(cloud=None):
 class BackgroundModel:
     """One background run at a time, observed by views and awaited by tests.
 
-    ``done`` is set whenever nothing runs (after the observers saw the end of a run). ``error`` is the last run's one-line failure (or
-    None). ``cancel()`` asks the run to stop at its next poll of the cloud; it never deletes or
-    undoes anything already sent.
+    ``done`` is set whenever nothing runs (after the observers saw the end of a run). ``error``
+    is the last run's one-line failure (or None). ``cancel()`` sets ``cancel_event``, which runs
+    pass to the client as ``cancel=``: its waits stop within one short poll slice; nothing
+    already sent is deleted or undone.
     """
 
     def __init__(self) -> None:
@@ -170,20 +166,20 @@ class BackgroundModel:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    @property
+    def cancel_event(self) -> threading.Event:
+        """The run's Cancel, as the client's ``cancel=`` argument takes it."""
+        return self._cancel
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the current run ends; True if it did within ``timeout`` seconds."""
         return self.done.wait(timeout)
 
     def cancel(self) -> None:
-        """Stop waiting at the next poll; what was sent to the cloud stays as it is."""
+        """Stop waiting (promptly); what was sent to the cloud stays as it is."""
         if self.busy:
             self._cancel.set()
             self.changed()
-
-    def check_cancel(self, *_ignored) -> None:
-        """A ``cloud.wait`` callback: raise :class:`Cancelled` once Cancel was pressed."""
-        if self._cancel.is_set():
-            raise Cancelled
 
     def start(self, work: Callable[[], None], name: str) -> None:
         """Run ``work()`` in a daemon thread, so the kernel stays responsive."""
@@ -206,8 +202,6 @@ class BackgroundModel:
 
         try:
             work()
-        except Cancelled:
-            pass
         except NovaError as exc:
             self.error, self.exception = one_line(exc), exc
         except Exception as exc:  # a bug: show it in the widget and log the traceback

@@ -2,7 +2,8 @@
 
 ``BootFormModel`` holds the form's state and checks it with the client's own validators and the
 limits the cloud reports (``cloud.limits()``); ``submit()`` boots and waits through
-``cloud.create_servers`` (its progress hook fills the rows) in a background thread. ``BootForm`` is
+``cloud.create_servers`` (its progress hook fills the rows; Cancel is its ``cancel`` event) in a
+background thread. ``BootForm`` is
 the thin ipywidgets view over it; ``boot_form(cloud=None, ...)`` builds one (``%nova boot-form``).
 """
 
@@ -356,6 +357,7 @@ class BootFormModel(BackgroundModel):
                 wait=self.wait_active,
                 timeout=self.timeout,
                 progress=self._on_progress,
+                cancel=self.cancel_event,
                 **options,
             )
             completed = True
@@ -363,11 +365,14 @@ class BootFormModel(BackgroundModel):
             self._finish(completed)
 
     def _on_progress(self, event: dict) -> None:
-        """The client's per-server progress hook: one row per server; Cancel stops the waits."""
+        """The client's per-server progress hook: one row per server."""
         row = next(row for row in self.rows if row.name == event["name"])
         if event["server"] is not None:
             self._update_row(row, event["server"])
-        if event["error"] is not None:
+        if event["stage"] == "cancelled":  # Cancel: the form says so once, not on every row
+            if row.id is None:
+                row.status = "not sent"
+        elif event["error"] is not None:
             row.error = one_line(event["error"])
             if row.id is None:
                 row.status = "refused"
@@ -375,8 +380,6 @@ class BootFormModel(BackgroundModel):
         if event["stage"] == "polled" and self.phase == "booting":
             self.phase = "waiting"
         self.changed()
-        if not event["done"]:
-            self.check_cancel()
 
     def _update_row(self, row: ServerRow, server: dict) -> None:
         with self._rows_lock:

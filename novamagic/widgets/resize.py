@@ -14,7 +14,6 @@ from functools import partial
 from novamagic.widgets._base import (
     BackgroundModel,
     Busy,
-    Cancelled,
     StaticRepr,
     errors_html,
     esc,
@@ -206,7 +205,7 @@ class ResizePanelModel(BackgroundModel):
         done = {"resizing": WAITING_FOR_USER, "confirming": "confirmed", "reverting": "reverted"}
 
         def work():
-            from novamagic.client.errors import NovaError
+            from novamagic.client.errors import NovaError, WaitCancelled
 
             try:
                 request()
@@ -215,9 +214,13 @@ class ResizePanelModel(BackgroundModel):
                 raise
             try:
                 server = self.cloud.wait(
-                    self._id(), target, timeout=self.timeout, callback=self._on_poll
+                    self._id(),
+                    target,
+                    timeout=self.timeout,
+                    callback=self._on_poll,
+                    cancel=self.cancel_event,
                 )
-            except Cancelled:
+            except WaitCancelled:
                 self.phase = "cancelled"
                 self.error = (
                     f"stopped waiting; {self.server.get('name')} carries on and nothing was "
@@ -238,7 +241,6 @@ class ResizePanelModel(BackgroundModel):
         if server is not None:
             self.server = server
             self.changed()
-        self.check_cancel()
 
     @property
     def progress(self) -> int:

@@ -8,6 +8,7 @@ import pytest
 from widget_helpers import IMAGE, connect_to, finished, requests, text
 
 from novamagic.client import ValidationError
+from novamagic.client.wait import CANCEL_SLICE
 from novamagic.widgets import BootFormModel, boot_form
 from novamagic.widgets._base import Busy
 
@@ -213,6 +214,28 @@ def test_cancel_stops_waiting_and_deletes_nothing(cloud, sleeper):
     assert requests(cloud, "DELETE", "/servers") == []
     assert len(boots(cloud)) == 1
     assert not form.boot_button.disabled
+
+
+def test_cancel_returns_within_one_poll_slice(cloud, sleeper, lc):
+    """Cancel reaches the client's wait (its cancel event): the wait's 1 s pause ends in the slice
+    it was in, with no further poll of the server."""
+    form = boot_form(cloud)
+    fill(form, name="slow")
+    sleeper.hold()  # the wait's first pause slice blocks
+    form.boot_button.click()
+    assert sleeper.entered.wait(20), "the boot never started waiting"
+    held_at = lc.clock.now()
+    polls = len(requests(cloud, "GET", "/servers/"))
+    form.cancel_button.click()
+    sleeper.release()
+    finished(form.model)
+
+    assert lc.clock.now() - held_at == pytest.approx(CANCEL_SLICE)  # not the whole 1 s pause
+    assert len(requests(cloud, "GET", "/servers/")) == polls  # no poll after the Cancel
+    assert form.model.phase == "cancelled" and "nothing was deleted" in text(form.error)
+    assert [(row.status, row.error) for row in form.model.rows] == [("BUILD", None)]
+    assert [s["name"] for s in cloud.servers()] == ["slow"]
+    assert requests(cloud, "DELETE", "/servers") == []
 
 
 def test_the_form_follows_changes_made_to_its_model(cloud):
