@@ -73,6 +73,11 @@ class Standalone:
         response = self.admin.request(
             method, self.url + "/_localcloud" + path, json=json, timeout=600
         )
+        if response.status_code == 401:  # the token expired (in cloud time): log in again
+            self.admin.headers["X-Auth-Token"] = password_token(self.admin, self.auth_url, ADMIN)[0]
+            response = self.admin.request(
+                method, self.url + "/_localcloud" + path, json=json, timeout=600
+            )
         if response.status_code >= 400:
             raise RuntimeError(
                 f"{method} /_localcloud{path}: {response.status_code} {response.text}"
@@ -84,6 +89,10 @@ class Standalone:
 
     def populate(self, count: int, **options) -> None:
         self.control("POST", "/servers", {"count": count, **options})
+
+    def set_speed(self, speed: float) -> None:
+        """Cloud seconds per real second (the standalone cloud runs a ScaledClock)."""
+        self.control("POST", "/speed", {"speed": speed})
 
     def image_ids(self) -> dict[str, str]:
         """Image name -> id (Glance v2; the seeded catalogue has a handful)."""

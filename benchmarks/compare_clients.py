@@ -61,7 +61,9 @@ from _common import (  # noqa: E402
 )
 
 MICROVERSION = "2.96"
-BUILD_SECONDS = 2.0  # BUILD lasts 20 cloud seconds; the cloud runs at 10 cloud seconds a second
+ROUNDS = 2  # fresh processes per fast client, taking turns
+BOOT_SPEED = 10.0  # cloud seconds per real second while booting: BUILD's 20 s take 2 s
+BUILD_SECONDS = 20.0 / BOOT_SPEED
 REPORT_COLUMNS = [
     "id",
     "name",
@@ -375,7 +377,7 @@ def worker_listing(client: str, auth_url: str, reps: int) -> dict:
         "rows": rows,
         "digest": digest,
         "microversion": microversion,
-        "parts": {k: median(v[1:]) for k, v in parts.items()} if parts else None,
+        "parts": {k: v[1:] for k, v in parts.items()} if parts else None,  # after the warm-up
     }
 
 
@@ -465,17 +467,26 @@ def section_listing(
     rows = []
     for fleet in fleets:
         _seed(cloud, fleet)
-        results = {}
-        for client in clients:
-            n = (
-                slow_reps
-                if client == "openstacksdk" or fleet > 1000 and client == "novaclient"
-                else reps
-            )
-            print(f"  {fleet:,} servers: {client} ({n} runs) ...", flush=True)
-            results[client] = run_worker(
-                "listing", client, "--auth-url", cloud.auth_url, "--reps", str(n)
-            )
+        results: dict[str, dict] = {}
+        # The fast clients take turns, ROUNDS fresh processes each, so that a burst of load on
+        # a shared machine falls on all of them; memory comes from each client's first process.
+        for round_ in range(ROUNDS):
+            for client in clients:
+                if client == "openstacksdk" and round_:
+                    continue
+                n = slow_reps if client == "openstacksdk" else -(-reps // ROUNDS)
+                print(f"  {fleet:,} servers: {client} ({n} runs) ...", flush=True)
+                result = run_worker(
+                    "listing", client, "--auth-url", cloud.auth_url, "--reps", str(n)
+                )
+                if client in results:
+                    for key in ("times", "cpu"):
+                        results[client][key] += result[key]
+                    if result["parts"]:
+                        for key, value in result["parts"].items():
+                            results[client]["parts"][key].extend(value)
+                else:
+                    results[client] = result
         floor = median(results["floor"]["times"])
         digests = {r["digest"] for r in results.values()}
         for client, result in results.items():
@@ -494,7 +505,9 @@ def section_listing(
                     "peak_mib": result["rss_peak_mib"],
                     "delta_mib": result["rss_peak_mib"] - result["rss_base_mib"],
                     "microversion": result["microversion"],
-                    "parts": result["parts"],
+                    "parts": {k: median(v) for k, v in result["parts"].items()}
+                    if result["parts"]
+                    else None,
                 }
             )
         if len(digests) != 1:
@@ -502,27 +515,34 @@ def section_listing(
     return rows
 
 
-def section_boot(cloud, count: int, sdk_cap: int) -> list:
+def section_boot(cloud, count: int, sdk_cap: int, reps: int) -> list:
+    cloud.set_speed(BOOT_SPEED)
     rows = []
-    for client, n in (("novamagic", count), ("openstacksdk", min(count, sdk_cap))):
-        cloud.reset()
-        cloud.set_quotas(USER, instances=count * 2, cores=count * 4, ram=count * 4096)
-        print(f"  boot {n} servers: {client} ...", flush=True)
-        result = run_worker("boot", client, "--auth-url", cloud.auth_url, "--count", str(n))
-        if result["active"] != n:
-            raise RuntimeError(f"{client}: only {result['active']} of {n} servers became ACTIVE")
-        seconds = result["seconds"] * count / n
+    for client, n, runs in (("novamagic", count, reps), ("openstacksdk", min(count, sdk_cap), 1)):
+        measured = []
+        for _ in range(runs):
+            cloud.reset()
+            cloud.set_quotas(USER, instances=count * 2, cores=count * 4, ram=count * 4096)
+            print(f"  boot {n} servers: {client} ...", flush=True)
+            result = run_worker("boot", client, "--auth-url", cloud.auth_url, "--count", str(n))
+            if result["active"] != n:
+                raise RuntimeError(f"{client}: {result['active']} of {n} servers became ACTIVE")
+            measured.append(result["seconds"])
+        seconds = median(measured) * count / n
         rows.append(
             {
                 "client": client,
                 "booted": n,
+                "runs": runs,
                 "seconds": seconds,
-                "measured": result["seconds"],
+                "best": min(measured) * count / n,
+                "measured": median(measured),
                 "scaled": n != count,
                 "ratio": seconds / BUILD_SECONDS,
             }
         )
     cloud.reset()
+    cloud.set_speed(1.0)
     return rows
 
 
@@ -647,14 +667,13 @@ def print_report(facts: dict, listing: list, boot: list, startup: list, loads: l
         print(
             f"2. Boot servers and wait until all are ACTIVE (one build takes {BUILD_SECONDS:g} s)"
         )
-        print("| client | servers | wall time | x build time |")
-        print("|---|---:|---:|---:|")
+        print("| client | servers | median wall time | best | runs | x build time |")
+        print("|---|---:|---:|---:|---:|---:|")
         for r in boot:
-            how = (
-                f" (measured {r['booted']} in {r['measured']:.1f} s, scaled)" if r["scaled"] else ""
-            )
+            how = f" (scaled from {r['booted']} in {r['measured']:.1f} s)" if r["scaled"] else ""
             print(
-                f"| {r['client']} | {boot[0]['booted']} | {_fmt_seconds(r['seconds'])}{how} | {r['ratio']:.1f} |"
+                f"| {r['client']} | {boot[0]['booted']} | {_fmt_seconds(r['seconds'])}{how} | "
+                f"{_fmt_seconds(r['best'])} | {r['runs']} | {r['ratio']:.1f} |"
             )
         mine = boot[0]
         verdict = "met" if mine["seconds"] < 2 * BUILD_SECONDS else "NOT met"
@@ -683,23 +702,24 @@ def main(argv=None) -> int:
         "--slow-reps",
         type=int,
         default=3,
-        help="timed runs for openstacksdk (and novaclient above 1,000 servers)",
+        help="timed runs for openstacksdk (tens of seconds each at 10,000 servers)",
     )
     parser.add_argument("--clients", default=",".join(LISTING_CLIENTS))
     parser.add_argument("--boot", type=int, default=100, help="servers to boot")
     parser.add_argument(
         "--sdk-boot-cap",
         type=int,
-        default=10,
+        default=20,
         help="openstacksdk boots at most this many, one after another (scaled to --boot)",
     )
+    parser.add_argument("--boot-reps", type=int, default=3, help="novamagic boots (median)")
     parser.add_argument("--startup-reps", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="1,000 servers, 3 runs, 20 boots")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     if args.quick:
         args.fleets, args.reps, args.slow_reps, args.boot, args.sdk_boot_cap = "1000", 3, 1, 20, 3
-        args.startup_reps = 3
+        args.startup_reps, args.boot_reps = 3, 1
     sections = set(args.sections.split(","))
     clients = args.clients.split(",")
     for needed in ("floor", "novamagic"):
@@ -714,31 +734,26 @@ def main(argv=None) -> int:
     facts = machine_facts()
     loads = [load_average()]
     listing, boot, startup = [], [], []
-    with standalone_cloud() as cloud:
-        print(f"standalone local cloud at {cloud.url} (pid {cloud.process.pid})")
-        if "listing" in sections:
-            fleets = sorted(int(f) for f in args.fleets.split(","))
-            listing = section_listing(cloud, fleets, args.reps, args.slow_reps, clients)
-        if "startup" in sections:
-            cloud.reset()
-            startup = section_startup(cloud, args.startup_reps, 1000)
-        if "boot" in sections:
-            boot = section_boot(cloud, args.boot, args.sdk_boot_cap)
-    loads.append(load_average())
-    print_report(facts, listing, boot, startup, loads)
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "machine": facts,
-                    "loads": loads,
-                    "listing": listing,
-                    "boot": boot,
-                    "startup": startup,
-                },
-                indent=1,
-            )
-        )
+    # Real time (speed 1) except while booting: tokens last an hour of cloud time, and the slow
+    # clients' listings take minutes.
+    try:
+        with standalone_cloud(speed=1.0) as cloud:
+            print(f"standalone local cloud at {cloud.url} (pid {cloud.process.pid})")
+            if "listing" in sections:
+                fleets = sorted(int(f) for f in args.fleets.split(","))
+                listing = section_listing(cloud, fleets, args.reps, args.slow_reps, clients)
+            if "startup" in sections:
+                cloud.reset()
+                startup = section_startup(cloud, args.startup_reps, 1000)
+            if "boot" in sections:
+                boot = section_boot(cloud, args.boot, args.sdk_boot_cap, args.boot_reps)
+    finally:  # whatever was measured is printed, even when a later section fails
+        loads.append(load_average())
+        print_report(facts, listing, boot, startup, loads)
+        if args.json:
+            figures = {"machine": facts, "loads": loads, "listing": listing, "boot": boot}
+            figures["startup"] = startup
+            Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0
 
 
