@@ -132,7 +132,9 @@ def test_request_bodies_are_capped(workshop, chunked, figures):
     response = requests.post(workshop.auth_url + "/v2.0/tokens", data=data, timeout=10)
     assert response.status_code == 401, response.text[:200]
     _healthy(workshop)
-    figures.add("standalone", "request body cap (413 above)", MAX_BODY, "bytes")
+    figures.add(
+        "standalone", f"body cap, {'chunked' if chunked else 'Content-Length'}", MAX_BODY, "bytes"
+    )
 
 
 # ------------------------------------------------------------------------------ abuse
