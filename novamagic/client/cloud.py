@@ -61,8 +61,13 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
     reboot(ref, hard=False, *, reboot_type=None) -> None;  reboot_servers(refs, hard=False)
     rebuild(ref, image, *, name=None, admin_password=None, metadata=None, files=None,
         access_ipv4=None, access_ipv6=None) -> dict
-    resize(ref, flavor) -> None;  resize_servers(refs, flavor) -> BulkResult
-    confirm_resize(ref) -> None;  revert_resize(ref) -> None
+    resize(ref, flavor, *, wait=False, finish=None, timeout=600, cancel=None, callback=None)
+        -> dict | None (the whole dance in one call: wait=True waits for VERIFY_RESIZE;
+        finish="confirm"|"revert" waits for it, decides, waits until the server rests (ACTIVE,
+        or SHUTOFF if it was stopped); the server once waited for, else None)
+    resize_servers(refs, flavor) -> BulkResult
+    confirm_resize(ref, *, wait=False, timeout=600, cancel=None, callback=None) -> dict | None
+    revert_resize(ref, *, wait=False, timeout=600, cancel=None, callback=None) -> dict | None
     create_image(ref, name, metadata=None) -> dict (the new image, normalised; marked as this
         session's: metadata "novamagic" = session tag when a maxImageMeta slot is free)
     start_server(ref) -> None;  stop_server(ref) -> None
@@ -1347,18 +1352,70 @@ class Cloud:
         self._normalise_servers([server])
         return server
 
-    def resize(self, ref, flavor) -> None:
-        self._action(ref, {"resize": {"flavorRef": self._flavor_id(flavor)}})
+    def resize(
+        self,
+        ref,
+        flavor,
+        *,
+        wait: bool = False,
+        finish: str | None = None,
+        timeout: float = 600.0,
+        cancel=None,
+        callback=None,
+    ) -> dict | None:
+        """Resize a server to ``flavor``: Nova's three steps, in one call when asked.
+
+        Alone, it sends the resize and returns None; the server goes through RESIZE to
+        VERIFY_RESIZE, where it awaits :meth:`confirm_resize` or :meth:`revert_resize`.
+        ``wait=True`` waits until VERIFY_RESIZE and returns the server. ``finish="confirm"``
+        (keep the new flavor) or ``"revert"`` (go back) does the whole dance: wait until
+        VERIFY_RESIZE, confirm or revert, wait until the server rests again (ACTIVE, or SHUTOFF
+        for a server that was stopped) and return it. ``timeout`` bounds all the waiting;
+        ``callback(server)`` sees every poll; ``cancel`` stops the waiting (WaitCancelled): what
+        was sent goes on and nothing is undone (a resize awaiting its decision stays there).
+        """
+        if finish not in (None, "confirm", "revert"):
+            raise ValidationError(f"finish must be None, 'confirm' or 'revert'; got {finish!r}")
+        server_id = self._server_id(ref)
+        deadline = self._monotonic() + timeout
+        self._action(server_id, {"resize": {"flavorRef": self._flavor_id(flavor)}})
+        if not wait and finish is None:
+            return None
+        server = self.wait(
+            server_id, "VERIFY_RESIZE", timeout=timeout, callback=callback, cancel=cancel
+        )
+        if finish is None:
+            return server
+        decide = self.confirm_resize if finish == "confirm" else self.revert_resize
+        remaining = max(0.0, deadline - self._monotonic())
+        return decide(server_id, wait=True, timeout=remaining, cancel=cancel, callback=callback)
 
     def resize_servers(self, refs, flavor) -> BulkResult:
         flavor_id = self._flavor_id(flavor)
         return run_bulk(lambda r: self.resize(r, flavor_id), list(refs), workers=self.workers)
 
-    def confirm_resize(self, ref) -> None:
-        self._action(ref, {"confirmResize": None})
+    def confirm_resize(
+        self, ref, *, wait: bool = False, timeout: float = 600.0, cancel=None, callback=None
+    ) -> dict | None:
+        """Keep a resized server's new flavor; ``wait=True`` waits until it rests (ACTIVE, or
+        SHUTOFF if it was stopped) and returns it (``cancel``/``callback`` as :meth:`wait`'s)."""
+        return self._decide_resize(ref, "confirmResize", wait, timeout, cancel, callback)
 
-    def revert_resize(self, ref) -> None:
-        self._action(ref, {"revertResize": None})
+    def revert_resize(
+        self, ref, *, wait: bool = False, timeout: float = 600.0, cancel=None, callback=None
+    ) -> dict | None:
+        """Go back to a resized server's old flavor; ``wait`` as :meth:`confirm_resize`'s."""
+        return self._decide_resize(ref, "revertResize", wait, timeout, cancel, callback)
+
+    def _decide_resize(self, ref, action, wait, timeout, cancel, callback) -> dict | None:
+        server_id = self._server_id(ref)
+        self._action(server_id, {action: None})
+        if not wait:
+            return None
+        # Where a server rests after the decision: ACTIVE, or SHUTOFF when it was resized stopped.
+        return self.wait(
+            server_id, ("ACTIVE", "SHUTOFF"), timeout=timeout, callback=callback, cancel=cancel
+        )
 
     def start_server(self, ref) -> None:
         self._action(ref, {"os-start": None})
