@@ -116,14 +116,15 @@ def _reveals(text: str, world: Arena, asked: str = "") -> list[str]:
 
 def test_another_projects_token_sees_and_changes_nothing(world, figures):
     """ann (project ``other``) aims every route at joe's resources."""
-    token = world.tokens["ann"]
     joe_before = _joe_view(world)
     outcomes = Counter()
     for rule, method, _face, handler in AUTH_ROUTES:
         path = _fill(rule, world)
+        token = world.tokens["ann"]  # (re-read: a rebuilt arena issues new tokens)
         response = _send(world, method, path, token, GOOD_BODIES.get(handler))
         status = response.status_code
         assert status < 500, f"{method} {path}: {status} {response.text[:200]}"
+        assert status != 401, f"{method} {path}: ann's token was not accepted at all"
         shown = _reveals(response.text, world, asked=path)
         assert not shown, f"{method} {path} ({status}) shows ann {shown}"
         if status >= 400:
