@@ -8,6 +8,7 @@ are imported inside the handlers so ``%load_ext novamagic`` stays cheap.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 
 from IPython.core.error import UsageError
@@ -459,21 +460,43 @@ def rebuild(nova, args):
 def resize(nova, args):
     if args.confirm and args.revert:
         raise UsageError("%nova resize: --confirm or --revert, not both")
-    cloud = nova.cloud
-    cloud.resize(args.server, args.flavor)
-    if not (args.wait or args.confirm or args.revert):
-        return Message(
-            f"resizing {args.server} to {args.flavor}; then %nova confirm-resize {args.server}"
+    finish = "confirm" if args.confirm else "revert" if args.revert else None
+    waiting = args.wait or finish is not None
+    follow = (
+        nova.following(
+            args.server,
+            "VERIFY_RESIZE" if finish is None else "ACTIVE",
+            label=f"{args.server} -> {args.flavor}",
+            interrupted=(
+                f"stopped waiting for the resize of {args.server}; it goes on and nothing was "
+                "undone",
+                f"%nova wait {args.server} --status VERIFY_RESIZE, then %nova confirm-resize "
+                f"or revert-resize {args.server} (once it is there)",
+            ),
         )
-    nova.wait_for(args.server, "VERIFY_RESIZE", args.timeout)
-    if args.confirm:
-        cloud.confirm_resize(args.server)
-        return Message(f"resized {args.server} to {args.flavor} and confirmed")
-    if args.revert:
-        cloud.revert_resize(args.server)
-        return Message(f"resized {args.server} to {args.flavor}, then reverted")
+        if waiting
+        else nullcontext()
+    )
+    with follow as show:
+        server = nova.cloud.resize(
+            args.server,
+            args.flavor,
+            wait=args.wait,
+            finish=finish,
+            timeout=args.timeout or nova.timeout,
+            callback=show,
+        )
+    if finish == "confirm":
+        return Message(f"resized {args.server} to {args.flavor} and confirmed", server)
+    if finish == "revert":
+        return Message(f"resized {args.server} to {args.flavor}, then reverted", server)
+    if args.wait:
+        return Message(
+            f"{args.server} is resized to {args.flavor}: %nova confirm-resize or revert-resize",
+            server,
+        )
     return Message(
-        f"{args.server} is resized to {args.flavor}: %nova confirm-resize or revert-resize"
+        f"resizing {args.server} to {args.flavor}; then %nova confirm-resize {args.server}"
     )
 
 

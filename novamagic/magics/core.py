@@ -78,7 +78,15 @@ class NovaMagics(Magics, NovaSettings):
     def wait_for(self, ref, status: str, timeout: float | None):
         """cloud.wait with one progress bar; an interrupt stops the waiting only."""
         timeout = self.timeout if timeout is None else timeout
-        with self.progress_bar(100, f"{ref} -> {status}") as bar:
+        with self.following(ref, status) as show:
+            return self.cloud.wait(ref, status=status, timeout=timeout, callback=show)
+
+    @contextmanager
+    def following(self, ref, status: str, *, label: str | None = None, interrupted=None):
+        """One progress bar following ``ref`` until ``status``: yields the callback to give the
+        client's waiting call. An interrupt stops the waiting only: it becomes a short error
+        with how to resume (``interrupted``: (message, hint) to say instead)."""
+        with self.progress_bar(100, label or f"{ref} -> {status}") as bar:
 
             def show(server):
                 if server is None:  # gone: what DELETED waits for
@@ -95,13 +103,14 @@ class NovaMagics(Magics, NovaSettings):
                     bar.refresh()
 
             try:
-                return self.cloud.wait(ref, status=status, timeout=timeout, callback=show)
+                yield show
             except KeyboardInterrupt:
-                raise NovaMagicError(
+                message, hint = interrupted or (
                     f"stopped waiting for {ref} to be {status}; the server was not changed",
-                    hint=f"resume with %nova wait {ref}"
+                    f"resume with %nova wait {ref}"
                     + (f" --status {status}" if status != "ACTIVE" else ""),
-                ) from None
+                )
+                raise NovaMagicError(message, hint=hint) from None
 
     @contextmanager
     def progress_bar(self, total: int | None, desc: str, unit: str = "%"):

@@ -102,6 +102,21 @@ def test_resize_wait_confirm_and_revert(shell, web):
     assert run(shell, "%nova wait web-2").loc[0, "flavor"] == "m1.large"
 
 
+def test_resize_with_a_decision_is_one_call_that_ends_at_rest(shell, web, sleeper, capsys):
+    before = len(web.history)
+    reverted = run(shell, "%nova resize web-1 m1.medium --revert")
+    assert str(reverted) == "resized web-1 to m1.medium, then reverted"
+    assert (reverted.data["status"], reverted.data["flavor"]["name"]) == ("ACTIVE", "m1.small")
+    posts = [h["path"] for h in list(web.history)[before:] if h["method"] == "POST"]
+    assert len(posts) == 2 and all(p.endswith("/action") for p in posts)  # resize, revert
+
+    sleeper.armed = True  # Ctrl-C while waiting for VERIFY_RESIZE
+    error, seen = fail(shell, "%nova resize web-2 m1.medium --confirm", capsys)
+    assert "stopped waiting for the resize of web-2; it goes on and nothing was undone" in seen
+    assert "%nova wait web-2 --status VERIFY_RESIZE, then %nova confirm-resize" in seen
+    assert web.wait("web-2", "VERIFY_RESIZE")["flavor"]["name"] == "m1.medium"  # not confirmed
+
+
 def test_snapshot_then_delete_image(shell, web):
     image = run(shell, "%nova snapshot web-1 web-1-snap --meta purpose=backup")
     assert list(image.columns) == list(frames.IMAGE_COLUMNS)
