@@ -1,9 +1,10 @@
 """The resize panel: Nova's three-step dance (resize, verify, confirm or revert) made obvious.
 
 ``ResizePanelModel`` holds the chosen server and target flavor, shows what changes (vCPUs, RAM,
-disk), refuses a server that is not ACTIVE with the reason, and runs ``cloud.resize`` +
-``cloud.wait(..., "VERIFY_RESIZE")``, then ``cloud.confirm_resize`` or ``cloud.revert_resize`` +
-``cloud.wait(...)`` in a background thread. ``ResizePanel`` is the ipywidgets view;
+disk), refuses a server that is not ACTIVE with the reason, and runs
+``cloud.resize(..., wait=True)`` (to VERIFY_RESIZE), then ``cloud.confirm_resize(..., wait=True)``
+or ``cloud.revert_resize(..., wait=True)`` in a background thread, each one client call with the
+panel's Cancel as its ``cancel`` event. ``ResizePanel`` is the ipywidgets view;
 ``resize_panel(cloud=None, server=None, ...)`` builds one (``%nova resize-panel [SERVER]``).
 """
 
@@ -51,6 +52,7 @@ class ResizePanelModel(BackgroundModel):
         self.target: str | None = None  # a flavor id
         self.phase = "idle"
         self.final_flavor: dict | None = None
+        self._polled = False  # whether the running step's request was accepted (it is polled)
         if load:
             self.load()
         if server is not None:
@@ -171,19 +173,27 @@ class ResizePanelModel(BackgroundModel):
         if problem:
             raise validation_error(problem)
         self.final_flavor = None
-        self._step("resizing", "idle", partial(self.cloud.resize, self._id(), self.target))
+        self._step(
+            "resizing", "idle", partial(self.cloud.resize, self._id(), self.target, wait=True)
+        )
         return self
 
     def confirm(self) -> ResizePanelModel:
         """Keep the new flavor (in the background); the server goes back to ACTIVE."""
         self._require_decision("confirm")
-        self._step("confirming", WAITING_FOR_USER, partial(self.cloud.confirm_resize, self._id()))
+        self._step(
+            "confirming",
+            WAITING_FOR_USER,
+            partial(self.cloud.confirm_resize, self._id(), wait=True),
+        )
         return self
 
     def revert(self) -> ResizePanelModel:
         """Go back to the old flavor (in the background); the server goes back to ACTIVE."""
         self._require_decision("revert")
-        self._step("reverting", WAITING_FOR_USER, partial(self.cloud.revert_resize, self._id()))
+        self._step(
+            "reverting", WAITING_FOR_USER, partial(self.cloud.revert_resize, self._id(), wait=True)
+        )
         return self
 
     def _require_decision(self, what: str) -> None:
@@ -198,27 +208,19 @@ class ResizePanelModel(BackgroundModel):
     def _id(self) -> str:
         return str(self.server["id"])
 
-    def _step(self, phase: str, phase_if_refused: str, request) -> None:
-        """Send ``request`` and wait for the state that follows it, in the background."""
+    def _step(self, phase: str, phase_if_refused: str, call) -> None:
+        """Run ``call``, one client call that sends a request and waits for the state that
+        follows it (given the panel's timeout, poll callback and Cancel), in the background."""
         self.phase = phase
-        target = "VERIFY_RESIZE" if phase == "resizing" else "ACTIVE"
         done = {"resizing": WAITING_FOR_USER, "confirming": "confirmed", "reverting": "reverted"}
+        self._polled = False
 
         def work():
             from novamagic.client.errors import NovaError, WaitCancelled
 
             try:
-                request()
-            except NovaError:
-                self.phase = phase_if_refused  # refused: the server did not change
-                raise
-            try:
-                server = self.cloud.wait(
-                    self._id(),
-                    target,
-                    timeout=self.timeout,
-                    callback=self._on_poll,
-                    cancel=self.cancel_event,
+                server = call(
+                    timeout=self.timeout, callback=self._on_poll, cancel=self.cancel_event
                 )
             except WaitCancelled:
                 self.phase = "cancelled"
@@ -228,7 +230,8 @@ class ResizePanelModel(BackgroundModel):
                 )
                 return
             except NovaError:
-                self.phase = "failed"
+                # Before the first poll, the request itself was refused: the server is unchanged.
+                self.phase = "failed" if self._polled else phase_if_refused
                 raise
             self.server = server
             self.phase = done[phase]
@@ -238,6 +241,7 @@ class ResizePanelModel(BackgroundModel):
         self.start(work, phase)
 
     def _on_poll(self, server: dict | None) -> None:
+        self._polled = True
         if server is not None:
             self.server = server
             self.changed()

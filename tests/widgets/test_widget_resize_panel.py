@@ -6,6 +6,7 @@ import pytest
 from widget_helpers import IMAGE, Sleeper, connect_to, finished, now_clock, requests, text
 
 from novamagic.client import ValidationError
+from novamagic.client.wait import CANCEL_SLICE
 from novamagic.widgets import ResizePanelModel, resize_panel
 
 
@@ -127,6 +128,20 @@ def test_cancel_stops_waiting_and_undoes_nothing(cloud, sleeper, web, lc):
     panel.confirm_button.click()
     finished(panel.model)
     assert cloud.server("web")["flavor"]["name"] == "m1.medium"
+
+
+def test_cancel_returns_within_one_poll_slice(cloud, sleeper, web, lc):
+    panel = resize_panel(cloud, "web", flavor="m1.medium")
+    sleeper.hold()  # the first pause slice of the wait for VERIFY_RESIZE blocks
+    panel.resize_button.click()
+    assert sleeper.entered.wait(20), "the resize never started waiting"
+    held_at, polls = lc.clock.now(), len(requests(cloud, "GET", "/servers/" + web["id"]))
+    panel.cancel_button.click()
+    sleeper.release()
+    finished(panel.model)
+    assert lc.clock.now() - held_at == pytest.approx(CANCEL_SLICE)  # not the whole pause
+    assert len(requests(cloud, "GET", "/servers/" + web["id"])) == polls  # no poll after it
+    assert panel.model.phase == "cancelled" and panel.model.server["status"] == "RESIZE"
 
 
 def test_the_panel_follows_choices_made_on_its_model(cloud, web):
