@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from novamagic.client.bulk import BulkResult
-from novamagic.client.cloud import MAX_MICROVERSION, Cloud, LocalControl, MetadataAPI
+from novamagic.client.cloud import MAX_MICROVERSION, Cloud, LocalControl, MetadataAPI, boot_names
 from novamagic.client.config import CloudConfig, load_config
 from novamagic.client.errors import (
     AmbiguousName,
@@ -54,6 +54,7 @@ __all__ = [
     "WaitCancelled",
     "WaitError",
     "WaitTimeout",
+    "boot_names",
     "connect",
 ]
 

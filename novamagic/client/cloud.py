@@ -44,7 +44,7 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
         callback=None, cancel=None) -> dict (a list of dicts when count > 1)
     create_servers(names, image, flavor, *, count=None, skip_existing=False, wait=False,
         timeout=600, progress=None, cancel=None, **create_server_options) -> BulkResult (names:
-        a list, or one base name with count=N giving "name-1" .. "name-N"; skip_existing boots
+        a list, or one name with count=N named by boot_names; skip_existing boots
         only names no server has yet, the others' entries have "skipped": True and the existing
         server as result; progress(event) follows each server: see boot_event; cancel stops
         what is not sent and every wait: those entries fail with WaitCancelled)
@@ -81,6 +81,8 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
     cleanup(*, dry_run=False) -> BulkResult (deletes session_servers() and session_images();
         entries carry "kind" and "name"; dry_run lists them, deleting nothing)
     close(); also a context manager
+    boot_names(name, count=1) -> list: the naming rule of every multi-server boot ("{n}" in
+        the name counts 1..N; else one server keeps the name, several get "name-1".."name-N")
     boot_event(name, stage, server=None, *, done=None, error=None) -> dict: the progress
         events of create_servers: {"name", "stage" (skipped, requested, polled, ready, failed,
         cancelled),
@@ -158,7 +160,15 @@ from novamagic.client.resolve import ambiguous, is_uuid, not_found, pick, ref_to
 from novamagic.client.session import HttpSession
 from novamagic.client.wait import wait_for_server
 
-__all__ = ["BOOT_STAGES", "MAX_MICROVERSION", "Cloud", "LocalControl", "MetadataAPI", "boot_event"]
+__all__ = [
+    "BOOT_STAGES",
+    "MAX_MICROVERSION",
+    "Cloud",
+    "LocalControl",
+    "MetadataAPI",
+    "boot_event",
+    "boot_names",
+]
 
 MAX_MICROVERSION = "2.96"
 CACHE_REFRESH_SECONDS = 60.0
@@ -1010,7 +1020,7 @@ class Cloud:
     ) -> BulkResult:
         """Boot several servers concurrently (one request each); every outcome is reported.
 
-        ``names`` is a list of names, or one base name with ``count=N`` ("name-1".."name-N").
+        ``names`` is a list of names, or one name with ``count=N`` (see :func:`boot_names`).
         ``skip_existing=True`` boots only the names no server has yet (one listing first), so
         re-running a notebook cell does not boot duplicates; the entries of the servers found
         have ``"skipped": True`` and the existing server as their result. ``wait=True`` waits
@@ -1141,9 +1151,7 @@ class Cloud:
                 raise ValidationError(
                     "create_servers(name, ...) needs count=N, or pass a list of names"
                 )
-            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-                raise ValidationError(f"count must be a positive integer, got {count!r}")
-            names = [f"{names}-{i}" for i in range(1, count + 1)]
+            return boot_names(names, count)
         names = list(names)
         for name in names:
             validate.check_name(name)
@@ -1669,6 +1677,34 @@ class LocalControl:
         """Seed ``count`` ACTIVE servers at once (options: project, name, image, flavor,
         metadata, tags); returns {"count", "ids"}."""
         return self._call("POST", "/servers", {"count": count, **options})
+
+
+# ------------------------------------------------------------------------------ boot names
+
+COUNTER = "{n}"
+
+
+def boot_names(name: str, count: int = 1) -> list[str]:
+    """The names ``count`` servers booted from one ``name`` get: the one rule of create_servers,
+    check_boot, ``%%nova_boot`` and the boot form.
+
+    ``{n}`` in the name counts 1..count ("web-{n}" -> "web-1", "web-2"; also when count is 1);
+    without it one server keeps the name and several get "-1".."-N" ("web" -> "web-1", "web-2").
+    Every name is checked (ValidationError).
+    """
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValidationError(f"count must be a positive integer, got {count!r}")
+    if not isinstance(name, str):
+        raise ValidationError(f"a server name must be a string, got {type(name).__name__}")
+    if COUNTER in name:
+        names = [name.replace(COUNTER, str(i)) for i in range(1, count + 1)]
+    elif count == 1:
+        names = [name]
+    else:
+        names = [f"{name}-{i}" for i in range(1, count + 1)]
+    for each in names:
+        validate.check_name(each)
+    return names
 
 
 # ------------------------------------------------------------------------------ boot progress

@@ -169,10 +169,14 @@ def parse_boot_spec(cell: str, *, count: int, base: Path | None = None) -> dict:
     """Read and check the YAML spec of ``%%nova_boot``.
 
     Returns ``{"names": [...], "image", "flavor", "metadata", "files", "access_ipv4",
-    "access_ipv6", "key_name"}`` with files read (``{path: text}``); ``{n}`` in the name counts
-    1..count. A file's value is its text, or ``{file: local/path}`` to read a local file.
+    "access_ipv6", "key_name"}`` with files read (``{path: text}``); the names follow the
+    client's one rule (``novamagic.client.boot_names``: ``{n}`` in the name counts 1..count),
+    and the spec must say ``{n}`` when ``--count`` > 1. A file's value is its text, or
+    ``{file: local/path}`` to read a local file.
     """
     import yaml
+
+    from novamagic.client import boot_names
 
     try:
         spec = yaml.safe_load(cell) if cell.strip() else None
@@ -204,7 +208,7 @@ def parse_boot_spec(cell: str, *, count: int, base: Path | None = None) -> dict:
             f"%%nova_boot: --count {count} needs a {{n}} in the name to number the servers, "
             f"e.g. name: {name}-{{n}}"
         )
-    names = [name.replace("{n}", str(n)) for n in range(1, count + 1)]
+    names = boot_names(name, count)  # a bad name is the client's ValidationError
     metadata = spec.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise UsageError("%%nova_boot: metadata must be a mapping of key: value")

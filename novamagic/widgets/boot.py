@@ -242,7 +242,7 @@ class BootFormModel(BackgroundModel):
 
     def errors(self) -> dict[str, str]:
         """What is wrong, by field (empty when the form can be submitted)."""
-        from novamagic.client import NovaError, validate
+        from novamagic.client import NovaError, boot_names, validate
 
         problems: dict[str, str] = {}
 
@@ -252,10 +252,14 @@ class BootFormModel(BackgroundModel):
             except NovaError as exc:
                 problems[key] = exc.message
 
+        count = self.count
+        count_ok = (
+            isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= self.max_count
+        )
         if not str(self.name or "").strip():
             problems["name"] = "give the server a name"
-        else:
-            check("name", validate.check_name, self.name)
+        else:  # every name the boot would give, by the client's rule
+            check("name", boot_names, self.name, count if count_ok else 1)
         image, flavor = self.image_doc(), self.flavor_doc()
         if image is None:
             problems["image"] = (
@@ -267,12 +271,7 @@ class BootFormModel(BackgroundModel):
             )
         if image is not None and flavor is not None:
             check("flavor", validate.check_image_fits_flavor, image, flavor)
-        count = self.count
-        if (
-            not isinstance(count, int)
-            or isinstance(count, bool)
-            or not 1 <= count <= self.max_count
-        ):
+        if not count_ok:
             problems["count"] = f"count must be a whole number from 1 to {self.max_count}"
         keys = [row.key for row in self.metadata]
         if any(not key for key in keys):
@@ -310,10 +309,11 @@ class BootFormModel(BackgroundModel):
         return {row.key: row.value for row in self.metadata}
 
     def names(self) -> list[str]:
-        """The names a boot gives: the name, or name-1..name-N (the client's convention)."""
-        if self.count == 1:
-            return [self.name]
-        return [f"{self.name}-{i}" for i in range(1, self.count + 1)]
+        """The names a boot gives, by the client's one rule (``novamagic.client.boot_names``:
+        the name, or name-1..name-N; ``{n}`` in the name counts instead)."""
+        from novamagic.client import boot_names
+
+        return boot_names(self.name, self.count)
 
     # --- booting -------------------------------------------------------------------------------
 

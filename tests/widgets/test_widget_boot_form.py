@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from widget_helpers import IMAGE, connect_to, finished, requests, text
 
-from novamagic.client import ValidationError
+from novamagic.client import ValidationError, boot_names
 from novamagic.client.wait import CANCEL_SLICE
 from novamagic.widgets import BootFormModel, boot_form
 from novamagic.widgets._base import Busy
@@ -99,6 +99,18 @@ def test_boot_several_with_metadata_and_files(cloud):
         assert cloud.server_metadata.get(name) == {"role": "web", "owner": "class-1"}
     assert len(boots(cloud)) == 3
     assert form.status.value.count("ACTIVE") == 3
+
+
+def test_names_follow_the_clients_rule_with_a_counter(cloud):
+    form = boot_form(cloud)
+    fill(form, name="node{n}.lab", count=2)
+    assert form.model.names() == boot_names("node{n}.lab", 2) == ["node1.lab", "node2.lab"]
+    form.boot_button.click()
+    finished(form.model)
+    assert sorted(s["name"] for s in cloud.servers()) == ["node1.lab", "node2.lab"]
+    assert [row.name for row in form.model.rows] == ["node1.lab", "node2.lab"]
+    fill(form, name="x" * 254, count=2)  # "x...x-1" is one character too long
+    assert "at most 255" in text(form.field_errors["name"]) and form.boot_button.disabled
 
 
 def test_each_field_is_checked_next_to_it_and_boot_stays_disabled(cloud):
