@@ -72,6 +72,10 @@ NotFound with near names. All methods return plain JSON (dicts and lists of dict
         session's: metadata "novamagic" = session tag when a maxImageMeta slot is free)
     start_server(ref) -> None;  stop_server(ref) -> None
     limits() -> {"absolute": {...with usage: totalCoresUsed...}, "rate": [...]}
+    keypairs() -> list (name, public_key, fingerprint, type);  keypair(name) -> dict
+    create_keypair(name, public_key=None) -> dict (imports the public key, or has the cloud
+        generate a pair: the dict then has "private_key" once, a PrivateKey masked in its repr;
+        it is never logged nor kept);  delete_keypair(name) -> None
     wait(ref, status="ACTIVE", *, timeout=600, callback=None, interval=1.0, cancel=None)
         -> dict | None (status: one or several, any will do; "DELETED": until gone; cancel: a
         threading.Event or anything with is_set() that stops the waiting within one short poll
@@ -166,6 +170,7 @@ __all__ = [
     "Cloud",
     "LocalControl",
     "MetadataAPI",
+    "PrivateKey",
     "boot_event",
     "boot_names",
 ]
@@ -1474,6 +1479,60 @@ class Cloud:
                 self._image_names[image_id] = name
         return self.image(image_id)
 
+    # ------------------------------------------------------------------------------ key pairs
+
+    def keypairs(self) -> list[dict]:
+        """The user's key pairs: name, public_key, fingerprint (and type from 2.2)."""
+        if self._supports("2.35"):  # pages from 2.35
+            entries = self._paginate(self._url("/os-keypairs"), "keypairs", {})
+        else:
+            entries = self._compute("GET", "/os-keypairs").get("keypairs") or []
+        return [entry.get("keypair", entry) for entry in entries]
+
+    def keypair(self, name: str) -> dict:
+        """One key pair with details (user_id, created_at, ...)."""
+        validate.check_name(name, "key pair name")
+        return self._compute("GET", f"/os-keypairs/{quote(name, safe='')}")["keypair"]
+
+    def create_keypair(self, name: str, public_key: str | None = None) -> dict:
+        """Import ``public_key`` (an OpenSSH public key) under ``name``, or, without one, have
+        the cloud generate a pair (it does below microversion 2.92; this call steps down to
+        2.91 for it). A generated pair's ``private_key`` is in the returned dict once: masked in
+        its repr (``str()`` gives the PEM to save), never logged, kept in no history or cache.
+        """
+        validate.check_name(name, "key pair name")
+        body: dict[str, Any] = {"name": name}
+        microversion = self.microversion
+        if public_key is not None:
+            if not isinstance(public_key, str) or not public_key.strip():
+                raise ValidationError(
+                    "public_key must be the text of a public key, e.g. id_rsa.pub"
+                )
+            body["public_key"] = public_key.strip()
+        elif self._supports("2.92"):
+            if _v(self.min_microversion) > (2, 91):
+                raise ValidationError(
+                    "this cloud no longer generates key pairs (microversion 2.92 removed it): "
+                    "pass public_key= (e.g. the text of ~/.ssh/id_ed25519.pub)"
+                )
+            microversion = "2.91"
+        data = self._compute(
+            "POST", "/os-keypairs", json={"keypair": body}, microversion=microversion
+        )
+        keypair = data["keypair"]
+        if keypair.get("private_key"):
+            keypair["private_key"] = PrivateKey(keypair["private_key"])
+        return keypair
+
+    def delete_keypair(self, name: str) -> None:
+        validate.check_name(name, "key pair name")
+        self._http.request(
+            "DELETE",
+            self._url(f"/os-keypairs/{quote(name, safe='')}"),
+            headers=self._headers(self.microversion),
+            gone_ok=True,
+        )
+
     # --------------------------------------------------------------------------------- limits
 
     def limits(self) -> dict:
@@ -1677,6 +1736,22 @@ class LocalControl:
         """Seed ``count`` ACTIVE servers at once (options: project, name, image, flavor,
         metadata, tags); returns {"count", "ids"}."""
         return self._call("POST", "/servers", {"count": count, **options})
+
+
+# ------------------------------------------------------------------------------ key pairs
+
+
+class PrivateKey(str):
+    """A generated key pair's private key: the PEM text for ``str()``, writing and formatting,
+    masked in ``repr()`` (and so in a printed dict, a notebook output or a log line)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<private key, {len(self)} characters: str() it to save it>"
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's display of the dict
+        printer.text(repr(self))
 
 
 # ------------------------------------------------------------------------------ boot names

@@ -70,7 +70,7 @@ class History(collections.deque):
 
 _SECRET_JSON = re.compile(
     r'("(?:password|adminPass|admin_pass|secret|application_credential_secret|token|id_token|'
-    r'access_token|passwd)"\s*:\s*)"(?:[^"\\]|\\.)*"',
+    r'access_token|passwd|private_key)"\s*:\s*)"(?:[^"\\]|\\.)*"',
     re.IGNORECASE,
 )
 _SECRET_HEADER = re.compile(
