@@ -120,6 +120,7 @@ class BootFormModel(BackgroundModel):
         self.images: list[dict] = []
         self.flavors: list[dict] = []
         self.limits: dict = {}
+        self.key_names: list[str] = []  # the user's key pairs (the key name picker)
         self.name = ""
         self.image: str | None = None
         self.flavor: str | None = None
@@ -140,7 +141,9 @@ class BootFormModel(BackgroundModel):
     # --- choices and limits --------------------------------------------------------------------
 
     def load(self) -> None:
-        """Read the images, flavors and limits the pickers and checks use."""
+        """Read the images, flavors, key pairs and limits the pickers and checks use."""
+        from novamagic.client import Forbidden, NotFound
+
         cloud = self.cloud
         self.images = sorted(
             (i for i in cloud.images() if i.get("status") == "ACTIVE"),
@@ -151,6 +154,10 @@ class BootFormModel(BackgroundModel):
             key=lambda f: (f.get("ram") or 0, f.get("vcpus") or 0, f.get("disk") or 0),
         )
         self.limits = dict(cloud.limits().get("absolute") or {})
+        try:
+            self.key_names = sorted(str(k["name"]) for k in cloud.keypairs())
+        except (NotFound, Forbidden):  # a cloud without os-keypairs, or a policy hiding them
+            self.key_names = []
         self.changed()
 
     def _limit(self, key: str) -> int | None:
@@ -299,6 +306,11 @@ class BootFormModel(BackgroundModel):
             check("access_ipv6", validate.check_access_ips, ipv6=self.access_ipv6)
         if self.key_name and len(self.key_name) > validate.MAX_NAME:
             problems["key_name"] = f"a key name has at most {validate.MAX_NAME} characters"
+        elif self.key_name and self.key_names and self.key_name not in self.key_names:
+            problems["key_name"] = (
+                f"no key pair {self.key_name!r} on this cloud; "
+                f"pick one of {', '.join(self.key_names)}"
+            )
         return problems
 
     @property
@@ -526,7 +538,20 @@ class BootForm(StaticRepr):
         )
         self.access_ipv4 = w.Text(description="Access IPv4", value=model.access_ipv4, layout=wide)
         self.access_ipv6 = w.Text(description="Access IPv6", value=model.access_ipv6, layout=wide)
-        self.key_name = w.Text(description="Key name", value=model.key_name, layout=wide)
+        if model.key_names:  # pick one of the user's key pairs; free text when there are none
+            self.key_name = w.Dropdown(
+                description="Key name",
+                options=[("— no key pair —", "")] + [(n, n) for n in model.key_names],
+                value=model.key_name if model.key_name in model.key_names else "",
+                layout=wide,
+            )
+        else:
+            self.key_name = w.Text(
+                description="Key name",
+                value=model.key_name,
+                placeholder="no key pairs yet: type a name",
+                layout=wide,
+            )
         style = {"description_width": "7em"}
         for widget, css in (
             (self.name, "nm-boot-name"),
@@ -722,6 +747,8 @@ class BootForm(StaticRepr):
             self.access_ipv6: model.access_ipv6,
             self.key_name: model.key_name,
         }
+        if model.key_names and model.key_name not in model.key_names:
+            wanted[self.key_name] = ""  # unknown to the picker: its error says so beside it
         if isinstance(model.count, int) and self.count.min <= model.count <= self.count.max:
             wanted[self.count] = model.count
         self._syncing = True

@@ -113,6 +113,28 @@ def test_names_follow_the_clients_rule_with_a_counter(cloud):
     assert "at most 255" in text(form.field_errors["name"]) and form.boot_button.disabled
 
 
+def test_the_key_name_is_picked_from_the_users_key_pairs(cloud):
+    assert type(boot_form(cloud).key_name).__name__ == "Text"  # none yet: free text
+    for name in ("lab-key", "other"):
+        cloud.create_keypair(name)
+    form = boot_form(cloud)
+    labels = [label for label, _value in form.key_name.options]
+    assert labels == ["— no key pair —", "lab-key", "other"]
+    fill(form, name="keyed")
+    form.key_name.value = "lab-key"
+    assert form.model.key_name == "lab-key" and not form.boot_button.disabled
+    form.boot_button.click()
+    finished(form.model)
+    assert form.model.phase == "done", form.model.error
+    assert cloud.server("keyed")["key_name"] == "lab-key"
+
+    form.model.set(key_name="nope")  # from code: a name the picker does not have
+    assert form.key_name.value == "" and form.boot_button.disabled
+    assert "no key pair 'nope' on this cloud; pick one of lab-key, other" in text(
+        form.field_errors["key_name"]
+    )
+
+
 def test_each_field_is_checked_next_to_it_and_boot_stays_disabled(cloud):
     form = boot_form(cloud)
     fill(form, name="db", image="ubuntu-22.04-server-cloudimg-amd64", flavor="m1.tiny")
