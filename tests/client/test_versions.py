@@ -119,8 +119,9 @@ def test_the_books_v1_1_root(local):
 
 def test_caches_catch_up_with_new_images_and_forget_deleted_ones(local):
     with local_connect(local) as cloud, local_connect(local) as other:
-        cloud.servers()  # caches loaded
         source = other.create_server("source", LOCAL_IMAGE, LOCAL_FLAVOR, wait=True)
+        cloud.servers()  # caches loaded (an empty listing would not load them)
+        assert any("/v2/images" in h["path"] for h in cloud.history)
         snapshot = other.create_image(source["id"], "fresh-snapshot")
         other.wait(source["id"])
         booted = other.create_server("from-snapshot", snapshot["id"], LOCAL_FLAVOR)
