@@ -102,7 +102,7 @@ _PROMPT = object()
         "--token",
         nargs="?",
         const=_PROMPT,
-        help="authenticate with a token (asked for if no value)",
+        help="authenticate with a token, asked for with a prompt (a value on the line is refused)",
     ),
     arg("--microversion", help="pin the compute microversion, e.g. 2.1"),
     arg("--local", action="store_true", help="start a local cloud in this kernel and use it"),
@@ -134,10 +134,14 @@ def login(nova, args):
         "compute_api_version": args.microversion,
     }
     options = {k: v for k, v in options.items() if v is not None}
+    if args.token is not None and args.token is not _PROMPT:
+        # A token typed on the line would be saved with the notebook, like a password.
+        raise UsageError(
+            "%nova login: refusing a token on the magic line (it would be saved in the notebook). "
+            "Use `%nova login --token` alone to be prompted for it, or set OS_TOKEN."
+        )
     if args.token is _PROMPT:
         options["token"] = _getpass("Token: ")
-    elif args.token:
-        options["token"] = args.token
     if args.user and "token" not in options and not os.environ.get("OS_PASSWORD"):
         where = args.auth_url or args.cloud or "the cloud"
         options["password"] = _getpass(f"Password for {args.user} at {where}: ")

@@ -26,6 +26,14 @@ def test_a_password_on_the_line_is_refused_and_never_echoed(shell, capsys, words
     assert "hunter2" not in seen and "hunter2" not in str(error)
 
 
+@pytest.mark.parametrize("words", ["--token gAAAAAsecret", "--token=gAAAAAsecret"])
+def test_a_token_on_the_line_is_refused_and_never_echoed(shell, capsys, words):
+    error, seen = fail(shell, f"%nova login --auth-url http://127.0.0.1:1/identity {words}", capsys)
+    assert type(error).__name__ == "UsageError"
+    assert "refusing a token on the magic line" in seen and "OS_TOKEN" in seen
+    assert "gAAAAAsecret" not in seen and "gAAAAAsecret" not in str(error)
+
+
 def test_an_unexpected_word_on_login_is_not_echoed(shell, capsys):
     error, seen = fail(shell, "%nova login mycloud hunter2", capsys)
     assert "unexpected argument" in seen and "hunter2" not in seen
