@@ -10,6 +10,7 @@ certificate.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import signal
 import sys
 import threading
@@ -86,6 +87,9 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 1
+    warning = exposure_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"novamagic local cloud on {cloud.url}")
@@ -112,6 +116,21 @@ def main(argv=None) -> int:
         cloud.stop()
         print("stopped.", flush=True)
     return 0
+
+
+def exposure_warning(host: str) -> str | None:
+    """A one-line warning when ``host`` is reachable from other machines, else None."""
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: it may well resolve beyond loopback
+    return (
+        f"warning: listening on {host}, reachable from other machines; anyone who can reach it "
+        "can try the accounts (set their passwords with --users) - use a trusted network only"
+    )
 
 
 if __name__ == "__main__":

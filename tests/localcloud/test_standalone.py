@@ -179,3 +179,26 @@ def test_scaled_clock_speed_changes_never_go_back():
     for bad in (0, -1, float("inf"), "fast"):
         with pytest.raises(ValueError):
             clock.speed = bad
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [
+        ("127.0.0.1", False),
+        ("127.0.0.2", False),
+        ("::1", False),
+        ("localhost", False),
+        ("0.0.0.0", True),
+        ("::", True),
+        ("192.0.2.10", True),
+        ("classroom.example", True),
+    ],
+)
+def test_binding_beyond_loopback_is_warned_about(host, warned):
+    # Checked on the function: tests never bind anything but 127.0.0.1.
+    from novamagic.localcloud.__main__ import exposure_warning
+
+    warning = exposure_warning(host)
+    assert (warning is not None) == warned
+    if warned:
+        assert host in warning and "\n" not in warning and "--users" in warning
