@@ -61,7 +61,7 @@ from _common import (  # noqa: E402
 )
 
 MICROVERSION = "2.96"
-ROUNDS = 2  # fresh processes per fast client, taking turns
+ROUNDS = 4  # fresh processes per fast client, taking turns
 BOOT_SPEED = 10.0  # cloud seconds per real second while booting: BUILD's 20 s take 2 s
 BUILD_SECONDS = 20.0 / BOOT_SPEED
 REPORT_COLUMNS = [
@@ -697,7 +697,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", default="listing,boot,startup")
     parser.add_argument("--fleets", default="1000,10000")
-    parser.add_argument("--reps", type=int, default=7, help="timed runs per fast client")
+    parser.add_argument("--reps", type=int, default=8, help="timed runs per fast client")
     parser.add_argument(
         "--slow-reps",
         type=int,
