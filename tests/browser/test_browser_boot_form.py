@@ -3,8 +3,10 @@
 The notebook logs in to a local cloud started inside its kernel (``%nova login --local``, with a
 fast ScaledClock), so a server builds in about a second. The test presses Run All, fills the form,
 clicks Boot, waits until the widget shows the server ACTIVE, refreshes the fleet view, asks for a
-bulk delete (and says No at the confirm step), and saves screenshots to test-artifacts/. The
-README's copies in docs/img/ are written when missing or with NOVAMAGIC_UPDATE_DOCS_IMG=1.
+bulk delete (and says No at the confirm step), and saves screenshots to test-artifacts/. A second
+test opens a copy of notebooks/08_fleet_report.ipynb in the same JupyterLab and photographs the
+saved ``%nova report`` output. The README's copies in docs/img/ are written when missing or with
+NOVAMAGIC_UPDATE_DOCS_IMG=1.
 
 Needs Debian's ``chromium`` at /usr/bin/chromium (never a downloaded browser) and the [test]
 extra's jupyterlab and playwright. JupyterLab runs in its own process group with a random token,
@@ -41,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS_IMG = ROOT / "docs" / "img"
 IMAGE = "cirros-0.6.2-x86_64-disk"
+FLEET_REPORT = ROOT / "notebooks" / "08_fleet_report.ipynb"  # committed with its outputs
 STARTUP = 60.0  # seconds JupyterLab may take to start on a busy 2-core machine
 UI = 45_000  # milliseconds for the browser to show something
 
@@ -151,14 +154,17 @@ class JupyterLab:
         return "\n".join(self.log[-30:])
 
 
-@pytest.fixture
-def lab(tmp_path):
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """One JupyterLab for every test here: its startup is most of a test's time."""
     if not CHROMIUM.exists():  # a failure, not a skip: .ci/run installs it
         pytest.fail("this test drives Debian's chromium: apt-get install chromium")
+    tmp_path = tmp_path_factory.mktemp("lab")
     root, home = tmp_path / "root", tmp_path / "home"
     root.mkdir()
     home.mkdir()
     write_notebook(root / "widgets.ipynb")
+    shutil.copyfile(FLEET_REPORT, root / FLEET_REPORT.name)  # a copy: Lab may save what it opens
     # No "official Jupyter news?" toast over the widgets, and no request to fetch any.
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -241,9 +247,51 @@ def test_boot_form_boots_a_server_in_jupyterlab(lab, page):
     expect(fleet).not_to_contain_text("Delete 2 servers")
     expect(page.locator(".nm-fleet-info")).to_contain_text("6 servers")
 
-    # The README's pictures: refreshed on request (or when missing), so a plain test run leaves
-    # the committed PNGs alone.
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
     for name in ("boot-form.png", "fleet-view.png"):
-        if os.environ.get("NOVAMAGIC_UPDATE_DOCS_IMG") == "1" or not (DOCS_IMG / name).exists():
-            shutil.copyfile(ARTIFACTS / name, DOCS_IMG / name)
+        keep_for_readme(name)
+
+
+def test_fleet_report_renders_in_jupyterlab(lab, page):
+    """The report notebook's saved ``%nova report`` output, as JupyterLab shows it: no kernel run."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=UI)
+    ARTIFACTS.mkdir(exist_ok=True)
+    # Wide enough for the report's three tables side by side (the overflow check below says so).
+    page.set_viewport_size({"width": 1600, "height": 1600})
+    page.goto(lab.url(f"lab/tree/{FLEET_REPORT.name}"))
+    heading = page.locator("h4", has_text=re.compile(r"^Fleet report: \d+ "))
+    report = page.locator(".jp-OutputArea-output").filter(has=heading)
+    expect(report).to_have_count(1)
+    cell = page.locator(".jp-CodeCell").filter(has=report)  # the magic and its output: the picture
+    cell.scroll_into_view_if_needed()
+    expect(cell.locator(".jp-InputArea")).to_contain_text("%nova report")
+    expect(heading).to_have_text(re.compile(r"^Fleet report: \d+ servers$"))
+
+    tables = report.locator("table")
+    expect(tables).to_have_count(3)  # by status, by flavor, capacity against limits
+    for table, header, row in zip(
+        tables.all(),
+        ("status servers", "flavor servers vcpus ram_mb disk_gb", "resource used max percent"),
+        ("ACTIVE", "m1.small", "instances"),
+        strict=True,
+    ):
+        expect(table.locator("thead th")).to_have_text(header.split())
+        expect(table.locator("tbody")).to_contain_text(row)
+    plot = report.locator("img[alt='fleet report']")
+    expect(plot).to_be_visible()
+    # A data: URI that failed to decode still "shows" as a broken-image box: ask for its pixels.
+    assert plot.evaluate("img => img.complete && img.naturalWidth") > 0, "the plot did not load"
+
+    widths = report.evaluate("out => [out.scrollWidth, out.clientWidth]")
+    assert widths[0] <= widths[1], f"the report overflows its output area: {widths}"
+    cell.screenshot(path=ARTIFACTS / "fleet-report.png")
+    keep_for_readme("fleet-report.png")
+
+
+def keep_for_readme(name: str) -> None:
+    """Copy a screenshot to docs/img/ when missing or on request (NOVAMAGIC_UPDATE_DOCS_IMG=1),
+    so a plain test run leaves the committed PNGs alone."""
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    if os.environ.get("NOVAMAGIC_UPDATE_DOCS_IMG") == "1" or not (DOCS_IMG / name).exists():
+        shutil.copyfile(ARTIFACTS / name, DOCS_IMG / name)
