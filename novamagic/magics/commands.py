@@ -648,7 +648,9 @@ def _plot(summary):
     figure = Figure(figsize=(9, 3))
     left, right = figure.subplots(1, 2)
     by_status = summary["by_status"]
-    left.bar(by_status["status"].astype(str), by_status["servers"].astype(int), color="#4c72b0")
+    # Horizontal bars: status names such as VERIFY_RESIZE are long and would overlap below bars.
+    left.barh(by_status["status"].astype(str), by_status["servers"].astype(int), color="#4c72b0")
+    left.invert_yaxis()  # the first status of the table on top, as in the table
     left.set_title("servers by status")
     totals = summary["totals"].dropna(subset=["percent"])
     right.barh(totals["resource"].astype(str), totals["percent"].astype(float), color="#dd8452")

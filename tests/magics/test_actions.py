@@ -184,6 +184,10 @@ def test_report_summary_and_plot(shell, web):
     totals = report.totals.set_index("resource")
     assert totals.loc["instances", "used"] == 2 and totals.loc["instances", "max"] == 10
     assert report.figure is not None and report.note is None
+    by_status_axes, limits_axes = report.figure.axes
+    # Both panels are horizontal bars, so long names (VERIFY_RESIZE) stay readable.
+    assert [t.get_text() for t in by_status_axes.get_yticklabels()] == ["ACTIVE"]
+    assert "instances" in [t.get_text() for t in limits_axes.get_yticklabels()]
     formatted = shell.display_formatter.format(report)[0]
     assert "Fleet report: 2 servers" in formatted["text/plain"]
     assert "data:image/png;base64," in formatted["text/html"]
