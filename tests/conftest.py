@@ -38,3 +38,16 @@ def localcloud():
     """A started ``LocalCloud(seed=42, clock=ManualClock())`` on 127.0.0.1, stopped afterwards."""
     with LocalCloud(seed=42, clock=ManualClock()) as cloud:
         yield cloud
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No clouds.yaml, OS_* variable or pyproject.toml of the machine leaks into a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("OS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "no-clouds.yaml"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -19,11 +19,7 @@ def first_session_cells() -> list[str]:
 
 
 @pytest.fixture
-def shell(monkeypatch, tmp_path):
-    for name in [n for n in __import__("os").environ if n.startswith("OS_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "no-clouds.yaml"))
-    monkeypatch.chdir(tmp_path)
+def shell(clean_env):
     shell = InteractiveShell.instance()
     yield shell
     for cloud in (shell.user_ns.get("cloud"),):

@@ -14,19 +14,6 @@ from novamagic.localcloud import ManualClock
 
 
 @pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    """No clouds.yaml, OS_* or pyproject.toml of the machine leaks into a test."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("OS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "no-clouds.yaml"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 def shell(clean_env):
     shell = InteractiveShell.instance()
     shell.extension_manager.load_extension("novamagic")
