@@ -21,11 +21,9 @@ import importlib
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension"]
 
-_MAGIC_NAMES = ("%nova", "%%nova_boot")
-
 
 def load_ipython_extension(ipython) -> None:
-    from novamagic.magics.completion import make_hook
+    from novamagic.magics.completion import make_matcher
     from novamagic.magics.config import apply_pyproject, find_pyproject
     from novamagic.magics.core import NovaMagics
     from novamagic.magics.registry import EXTENSION_MODULES
@@ -40,8 +38,9 @@ def load_ipython_extension(ipython) -> None:
     magics = NovaMagics(shell=ipython)
     apply_pyproject(magics, find_pyproject())
     ipython.register_magics(magics)
-    for name in _MAGIC_NAMES:
-        ipython.set_hook("complete_command", make_hook(magics, name), str_key=name)
+    matcher = make_matcher(magics)
+    magics.completion_matcher = matcher  # kept to remove it again on unload
+    ipython.Completer.custom_matchers.append(matcher)
     install_frame_display(ipython, lambda: magics.max_rows)
 
 
@@ -56,8 +55,7 @@ def unload_ipython_extension(ipython) -> None:
         magics.set_cloud(None)
         if magics in ipython.configurables:
             ipython.configurables.remove(magics)
-    dispatcher = ipython.strdispatchers.get("complete_command")
-    if dispatcher is not None:
-        for name in _MAGIC_NAMES:
-            dispatcher.strs.pop(name, None)
+    matcher = getattr(magics, "completion_matcher", None)
+    if matcher in ipython.Completer.custom_matchers:
+        ipython.Completer.custom_matchers.remove(matcher)
     uninstall_frame_display(ipython)

@@ -1,5 +1,6 @@
 """Tab completion for ``%nova`` (subcommands, options, choices, server/flavor/image names) and
-``%%nova_boot`` (options), through IPython's ``complete_command`` hook."""
+``%%nova_boot`` (options), as an IPython completion matcher (API v2) that answers alone on those
+lines, so Jupyter does not mix Python keywords into a magic's candidates."""
 
 from __future__ import annotations
 
@@ -79,10 +80,29 @@ def _kind(command, action):
     return command.completes.get(action.dest)
 
 
-def make_hook(nova, magic: str):
-    """A ``complete_command`` hook bound to one NovaMagics instance."""
+def _magic_of(text_until_cursor: str) -> str | None:
+    """The novamagic magic a line starts with, or None."""
+    line = text_until_cursor.lstrip()
+    for magic in ("%%nova_boot", "%nova"):  # the longer first: %nova is a prefix of %%nova_boot
+        if line.startswith(magic + " "):
+            return magic
+    return None
 
-    def hook(_shell, event):
-        return complete_line(nova, event.text_until_cursor, magic)
 
-    return hook
+def make_matcher(nova):
+    """A completion matcher bound to one NovaMagics instance (IPython's Matcher API v2)."""
+    from IPython.core.completer import SimpleCompletion, context_matcher
+
+    @context_matcher()
+    def novamagic_matcher(context):
+        magic = _magic_of(context.text_until_cursor)
+        if magic is None:
+            return {"completions": [], "suppress": False}
+        words = complete_line(nova, context.text_until_cursor, magic)
+        return {
+            "completions": [SimpleCompletion(text=w, type="novamagic") for w in words],
+            # Only our candidates on a novamagic line: jedi would add Python keywords.
+            "suppress": True,
+        }
+
+    return novamagic_matcher

@@ -29,3 +29,11 @@ def boot(shell, names_spec: str = "web-{n}", count: int = 1, extra: str = "") ->
         f"%%nova_boot --count {count} --wait {extra}\n"
         f"name: {names_spec}\nimage: {IMAGE}\nflavor: m1.small\n",
     )
+
+
+def complete(shell, line: str) -> list[str]:
+    """What Jupyter offers at the end of ``line``: the completions API ipykernel calls."""
+    from IPython.core.completer import provisionalcompleter
+
+    with provisionalcompleter():
+        return [c.text for c in shell.Completer.completions(line, len(line))]

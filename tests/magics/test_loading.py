@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from magic_helpers import fail, run
+from magic_helpers import complete, fail, run
 
 from novamagic.magics.registry import SUBCOMMANDS
 
@@ -69,7 +69,10 @@ def test_not_logged_in_is_a_short_failure(shell, capsys):
 def test_unload_removes_the_magics(shell):
     shell.extension_manager.unload_extension("novamagic")
     assert "nova" not in shell.magics_manager.magics["line"]
-    assert "%nova" not in shell.strdispatchers["complete_command"].strs
+    assert not any(
+        getattr(m, "__name__", "") == "novamagic_matcher" for m in shell.Completer.custom_matchers
+    )
+    assert "servers" not in complete(shell, "%nova se")
     shell.extension_manager.load_extension("novamagic")  # the fixture unloads again
     assert "nova" in shell.magics_manager.magics["line"]
 
@@ -89,6 +92,6 @@ def test_a_new_subcommand_is_one_decorated_function(shell, capsys):
         run(shell, "%nova help")
         line = next(x for x in capsys.readouterr().out.splitlines() if "echo-test" in x)
         assert line.split() == ["echo-test", "say", "a", "word", "back"]
-        assert shell.complete("echo", "%nova echo", 10)[1] == ["echo-test"]
+        assert complete(shell, "%nova echo") == ["echo-test"]
     finally:
         SUBCOMMANDS.pop("echo-test")
