@@ -466,6 +466,20 @@ class LocalCloudApp:
         return response
 
 
+def query_limit(args, default: int, maximum: int) -> int:
+    """The ``limit`` query parameter of a list call (Nova's and Glance's paging): ``default`` when
+    absent, capped at ``maximum``; not an integer, or negative, raises BadRequest."""
+    if "limit" not in args:
+        return default
+    try:
+        limit = int(args["limit"])
+    except ValueError:
+        raise state.BadRequest(f"limit param must be an integer; got {args['limit']!r}.") from None
+    if limit < 0:
+        raise state.BadRequest(f"limit param must be positive; got {limit}.")
+    return min(limit, maximum)
+
+
 def regex_filter(text, what: str) -> Callable[[str], bool]:
     """A client's regular expression as ``search(value) -> bool``, all calls of one request
     sharing one time budget (:data:`REGEX_BUDGET`); bad or too costly patterns raise BadRequest.

@@ -32,6 +32,7 @@ from novamagic.localcloud.app import (
     MAX_VERSION,
     MIN_VERSION,
     Call,
+    query_limit,
     regex_filter,
     route,
     version_str,
@@ -114,17 +115,7 @@ def _time_param(value: str, name: str) -> float:
 def paginate(call: Call, items: list, id_of) -> tuple[list, list]:
     """Nova's limit/marker paging: (page, links). A full page gets a ``next`` link."""
     args = call.request.args
-    limit = MAX_LIMIT
-    if "limit" in args:
-        try:
-            limit = int(args["limit"])
-        except ValueError:
-            raise state.BadRequest(
-                f"limit param must be an integer; got {args['limit']!r}."
-            ) from None
-        if limit < 0:
-            raise state.BadRequest(f"limit param must be positive; got {limit}.")
-        limit = min(limit, MAX_LIMIT)
+    limit = query_limit(args, MAX_LIMIT, MAX_LIMIT)
     start = 0
     marker = args.get("marker")
     if marker is not None:

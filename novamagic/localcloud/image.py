@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from novamagic.localcloud import state
-from novamagic.localcloud.app import Call, route
+from novamagic.localcloud.app import Call, query_limit, route
 from novamagic.localcloud.clock import iso_seconds
 
 DEFAULT_LIMIT = 25  # Glance's limit_param_default
@@ -78,17 +78,7 @@ def image_body(image: state.Image) -> dict:
 
 def list_images(call: Call):
     args = call.request.args
-    limit = DEFAULT_LIMIT
-    if "limit" in args:
-        try:
-            limit = int(args["limit"])
-        except ValueError:
-            raise state.BadRequest(
-                f"limit param must be an integer; got {args['limit']!r}."
-            ) from None
-        if limit < 0:
-            raise state.BadRequest("limit param must be positive.")
-        limit = min(limit, MAX_LIMIT)
+    limit = query_limit(args, DEFAULT_LIMIT, MAX_LIMIT)
     with call.state.lock:
         images = call.state.list_images(call.token)
         for key in ("name", "status", "visibility", "owner", "disk_format", "container_format"):
