@@ -1,4 +1,4 @@
-"""The local cloud's WSGI application: routing, authentication, microversions, faults.
+"""The local cloud's WSGI application: routing, authentication, microversions, errors.
 
 How to add a route module (e.g. the book's v1.1 face in ``legacy.py``)
 ----------------------------------------------------------------------
@@ -25,9 +25,9 @@ How to add a route module (e.g. the book's v1.1 face in ``legacy.py``)
    ``call.state.create_servers(call.token, name, image_ref, flavor_ref, metadata=...)``,
    ``call.state.reboot(call.token, server.id, hard=False)``. Hold ``with call.state.lock:`` while
    you turn several objects into JSON. Model methods raise
-   ``state.BadRequest / Unauthorized / Forbidden / OverQuota / NotFound / Conflict``; let them
+   ``errors.BadRequest / Unauthorized / Forbidden / OverQuota / NotFound / Conflict``; let them
    propagate (the app answers in your face's shape) or catch them to word your own message.
-   ``faults.nova_fault(status, message)`` builds a Nova-shaped answer directly.
+   ``errors.nova_fault(status, message)`` builds a Nova-shaped answer directly.
 """
 
 from __future__ import annotations
@@ -35,14 +35,11 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import random
 import re
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
@@ -50,8 +47,9 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from novamagic.localcloud import faults, state
-from novamagic.localcloud.state import CloudState
+from novamagic.localcloud import errors
+from novamagic.localcloud.injection import FaultInjector, drop_connection, injected_message
+from novamagic.localcloud.model import CloudState, Token
 
 log = logging.getLogger("novamagic.localcloud")
 
@@ -60,7 +58,6 @@ __all__ = [
     "Call",
     "route",
     "LocalCloudApp",
-    "FaultInjector",
     "MIN_VERSION",
     "MAX_VERSION",
 ]
@@ -108,7 +105,7 @@ class Call:
         self.request = request
         self.app = app
         self.state: CloudState = app.state
-        self.token: state.Token | None = None
+        self.token: Token | None = None
         self.version: tuple[int, int] = MIN_VERSION
         self.request_id = request_id
         self.face = face
@@ -128,14 +125,14 @@ class Call:
             raise RequestEntityTooLarge()
         if not data.strip():
             if required:
-                raise state.BadRequest("The request body is missing; a JSON object is required.")
+                raise errors.BadRequest("The request body is missing; a JSON object is required.")
             return None
         try:
             return json.loads(data)
         except (ValueError, UnicodeDecodeError):
-            raise state.BadRequest("Malformed request body: it is not valid JSON.") from None
+            raise errors.BadRequest("Malformed request body: it is not valid JSON.") from None
         except RecursionError:  # "[[[[...": a body within MAX_BODY can nest past the stack
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 "Malformed request body: its JSON is nested too deeply."
             ) from None
 
@@ -143,169 +140,14 @@ class Call:
         """The object under ``key`` in a ``{key: {...}}`` body (400 with a clear message otherwise)."""
         body = self.json()
         if not isinstance(body, dict) or not isinstance(body.get(key), dict):
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f'Invalid request body: expected a JSON object {{"{key}": {{...}}}}.'
             )
         inner = body[key]
         for name in required_keys:
             if name not in inner:
-                raise state.BadRequest(f"'{name}' is a required property of '{key}'.")
+                raise errors.BadRequest(f"'{name}' is a required property of '{key}'.")
         return inner
-
-
-@dataclass
-class FaultRule:
-    id: int
-    path: str
-    method: str | None
-    status: int | None
-    rate: float
-    latency: float
-    drop: str | None
-    retry_after: int | None
-    count: int | None
-    message: str | None
-    pattern: re.Pattern = field(repr=False)
-    fired: int = 0
-
-    def describe(self) -> dict:
-        return {
-            "id": self.id,
-            "path": self.path,
-            "method": self.method,
-            "status": self.status,
-            "rate": self.rate,
-            "latency": self.latency,
-            "drop": self.drop,
-            "retry_after": self.retry_after,
-            "count": self.count,
-            "message": self.message,
-            "fired": self.fired,
-        }
-
-
-class FaultInjector:
-    """Per path pattern: errors at a rate, latency, dropped connections. Seeded, so repeatable."""
-
-    FIELDS = {
-        "path",
-        "method",
-        "status",
-        "rate",
-        "latency",
-        "drop",
-        "retry_after",
-        "count",
-        "message",
-    }
-
-    def __init__(self, seed):
-        self._rng = random.Random(f"{seed}:faults")
-        self._rules: list[FaultRule] = []
-        self._lock = threading.Lock()
-        self._next_id = 1
-
-    def add(
-        self,
-        path: str = ".*",
-        method=None,
-        status=None,
-        rate=1.0,
-        latency=0.0,
-        drop=False,
-        retry_after=None,
-        count=None,
-        message=None,
-    ) -> dict:
-        try:
-            pattern = re.compile(path)
-        except (re.error, TypeError) as exc:
-            raise state.BadRequest(f"path must be a regular expression: {exc}") from None
-        if method is not None:
-            if not isinstance(method, str) or not method.isalpha():
-                raise state.BadRequest(
-                    "method must be an HTTP method such as 'GET', or null for any."
-                )
-            method = method.upper()
-        if drop is True:
-            drop = "before"
-        if drop in (False, None, ""):
-            drop = None
-        elif drop not in ("before", "after"):
-            raise state.BadRequest(
-                "drop must be false, true, 'before' (request not processed) or 'after' (processed, answer lost)."
-            )
-        if status is None and not drop and not latency:
-            status = 503
-        if status is not None and (
-            isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599
-        ):
-            raise state.BadRequest("status must be an HTTP error status between 400 and 599.")
-        try:
-            rate = float(rate)
-            latency = float(latency)
-        except (TypeError, ValueError):
-            raise state.BadRequest("rate and latency must be numbers.") from None
-        if not 0.0 <= rate <= 1.0:
-            raise state.BadRequest("rate must be between 0 and 1.")
-        if not 0.0 <= latency <= 60.0:
-            raise state.BadRequest("latency must be between 0 and 60 seconds.")
-        if retry_after is not None and (
-            isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0
-        ):
-            raise state.BadRequest(
-                "retry_after must be a non-negative integer number of seconds, or null."
-            )
-        if count is not None and (
-            isinstance(count, bool) or not isinstance(count, int) or count < 1
-        ):
-            raise state.BadRequest(
-                "count must be a positive integer (how many times to fire), or null for always."
-            )
-        if message is not None and not isinstance(message, str):
-            raise state.BadRequest("message must be a string.")
-        with self._lock:
-            rule = FaultRule(
-                self._next_id,
-                path,
-                method,
-                status,
-                rate,
-                latency,
-                drop,
-                retry_after,
-                count,
-                message,
-                pattern,
-            )
-            self._next_id += 1
-            self._rules.append(rule)
-            return rule.describe()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
-
-    def describe(self) -> list[dict]:
-        with self._lock:
-            return [r.describe() for r in self._rules]
-
-    def pick(self, method: str, path: str) -> FaultRule | None:
-        if not self._rules:
-            return None
-        with self._lock:
-            for rule in self._rules:
-                if rule.method not in (None, method) or not rule.pattern.search(path):
-                    continue
-                if rule.rate < 1.0 and self._rng.random() >= rule.rate:
-                    continue
-                rule.fired += 1
-                if rule.count is not None:
-                    rule.count -= 1
-                    if rule.count <= 0:
-                        self._rules.remove(rule)
-                return rule
-        return None
 
 
 def _face_of_path(path: str) -> str:
@@ -318,16 +160,6 @@ def _face_of_path(path: str) -> str:
     if path.startswith("/v1.1"):
         return "legacy"
     return "compute"
-
-
-def _drop(environ) -> None:
-    """Close the client's connection without an answer (the handler's later write fails quietly)."""
-    sock = environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 class LocalCloudApp:
@@ -361,18 +193,18 @@ class LocalCloudApp:
             if fault.latency:
                 time.sleep(fault.latency)
             if fault.drop == "before":
-                _drop(environ)
+                drop_connection(environ)
                 return Response(b"")(environ, start_response)
             if fault.status is not None:
                 response = self._error(
-                    face, fault.status, fault.message or _fault_message(fault.status), request_id
+                    face, fault.status, fault.message or injected_message(fault.status), request_id
                 )
                 if fault.retry_after is not None:
                     response.headers["Retry-After"] = str(fault.retry_after)
                 return response(environ, start_response)
         response = self.handle(request, request_id, face)
         if fault is not None and fault.drop == "after":
-            _drop(environ)
+            drop_connection(environ)
             return Response(b"")(environ, start_response)
         return response(environ, start_response)
 
@@ -402,11 +234,11 @@ class LocalCloudApp:
             if endpoint.auth:
                 call.token = self.state.validate_token(request.headers.get("X-Auth-Token"))
                 if face == "control" and not self.open_control and not call.token.is_admin:
-                    raise state.Forbidden("The control API needs an admin token in this cloud.")
+                    raise errors.Forbidden("The control API needs an admin token in this cloud.")
             if face == "compute" and "project_id" in args:
                 project_id = args.pop("project_id")
                 if project_id != call.token.project.id and not call.token.is_admin:
-                    raise state.BadRequest(
+                    raise errors.BadRequest(
                         f"Malformed request URL: URL's project_id '{project_id}' doesn't match "
                         f"Context's project_id '{call.token.project.id}'"
                     )
@@ -414,9 +246,9 @@ class LocalCloudApp:
                 check_content_type(request)
             result = endpoint.handler(call, **args)
             response = _to_response(result)
-        except state.CloudError as exc:
-            response = self._error(face, faults.status_of(exc), exc.message, request_id)
-            if isinstance(exc, state.Unauthorized):
+        except errors.CloudError as exc:
+            response = self._error(face, errors.status_of(exc), exc.message, request_id)
+            if isinstance(exc, errors.Unauthorized):
                 response.headers["WWW-Authenticate"] = (
                     f'Keystone uri="{request.host_url.rstrip("/")}/identity"'
                 )
@@ -455,11 +287,11 @@ class LocalCloudApp:
     def _error(self, face: str, status: int, message: str, request_id: str) -> Response:
         # 401s come from keystonemiddleware in front of every real service: Keystone's shape.
         if face == "identity" or status == 401:
-            response = faults.keystone_error(status, message)
+            response = errors.keystone_error(status, message)
         elif face == "image":
-            response = faults.glance_error(status, message)
+            response = errors.glance_error(status, message)
         else:
-            response = faults.nova_fault(status, message)
+            response = errors.nova_fault(status, message)
         response.headers["x-openstack-request-id"] = request_id
         if face == "compute":
             response.headers["x-compute-request-id"] = request_id
@@ -474,9 +306,9 @@ def query_limit(args, default: int, maximum: int) -> int:
     try:
         limit = int(args["limit"])
     except ValueError:
-        raise state.BadRequest(f"limit param must be an integer; got {args['limit']!r}.") from None
+        raise errors.BadRequest(f"limit param must be an integer; got {args['limit']!r}.") from None
     if limit < 0:
-        raise state.BadRequest(f"limit param must be positive; got {limit}.")
+        raise errors.BadRequest(f"limit param must be positive; got {limit}.")
     return min(limit, maximum)
 
 
@@ -492,7 +324,7 @@ def regex_filter(text, what: str) -> Callable[[str], bool]:
     try:
         pattern = regex.compile(text)
     except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as exc:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Invalid {what} filter {text!r}: not a regular expression ({exc})."
         ) from None
     deadline = None
@@ -505,7 +337,7 @@ def regex_filter(text, what: str) -> Callable[[str], bool]:
         try:
             return pattern.search(value, timeout=max(1e-6, deadline - now)) is not None
         except TimeoutError:
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f"The {what} filter {text!r} takes too long to match; use a simpler regular "
                 "expression."
             ) from None
@@ -558,7 +390,7 @@ def negotiate_version(request: Request) -> tuple[int, int]:
         return MAX_VERSION
     match = _VERSION_RE.match(text)
     if not match:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum."
         )
     version = (int(match.group(1)), int(match.group(2)))
@@ -568,15 +400,6 @@ def negotiate_version(request: Request) -> tuple[int, int]:
             f"and maximum is {version_str(MAX_VERSION)}."
         )
     return version
-
-
-def _fault_message(status: int) -> str:
-    return {
-        413: "Over limit: too many requests (injected by the local cloud).",
-        429: "Too many requests (injected by the local cloud).",
-        500: "Internal server error (injected by the local cloud).",
-        503: "Service unavailable (injected by the local cloud).",
-    }.get(status, f"Error {status} (injected by the local cloud).")
 
 
 def _to_response(result) -> Response:
@@ -590,4 +413,4 @@ def _to_response(result) -> Response:
             result, status, headers = result
     if result is None:
         return Response(b"", status=status, headers=headers)
-    return faults.json_response(result, status, headers)
+    return errors.json_response(result, status, headers)

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from werkzeug.routing import Submount
 from werkzeug.wrappers import Response
 
-from novamagic.localcloud import state
+from novamagic.localcloud import errors, model
 from novamagic.localcloud.app import (
     MAX_VERSION,
     MIN_VERSION,
@@ -38,7 +38,7 @@ from novamagic.localcloud.app import (
     version_str,
 )
 from novamagic.localcloud.clock import iso_micro, iso_seconds, parse_time
-from novamagic.localcloud.state import AddressPools, Server
+from novamagic.localcloud.model import AddressPools, Server
 
 MAX_LIMIT = 1000  # Nova's osapi_max_limit
 _ID = operator.attrgetter("id")
@@ -53,7 +53,7 @@ GLANCE_TO_NOVA = {
     "deleted": "DELETED",
 }
 GLANCE_PROGRESS = {"queued": 25, "saving": 50, "active": 100}
-HOST_ID_SALT = state.HOST
+HOST_ID_SALT = model.HOST
 
 # Query parameters Nova's servers list schema knows (rejected when unknown from 2.75 on).
 SERVER_LIST_PARAMS = frozenset(
@@ -99,14 +99,14 @@ def _bool_param(value: str, name: str) -> bool:
         return True
     if lowered in ("0", "false", "f", "no", "n", "off"):
         return False
-    raise state.BadRequest(f"Invalid value {value!r} for {name}: use true or false.")
+    raise errors.BadRequest(f"Invalid value {value!r} for {name}: use true or false.")
 
 
 def _time_param(value: str, name: str) -> float:
     try:
         return parse_time(value)
     except (ValueError, OverflowError):
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Invalid input for query parameters {name}. Value: {value}. It is not an ISO 8601 date-time "
             "such as 2012-03-21T00:00:00Z."
         ) from None
@@ -122,7 +122,7 @@ def paginate(call: Call, items: list, id_of) -> tuple[list, list]:
         try:
             start = list(map(id_of, items)).index(marker) + 1
         except ValueError:
-            raise state.BadRequest(f"marker [{marker}] not found") from None
+            raise errors.BadRequest(f"marker [{marker}] not found") from None
     page = items[start : start + limit]
     links = []
     if page and len(page) == limit:
@@ -136,7 +136,7 @@ def paginate(call: Call, items: list, id_of) -> tuple[list, list]:
 def _check_body_keys(body: dict, allowed: set[str], where: str) -> None:
     extra = sorted(set(body) - allowed)
     if extra:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Invalid input for field/attribute {where}. Additional properties are not allowed "
             f"({', '.join(repr(k) for k in extra)} {'was' if len(extra) == 1 else 'were'} unexpected)"
         )
@@ -360,7 +360,7 @@ class ServerView:
                 ',"security_groups":[{"name":"default"}],"os-extended-volumes:volumes_attached":[]',
             ]
             if self.admin:
-                host = _js(state.HOST if launched else None)
+                host = _js(model.HOST if launched else None)
                 parts += [
                     ',"OS-EXT-SRV-ATTR:host":',
                     host,
@@ -439,7 +439,7 @@ def _list_servers(call: Call, detail: bool):
     if call.at_least("2.75"):
         unknown = sorted(set(args) - SERVER_LIST_PARAMS)
         if unknown:
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f"Invalid input for query parameters {unknown[0]}. Additional properties are not allowed "
                 f"({', '.join(repr(k) for k in unknown)} unexpected)"
             )
@@ -456,7 +456,7 @@ def _list_servers(call: Call, detail: bool):
     if "changes-before" in args and call.at_least("2.66"):
         changes_before = _time_param(args["changes-before"], "changes-before")
         if changes_since is not None and changes_since > changes_before:
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 "The value of changes-since must be less than or equal to changes-before."
             )
     filters = []
@@ -465,19 +465,19 @@ def _list_servers(call: Call, detail: bool):
         filters.append(lambda s: name_matches(s.name))
     if "status" in args:
         wanted = {v.strip().upper() for v in args.getlist("status")}
-        unknown = wanted - state.SERVER_STATUSES
+        unknown = wanted - model.SERVER_STATUSES
         if unknown:
             if call.at_least("2.38"):
-                raise state.BadRequest(
-                    f"Invalid status value {sorted(unknown)[0]}; allowed: {', '.join(sorted(state.SERVER_STATUSES))}."
+                raise errors.BadRequest(
+                    f"Invalid status value {sorted(unknown)[0]}; allowed: {', '.join(sorted(model.SERVER_STATUSES))}."
                 )
             wanted -= unknown
         filters.append(lambda s: s.status in wanted)
     if "image" in args:
-        image_id = state.ref_to_id(args["image"])
+        image_id = model.ref_to_id(args["image"])
         filters.append(lambda s: s.image_id == image_id)
     if "flavor" in args:
-        flavor_id = state.ref_to_id(args["flavor"])
+        flavor_id = model.ref_to_id(args["flavor"])
         filters.append(lambda s: s.flavor_id == flavor_id)
     if changes_since is not None:
         filters.append(lambda s: s.updated >= changes_since)
@@ -514,12 +514,12 @@ def _list_servers(call: Call, detail: bool):
                 filters.append(lambda s, t=tags: t.isdisjoint(s.tags))
     sort_key = args.get("sort_key")
     if sort_key is not None and sort_key not in SORT_KEYS:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Invalid sort_key {sort_key!r}; allowed: {', '.join(sorted(SORT_KEYS))}."
         )
     sort_dir = args.get("sort_dir", "desc")
     if sort_dir not in ("asc", "desc"):
-        raise state.BadRequest(f"Invalid sort_dir {sort_dir!r}; allowed: asc, desc.")
+        raise errors.BadRequest(f"Invalid sort_dir {sort_dir!r}; allowed: asc, desc.")
 
     with call.state.lock:
         servers = call.state.list_servers(
@@ -584,27 +584,27 @@ def _networks(call: Call, value, present: bool) -> bool:
     """True when the server gets networks. 'auto'/'none' or a list naming private/public."""
     if not present:
         if call.at_least("2.37"):
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 'Invalid input for field/attribute server. \'networks\' is a required property (since microversion 2.37): use "auto" or "none".'
             )
         return True
     if value in ("auto", "none"):
         if not call.at_least("2.37"):
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f"Invalid input for field/attribute networks. Value {value!r} needs microversion 2.37 or later; give a list."
             )
         return value == "auto"
     if not isinstance(value, list):
-        raise state.BadRequest(
+        raise errors.BadRequest(
             'Invalid input for field/attribute networks: use "auto", "none" or a list of {"uuid": ...}.'
         )
     for item in value:
         if not isinstance(item, dict) or set(item) - {"uuid", "port", "fixed_ip", "tag"}:
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 "Invalid network entry: each is an object with 'uuid' (and optionally 'fixed_ip')."
             )
         if "port" in item:
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 'The local cloud has no Networking service, so no ports: use networks "auto".'
             )
         if "uuid" in item and item["uuid"] not in (
@@ -613,7 +613,7 @@ def _networks(call: Call, value, present: bool) -> bool:
             "private",
             "public",
         ):
-            raise state.BadRequest(f"Network {item['uuid']} could not be found.")
+            raise errors.BadRequest(f"Network {item['uuid']} could not be found.")
     return True
 
 
@@ -626,7 +626,7 @@ NETWORK_IDS = {
 def create_server(call: Call):
     body = call.json()
     if not isinstance(body, dict) or not isinstance(body.get("server"), dict):
-        raise state.BadRequest('Invalid request body: expected a JSON object {"server": {...}}.')
+        raise errors.BadRequest('Invalid request body: expected a JSON object {"server": {...}}.')
     spec = body["server"]
     allowed = set(CREATE_KEYS)
     if call.at_least("2.19"):
@@ -644,11 +644,11 @@ def create_server(call: Call):
     _check_body_keys(spec, allowed, "server")
     for required in ("name", "flavorRef"):
         if required not in spec:
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f"Invalid input for field/attribute server. '{required}' is a required property."
             )
     if "imageRef" not in spec:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Invalid input for field/attribute server. 'imageRef' is required (the local cloud boots from images only)."
         )
     networked = _networks(call, spec.get("networks"), "networks" in spec)
@@ -722,7 +722,7 @@ def delete_server(call: Call, server_id: str):
 
 def _action_reboot(call: Call, server_id: str, arg):
     if not isinstance(arg, dict) or "type" not in arg:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Invalid input for field/attribute reboot. 'type' is a required property: SOFT or HARD."
         )
     kind = arg["type"]
@@ -731,14 +731,14 @@ def _action_reboot(call: Call, server_id: str, arg):
         or kind.upper() not in ("SOFT", "HARD")
         or kind not in (kind.upper(), kind.lower(), kind.capitalize())
     ):
-        raise state.BadRequest(f"Invalid reboot type {kind!r}: use SOFT or HARD.")
+        raise errors.BadRequest(f"Invalid reboot type {kind!r}: use SOFT or HARD.")
     call.state.reboot(call.token, server_id, hard=kind.upper() == "HARD")
     return None, 202
 
 
 def _action_change_password(call: Call, server_id: str, arg):
     if not isinstance(arg, dict) or "adminPass" not in arg:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Invalid input for field/attribute changePassword. 'adminPass' is a required property."
         )
     _check_body_keys(arg, {"adminPass"}, "changePassword")
@@ -748,7 +748,7 @@ def _action_change_password(call: Call, server_id: str, arg):
 
 def _action_rebuild(call: Call, server_id: str, arg):
     if not isinstance(arg, dict) or "imageRef" not in arg:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Invalid input for field/attribute rebuild. 'imageRef' is a required property."
         )
     allowed = {
@@ -798,7 +798,7 @@ def _action_rebuild(call: Call, server_id: str, arg):
 
 def _action_resize(call: Call, server_id: str, arg):
     if not isinstance(arg, dict) or "flavorRef" not in arg:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Invalid input for field/attribute resize. 'flavorRef' is a required property."
         )
     _check_body_keys(arg, {"flavorRef", "OS-DCF:diskConfig"}, "resize")
@@ -818,7 +818,7 @@ def _action_revert_resize(call: Call, server_id: str, arg):
 
 def _action_create_image(call: Call, server_id: str, arg):
     if not isinstance(arg, dict) or "name" not in arg:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Invalid input for field/attribute createImage. 'name' is a required property."
         )
     _check_body_keys(arg, {"name", "metadata"}, "createImage")
@@ -843,7 +843,7 @@ def _action_lock(call: Call, server_id: str, arg):
     reason = None
     if isinstance(arg, dict) and arg:
         if not call.at_least("2.73"):
-            raise state.BadRequest("lock takes no arguments before microversion 2.73.")
+            raise errors.BadRequest("lock takes no arguments before microversion 2.73.")
         _check_body_keys(arg, {"locked_reason"}, "lock")
         reason = arg.get("locked_reason")
     call.state.lock_server(call.token, server_id, reason)
@@ -873,14 +873,14 @@ ACTIONS = {
 def server_action(call: Call, server_id: str):
     body = call.json()
     if not isinstance(body, dict) or len(body) != 1:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             'Invalid action body: expected one action, e.g. {"reboot": {"type": "SOFT"}}; '
             f"known actions: {', '.join(sorted(ACTIONS))}."
         )
     ((name, arg),) = body.items()
     handler = ACTIONS.get(name)
     if handler is None:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"There is no such action: {name}. Known actions: {', '.join(sorted(ACTIONS))}."
         )
     return handler(call, server_id, arg)
@@ -904,7 +904,7 @@ def server_ips(call: Call, server_id: str):
 def server_ips_network(call: Call, server_id: str, network: str):
     body = server_ips(call, server_id)["addresses"]
     if network not in body:
-        raise state.NotFound("Instance is not a member of specified network")
+        raise errors.NotFound("Instance is not a member of specified network")
     return {network: body[network]}
 
 
@@ -914,7 +914,7 @@ def server_ips_network(call: Call, server_id: str, network: str):
 def _meta_body(call: Call) -> dict:
     body = call.json()
     if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict):
-        raise state.BadRequest(
+        raise errors.BadRequest(
             'Malformed request body: expected {"metadata": {"key": "value", ...}}.'
         )
     return body["metadata"]
@@ -923,12 +923,12 @@ def _meta_body(call: Call) -> dict:
 def _meta_item_body(call: Call, key: str) -> str:
     body = call.json()
     if not isinstance(body, dict) or not isinstance(body.get("meta"), dict):
-        raise state.BadRequest('Malformed request body: expected {"meta": {"key": "value"}}.')
+        raise errors.BadRequest('Malformed request body: expected {"meta": {"key": "value"}}.')
     meta = body["meta"]
     if len(meta) > 1:
-        raise state.BadRequest("Request body contains too many items: give exactly one key.")
+        raise errors.BadRequest("Request body contains too many items: give exactly one key.")
     if key not in meta:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Request body and URI mismatch: the key in the body must be the key in the URL."
         )
     return meta[key]
@@ -965,7 +965,7 @@ def get_server_metadata_item(call: Call, server_id: str, key: str):
     with call.state.lock:
         metadata = call.state.get_server(call.token, server_id).metadata
         if key not in metadata:
-            raise state.NotFound("Metadata item was not found")
+            raise errors.NotFound("Metadata item was not found")
         return {"meta": {key: metadata[key]}}
 
 
@@ -985,7 +985,7 @@ def delete_server_metadata_item(call: Call, server_id: str, key: str):
 
 def _tags_version(call: Call) -> None:
     if not call.at_least("2.26"):
-        raise state.NotFound("The tags API needs microversion 2.26 or later.")
+        raise errors.NotFound("The tags API needs microversion 2.26 or later.")
 
 
 def list_tags(call: Call, server_id: str):
@@ -998,7 +998,7 @@ def replace_tags(call: Call, server_id: str):
     _tags_version(call)
     body = call.json()
     if not isinstance(body, dict) or "tags" not in body:
-        raise state.BadRequest('Malformed request body: expected {"tags": ["tag", ...]}.')
+        raise errors.BadRequest('Malformed request body: expected {"tags": ["tag", ...]}.')
     with call.state.lock:
         return {"tags": list(call.state.set_tags(call.token, server_id, body["tags"]))}
 
@@ -1013,7 +1013,7 @@ def check_tag(call: Call, server_id: str, tag: str):
     _tags_version(call)
     with call.state.lock:
         if tag not in call.state.get_server(call.token, server_id).tags:
-            raise state.NotFound(f"Tag '{tag}' could not be found on instance {server_id}.")
+            raise errors.NotFound(f"Tag '{tag}' could not be found on instance {server_id}.")
     return None, 204
 
 
@@ -1034,7 +1034,7 @@ def delete_tag(call: Call, server_id: str, tag: str):
 # ============================================================================ flavors
 
 
-def _flavor_summary(call: Call, root: str, flavor: state.Flavor) -> dict:
+def _flavor_summary(call: Call, root: str, flavor: model.Flavor) -> dict:
     body = {
         "id": flavor.id,
         "name": flavor.name,
@@ -1045,7 +1045,7 @@ def _flavor_summary(call: Call, root: str, flavor: state.Flavor) -> dict:
     return body
 
 
-def _flavor_detail(call: Call, root: str, flavor: state.Flavor) -> dict:
+def _flavor_detail(call: Call, root: str, flavor: model.Flavor) -> dict:
     body = _flavor_summary(call, root, flavor)
     body.update(
         {
@@ -1072,7 +1072,7 @@ def _list_flavors(call: Call, detail: bool):
             try:
                 minimum = int(args[key])
             except ValueError:
-                raise state.BadRequest(
+                raise errors.BadRequest(
                     f"Invalid {key} filter {args[key]!r}: an integer is required."
                 ) from None
             flavors = [f for f in flavors if getattr(f, attr) >= minimum]
@@ -1088,12 +1088,12 @@ def _list_flavors(call: Call, detail: bool):
         "disk": lambda f: f.disk,
     }
     if sort_key not in keys:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Invalid sort_key {sort_key!r}; allowed: {', '.join(sorted(keys))}."
         )
     sort_dir = args.get("sort_dir", "asc")
     if sort_dir not in ("asc", "desc"):
-        raise state.BadRequest(f"Invalid sort_dir {sort_dir!r}; allowed: asc, desc.")
+        raise errors.BadRequest(f"Invalid sort_dir {sort_dir!r}; allowed: asc, desc.")
     flavors.sort(key=keys[sort_key], reverse=sort_dir == "desc")
     page, links = paginate(call, flavors, _ID)
     root = _root(call)
@@ -1125,12 +1125,12 @@ def flavor_extra_specs(call: Call, flavor_id: str):
 
 def _images_version(call: Call) -> None:
     if call.at_least("2.36"):
-        raise state.NotFound(
+        raise errors.NotFound(
             "The image proxy API was removed in microversion 2.36; use the Image service."
         )
 
 
-def image_view(call: Call, root: str, image: state.Image, detail: bool = True) -> dict:
+def image_view(call: Call, root: str, image: model.Image, detail: bool = True) -> dict:
     project = call.token.project.id
     links = _links(root, project, "images", image.id) + [
         {
@@ -1177,13 +1177,13 @@ def _list_images(call: Call, detail: bool):
             wanted = args["status"].upper()
             images = [i for i in images if GLANCE_TO_NOVA.get(i.status) == wanted]
         if "server" in args:
-            server_id = state.ref_to_id(args["server"])
+            server_id = model.ref_to_id(args["server"])
             images = [i for i in images if i.server_id == server_id]
         if "type" in args:
             # Nova's type filter: SNAPSHOT or BASE (an image that is not a snapshot).
             kind = args["type"].upper()
             if kind not in ("SNAPSHOT", "BASE"):
-                raise state.BadRequest(
+                raise errors.BadRequest(
                     f"Invalid type filter {args['type']!r}; allowed: SNAPSHOT, BASE."
                 )
             images = [
@@ -1199,7 +1199,7 @@ def _list_images(call: Call, detail: bool):
                 try:
                     minimum = int(args[key])
                 except ValueError:
-                    raise state.BadRequest(
+                    raise errors.BadRequest(
                         f"Invalid {key} filter {args[key]!r}: an integer is required."
                     ) from None
                 images = [i for i in images if getattr(i, attr) >= minimum]
@@ -1262,7 +1262,7 @@ def get_image_metadata_item(call: Call, image_id: str, key: str):
     with call.state.lock:
         properties = call.state.get_image(call.token, image_id).properties
         if key not in properties:
-            raise state.NotFound(f"Image metadata item {key} was not found.")
+            raise errors.NotFound(f"Image metadata item {key} was not found.")
         return {"meta": {key: properties[key]}}
 
 
@@ -1340,7 +1340,7 @@ QUOTA_KEYS_TRIMMED_257 = (
 
 
 def _quota_keys(call: Call) -> list[str]:
-    keys = [k for k in state.DEFAULT_QUOTAS]
+    keys = [k for k in model.DEFAULT_QUOTAS]
     if call.at_least("2.36"):
         keys = [k for k in keys if k not in QUOTA_KEYS_TRIMMED_236]
     if call.at_least("2.57"):
@@ -1352,7 +1352,7 @@ def _quota_project(call: Call, project_ref: str) -> str:
     project = call.state.find_project(project_ref)
     project_id = project.id if project is not None else project_ref
     if project_id != call.token.project.id and not call.token.is_admin:
-        raise state.Forbidden(
+        raise errors.Forbidden(
             "Policy doesn't allow os_compute_api:os-quota-sets:show to be performed."
         )
     return project_id

@@ -6,9 +6,10 @@ Fault injection never applies to these routes, so a test can always clear what i
 
 from __future__ import annotations
 
-from novamagic.localcloud import state
-from novamagic.localcloud.app import Call, FaultInjector, route
+from novamagic.localcloud import errors
+from novamagic.localcloud.app import Call, route
 from novamagic.localcloud.clock import ScaledClock, iso_micro_z
+from novamagic.localcloud.injection import FaultInjector
 
 
 def _body(call: Call) -> dict:
@@ -16,7 +17,7 @@ def _body(call: Call) -> dict:
     if body is None:
         return {}
     if not isinstance(body, dict):
-        raise state.BadRequest("The control API takes a JSON object.")
+        raise errors.BadRequest("The control API takes a JSON object.")
     return body
 
 
@@ -49,10 +50,10 @@ def tick(call: Call):
         or not isinstance(seconds, (int, float))
         or not 0 <= seconds <= 10**9
     ):
-        raise state.BadRequest('tick needs {"seconds": N} with N a number >= 0.')
+        raise errors.BadRequest('tick needs {"seconds": N} with N a number >= 0.')
     advance = getattr(call.state.clock, "advance", None)
     if advance is None:
-        raise state.Conflict(f"The clock {type(call.state.clock).__name__} cannot be advanced.")
+        raise errors.Conflict(f"The clock {type(call.state.clock).__name__} cannot be advanced.")
     advance(seconds)
     return {"now": iso_micro_z(call.state.now())}
 
@@ -65,7 +66,7 @@ def add_fault(call: Call):
     body = _body(call)
     unknown = set(body) - FaultInjector.FIELDS
     if unknown:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Unknown fault fields {sorted(unknown)}; allowed: {', '.join(sorted(FaultInjector.FIELDS))}."
         )
     return {"fault": call.app.faults.add(**body)}, 201
@@ -83,14 +84,14 @@ def clear_faults(call: Call):
 def set_speed(call: Call):
     clock = call.state.clock
     if not isinstance(clock, ScaledClock):
-        raise state.Conflict(
+        raise errors.Conflict(
             f"Only a ScaledClock has a speed; this cloud runs a {type(clock).__name__}."
         )
     speed = _body(call).get("speed")
     try:
         clock.speed = speed
     except (TypeError, ValueError):
-        raise state.BadRequest(f"speed must be a positive number; got {speed!r}.") from None
+        raise errors.BadRequest(f"speed must be a positive number; got {speed!r}.") from None
     return {"speed": clock.speed}
 
 
@@ -99,11 +100,11 @@ def populate(call: Call):
     allowed = {"count", "project", "name", "image", "flavor", "metadata", "tags"}
     unknown = set(body) - allowed
     if unknown:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Unknown fields {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}."
         )
     if "count" not in body:
-        raise state.BadRequest('populate needs {"count": N}.')
+        raise errors.BadRequest('populate needs {"count": N}.')
     ids = call.state.populate_servers(**body)
     return {"count": len(ids), "ids": ids}, 201
 

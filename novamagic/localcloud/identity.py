@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 
-from novamagic.localcloud import state
+from novamagic.localcloud import errors, model
 from novamagic.localcloud.app import Call, route
 from novamagic.localcloud.clock import iso_micro_z, iso_seconds, parse_time
 
@@ -127,7 +127,7 @@ def catalog_v2(base_url: str) -> list[dict]:
     ]
 
 
-def catalog_book(base_url: str, project: state.Project) -> dict:
+def catalog_book(base_url: str, project: model.Project) -> dict:
     """The book's catalog: service name -> list of regions (nova at /v1.1/<project name>)."""
 
     def entry(url: str) -> dict:
@@ -147,7 +147,7 @@ def _role(name: str) -> dict:
     return {"id": _id("role", name), "name": name}
 
 
-def token_body(call: Call, token: state.Token, catalog: bool = True) -> dict:
+def token_body(call: Call, token: model.Token, catalog: bool = True) -> dict:
     body = {
         "methods": list(token.methods),
         "user": {
@@ -177,7 +177,7 @@ def token_body(call: Call, token: state.Token, catalog: bool = True) -> dict:
 
 def _need(mapping, key: str, where: str):
     if not isinstance(mapping, dict) or key not in mapping:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Expecting to find {key} in {where}. The server could not comply with the request since it is either malformed or otherwise incorrect."
         )
     return mapping[key]
@@ -191,7 +191,7 @@ def _check_domain(ref) -> None:
     if not isinstance(domain, dict) or (
         domain.get("id", "default") != "default" or domain.get("name", "Default") != "Default"
     ):
-        raise state.Unauthorized("The request you have made requires authentication.")
+        raise errors.Unauthorized("The request you have made requires authentication.")
 
 
 def _project_scope(auth: dict) -> tuple[str | None, bool]:
@@ -199,12 +199,12 @@ def _project_scope(auth: dict) -> tuple[str | None, bool]:
     if scope is None or scope == "unscoped":
         return None, False
     if not isinstance(scope, dict) or "project" not in scope:
-        raise state.Unauthorized(
+        raise errors.Unauthorized(
             "The local cloud only issues project-scoped tokens; scope to a project."
         )
     project = scope["project"]
     if not isinstance(project, dict):
-        raise state.BadRequest("Invalid scope: project must be an object with an id or a name.")
+        raise errors.BadRequest("Invalid scope: project must be an object with an id or a name.")
     _check_domain(project)
     if "id" in project:
         return project["id"], True
@@ -217,7 +217,7 @@ def issue_v3(call: Call):
     identity = _need(auth, "identity", "auth")
     methods = _need(identity, "methods", "identity")
     if not isinstance(methods, list) or not methods:
-        raise state.BadRequest('identity.methods must be a non-empty list such as ["password"].')
+        raise errors.BadRequest('identity.methods must be a non-empty list such as ["password"].')
     project, by_id = _project_scope(auth)
     cloud = call.state
     if "password" in methods:
@@ -236,13 +236,13 @@ def issue_v3(call: Call):
     elif "application_credential" in methods:
         ref = _need(identity, "application_credential", "identity")
         if auth.get("scope") is not None:
-            raise state.Unauthorized("Application credentials cannot request a scope.")
+            raise errors.Unauthorized("Application credentials cannot request a scope.")
         user = None
         if "id" not in ref:
             user_ref = _need(ref, "user", "identity.application_credential")
             user = cloud.find_user(user_ref.get("name"), user_ref.get("id"))
             if user is None:
-                raise state.Unauthorized("The request you have made requires authentication.")
+                raise errors.Unauthorized("The request you have made requires authentication.")
         token = cloud.authenticate_app_credential(
             _need(ref, "secret", "identity.application_credential"),
             cred_id=ref.get("id"),
@@ -250,7 +250,7 @@ def issue_v3(call: Call):
             user=user,
         )
     else:
-        raise state.Unauthorized(
+        raise errors.Unauthorized(
             f"Unsupported authentication methods {methods}; use password, token or application_credential."
         )
     nocatalog = "nocatalog" in call.request.args
@@ -261,8 +261,8 @@ def validate_v3(call: Call):
     subject = call.request.headers.get("X-Subject-Token")
     try:
         token = call.state.validate_token(subject)
-    except state.Unauthorized:
-        raise state.NotFound(
+    except errors.Unauthorized:
+        raise errors.NotFound(
             f"Could not find token: {'<none given>' if not subject else '<the given token>'}."
         ) from None
     nocatalog = "nocatalog" in call.request.args
@@ -272,7 +272,7 @@ def validate_v3(call: Call):
 def revoke_v3(call: Call):
     subject = call.request.headers.get("X-Subject-Token")
     if not subject:
-        raise state.BadRequest("X-Subject-Token header is required.")
+        raise errors.BadRequest("X-Subject-Token header is required.")
     if subject != call.token.id and not call.token.is_admin:
         call.state.validate_token(subject)
     call.state.revoke_token(subject)
@@ -305,7 +305,7 @@ def auth_projects(call: Call):
     }
 
 
-def _app_cred_body(cred: state.AppCredential, with_secret: bool) -> dict:
+def _app_cred_body(cred: model.AppCredential, with_secret: bool) -> dict:
     body = {
         "id": cred.id,
         "name": cred.name,
@@ -329,7 +329,7 @@ def create_app_credential(call: Call, user_id: str):
         try:
             expires = parse_time(expires)
         except (ValueError, OverflowError):
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f"Invalid expires_at {ref['expires_at']!r}: use ISO 8601, e.g. 2030-01-01T00:00:00Z."
             ) from None
     cred = call.state.create_app_credential(
@@ -356,7 +356,7 @@ def _fmt_seconds(t: float) -> str:
 def issue_v2(call: Call):
     body = call.json()
     if not isinstance(body, dict):
-        raise state.BadRequest("Expecting a JSON object with auth credentials.")
+        raise errors.BadRequest("Expecting a JSON object with auth credentials.")
     cloud = call.state
     if "passwordCredentials" in body:
         # The book's form: {"passwordCredentials": {"username", "password"}, "tenantName"?}
@@ -388,7 +388,7 @@ def issue_v2(call: Call):
     elif "token" in auth:
         token = cloud.authenticate_token(_need(auth["token"], "id", "auth.token"), project, by_id)
     else:
-        raise state.BadRequest("Expecting passwordCredentials or token in auth.")
+        raise errors.BadRequest("Expecting passwordCredentials or token in auth.")
     return {
         "access": {
             "token": {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from novamagic.localcloud import state
+from novamagic.localcloud import errors, model
 from novamagic.localcloud.app import Call, query_limit, route
 from novamagic.localcloud.clock import iso_seconds
 
@@ -43,7 +43,7 @@ def versions_ok(call: Call):
     return _versions(call)
 
 
-def image_body(image: state.Image) -> dict:
+def image_body(image: model.Image) -> dict:
     body = {
         "id": image.id,
         "name": image.name,
@@ -97,7 +97,7 @@ def list_images(call: Call):
             "id": lambda i: i.id,
         }
         if sort_key not in keys or sort_dir not in ("asc", "desc"):
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f"Invalid sort: sort_key one of {', '.join(sorted(keys))}, sort_dir asc or desc."
             )
         images.sort(key=keys[sort_key], reverse=sort_dir == "desc")
@@ -106,7 +106,7 @@ def list_images(call: Call):
         if marker is not None:
             ids = [i.id for i in images]
             if marker not in ids:
-                raise state.BadRequest(f"Invalid marker. Image {marker} could not be found.")
+                raise errors.BadRequest(f"Invalid marker. Image {marker} could not be found.")
             start = ids.index(marker) + 1
         page = images[start : start + limit]
         body = {
@@ -125,15 +125,15 @@ def show_image(call: Call, image_id: str):
     with call.state.lock:
         try:
             return image_body(call.state.get_image(call.token, image_id))
-        except state.NotFound:
-            raise state.NotFound(f"No image found with ID {image_id}") from None
+        except errors.NotFound:
+            raise errors.NotFound(f"No image found with ID {image_id}") from None
 
 
 def delete_image(call: Call, image_id: str):
     try:
         call.state.delete_image(call.token, image_id)
-    except state.NotFound:
-        raise state.NotFound(f"No image found with ID {image_id}") from None
+    except errors.NotFound:
+        raise errors.NotFound(f"No image found with ID {image_id}") from None
     return None, 204
 
 

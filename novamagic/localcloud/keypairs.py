@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from novamagic.localcloud import state
+from novamagic.localcloud import errors, model
 from novamagic.localcloud.app import Call, route
 from novamagic.localcloud.clock import iso_micro
 from novamagic.localcloud.compute import paginate
@@ -62,7 +62,7 @@ def _fingerprint(public_key: str, key_type: str) -> str:
             return x509_fingerprint(public_key)
         return ssh_fingerprint(public_key)
     except (ValueError, TypeError, UnicodeError):
-        raise state.BadRequest("Keypair data is invalid: failed to generate fingerprint") from None
+        raise errors.BadRequest("Keypair data is invalid: failed to generate fingerprint") from None
 
 
 def _generate(key_type: str, user_id: str) -> tuple[str, str, str]:
@@ -107,22 +107,22 @@ def _user_id(call: Call, value) -> str | None:
     if not call.at_least("2.10"):
         return None  # a query parameter Nova ignores below 2.10 (the body case is refused earlier)
     if not isinstance(value, str) or not value:
-        raise state.BadRequest("Invalid input for field/attribute user_id. It must be a string.")
+        raise errors.BadRequest("Invalid input for field/attribute user_id. It must be a string.")
     return value
 
 
 def _check_name(call: Call, name) -> str:
     if not isinstance(name, str):
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Invalid input for field/attribute name. Value: {name!r}. It must be a string."
         )
     if not 1 <= len(name) <= MAX_NAME:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Keypair data is invalid: Keypair name must be string and between 1 and "
             f"{MAX_NAME} characters long"
         )
     if name != name.strip():
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Invalid input for field/attribute name. Value: {name!r}. It may not start or end "
             "with a space."
         )
@@ -130,7 +130,7 @@ def _check_name(call: Call, name) -> str:
     pattern = _NAME_FROM_2_92 if modern else _NAME_BEFORE_2_92
     if not pattern.fullmatch(name):
         allowed = "letters, digits, '_', '-', ' '" + (", '@', '.'" if modern else "")
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Keypair data is invalid: Keypair name contains unsafe characters ({allowed} only)"
         )
     return name
@@ -139,10 +139,10 @@ def _check_name(call: Call, name) -> str:
 def _create_body(call: Call) -> dict:
     body = call.json()
     if not isinstance(body, dict) or not isinstance(body.get("keypair"), dict):
-        raise state.BadRequest('Invalid request body: expected a JSON object {"keypair": {...}}.')
+        raise errors.BadRequest('Invalid request body: expected a JSON object {"keypair": {...}}.')
     if set(body) != {"keypair"}:
         extra = ", ".join(repr(k) for k in sorted(set(body) - {"keypair"}))
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Invalid input for field/attribute body. Additional properties are not allowed ({extra})"
         )
     spec = body["keypair"]
@@ -153,16 +153,16 @@ def _create_body(call: Call) -> dict:
         allowed.add("user_id")
     extra = sorted(set(spec) - allowed)
     if extra:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Invalid input for field/attribute keypair. Additional properties are not allowed "
             f"({', '.join(repr(k) for k in extra)} {'was' if len(extra) == 1 else 'were'} unexpected)"
         )
     if "name" not in spec:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Invalid input for field/attribute keypair. 'name' is a required property."
         )
     if call.at_least("2.92") and "public_key" not in spec:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             "Invalid input for field/attribute keypair. 'public_key' is a required property: "
             "from microversion 2.92 the cloud no longer generates key pairs; import a public key "
             "(or ask for microversion 2.91 or lower)."
@@ -173,7 +173,7 @@ def _create_body(call: Call) -> dict:
 # ---------------------------------------------------------------------------- views
 
 
-def _summary(call: Call, keypair: state.KeyPair) -> dict:
+def _summary(call: Call, keypair: model.KeyPair) -> dict:
     view = {
         "name": keypair.name,
         "public_key": keypair.public_key,
@@ -184,7 +184,7 @@ def _summary(call: Call, keypair: state.KeyPair) -> dict:
     return view
 
 
-def _detail(call: Call, keypair: state.KeyPair) -> dict:
+def _detail(call: Call, keypair: model.KeyPair) -> dict:
     return {
         **_summary(call, keypair),
         "user_id": keypair.user_id,
@@ -221,7 +221,7 @@ def create_keypair(call: Call):
     name = _check_name(call, spec["name"])
     key_type = spec.get("type", "ssh")
     if key_type not in KEY_TYPES:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f"Invalid input for field/attribute type. Value: {key_type!r}. "
             f"It must be one of {list(KEY_TYPES)}."
         )
@@ -230,7 +230,7 @@ def create_keypair(call: Call):
     if "public_key" in spec:
         public_key = spec["public_key"]
         if not isinstance(public_key, str):
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 "Invalid input for field/attribute public_key. It must be a string."
             )
         fingerprint = _fingerprint(public_key, key_type)
@@ -238,7 +238,7 @@ def create_keypair(call: Call):
         owner = call.state.keypair_owner(call.token, user_id, "create")
         with call.state.lock:  # refuse a taken name before spending time on a new RSA key
             if (owner, name) in call.state.keypairs:
-                raise state.Conflict(f"Key pair '{name}' already exists.")
+                raise errors.Conflict(f"Key pair '{name}' already exists.")
         public_key, private_key, fingerprint = _generate(key_type, owner)
     keypair = call.state.add_keypair(call.token, name, public_key, fingerprint, key_type, user_id)
     view = {**_summary(call, keypair), "user_id": keypair.user_id}

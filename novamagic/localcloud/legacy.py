@@ -32,7 +32,7 @@ import hashlib
 import ipaddress
 import itertools
 
-from novamagic.localcloud import faults, state
+from novamagic.localcloud import errors, model
 from novamagic.localcloud.app import Call, regex_filter, route
 from novamagic.localcloud.clock import iso_seconds, parse_time
 
@@ -57,63 +57,63 @@ class Face:
     def __init__(self, call: Call, tenant: str):
         token = call.token
         if tenant not in (token.project.name, token.project.id):
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f"Malformed request URL: tenant '{tenant}' in the URL is not the token's project "
                 f"'{token.project.name}'."
             )
         self.call = call
-        self.cloud: state.CloudState = call.state
+        self.cloud: model.CloudState = call.state
         self.token = token
         self.tenant = tenant
         self.prefix = f"{call.base_url}/v1.1/{tenant}"
         self.bookmark = f"{call.base_url}/{tenant}"
 
     # ---- lookups: numbers as the book uses them, uuids as /v2.1 shows them
-    def server(self, ident: str) -> state.Server:
+    def server(self, ident: str) -> model.Server:
         try:
             if ident.isdecimal():
                 return self.cloud.find_server_by_number(self.token, int(ident))
             return self.cloud.get_server(self.token, ident)
-        except state.NotFound:
-            raise state.NotFound(NOT_FOUND) from None
+        except errors.NotFound:
+            raise errors.NotFound(NOT_FOUND) from None
 
-    def image(self, ident: str) -> state.Image:
+    def image(self, ident: str) -> model.Image:
         try:
             if ident.isdecimal():
                 return self.cloud.find_image_by_number(self.token, int(ident))
             return self.cloud.get_image(self.token, ident)
-        except state.NotFound:
-            raise state.NotFound(NOT_FOUND) from None
+        except errors.NotFound:
+            raise errors.NotFound(NOT_FOUND) from None
 
-    def flavor(self, ident: str) -> state.Flavor:
+    def flavor(self, ident: str) -> model.Flavor:
         try:
             return self.cloud.get_flavor(ident)
-        except state.NotFound:
-            raise state.NotFound(NOT_FOUND) from None
+        except errors.NotFound:
+            raise errors.NotFound(NOT_FOUND) from None
 
-    def image_for_ref(self, ref) -> state.Image:
+    def image_for_ref(self, ref) -> model.Image:
         """An imageRef (number, uuid or URL); a missing one reads as image 0, as the book shows."""
         href = "" if ref is None else str(ref)
         key = _last_segment(href) or "0"
         try:
             image = self.image(key)
-        except state.NotFound:
-            raise state.BadRequest(
+        except errors.NotFound:
+            raise errors.BadRequest(
                 f"Cannot find requested image {href}: Image {key} could not be found."
             ) from None
         if image.status != "active":
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f"Cannot find requested image {href}: Image {key} is not active."
             )
         return image
 
-    def flavor_for_ref(self, ref) -> state.Flavor:
+    def flavor_for_ref(self, ref) -> model.Flavor:
         if not isinstance(ref, (str, int)) or isinstance(ref, bool) or not str(ref).strip():
-            raise state.BadRequest(BAD_FLAVOR)
+            raise errors.BadRequest(BAD_FLAVOR)
         try:
             return self.flavor(_last_segment(str(ref)))
-        except state.NotFound:
-            raise state.BadRequest(BAD_FLAVOR) from None
+        except errors.NotFound:
+            raise errors.BadRequest(BAD_FLAVOR) from None
 
     # ---- views
     def links(self, kind: str, ident) -> list[dict]:
@@ -128,7 +128,7 @@ class Face:
             "links": [{"href": f"{self.bookmark}/{kind}/{ident}", "rel": "bookmark"}],
         }
 
-    def server_brief(self, server: state.Server) -> dict:
+    def server_brief(self, server: model.Server) -> dict:
         return {
             "id": server.number,
             "uuid": server.id,
@@ -136,7 +136,7 @@ class Face:
             "name": server.name,
         }
 
-    def server_full(self, server: state.Server, admin_pass: str | None = None) -> dict:
+    def server_full(self, server: model.Server, admin_pass: str | None = None) -> dict:
         image = self.cloud.images.get(server.image_id)
         user = self.cloud.users.get(server.user_id)
         body = {
@@ -168,10 +168,10 @@ class Face:
         )
         return body
 
-    def image_brief(self, image: state.Image) -> dict:
+    def image_brief(self, image: model.Image) -> dict:
         return {"id": image.number, "links": self.links("images", image.number), "name": image.name}
 
-    def image_full(self, image: state.Image) -> dict:
+    def image_full(self, image: model.Image) -> dict:
         status, progress = IMAGE_STATUS.get(image.status, ("UNKNOWN", 0))
         body = {
             "id": image.number,
@@ -190,14 +190,14 @@ class Face:
             body["server"] = {"id": source.number, "links": self.links("servers", source.number)}
         return body
 
-    def flavor_brief(self, flavor: state.Flavor) -> dict:
+    def flavor_brief(self, flavor: model.Flavor) -> dict:
         return {
             "id": _number(flavor.id),
             "links": self.links("flavors", flavor.id),
             "name": flavor.name,
         }
 
-    def flavor_full(self, flavor: state.Flavor) -> dict:
+    def flavor_full(self, flavor: model.Flavor) -> dict:
         return {
             "id": _number(flavor.id),
             "name": flavor.name,
@@ -212,17 +212,17 @@ def _number(ident: str):
     return int(ident) if ident.isdecimal() else ident
 
 
-def _host_id(server: state.Server) -> str:
+def _host_id(server: model.Server) -> str:
     # Nova's hostId (the same on /v2.1): a hash of the project and the host.
-    return hashlib.sha224(f"{server.project_id}{state.HOST}".encode()).hexdigest()
+    return hashlib.sha224(f"{server.project_id}{model.HOST}".encode()).hexdigest()
 
 
-def addresses(server: state.Server) -> dict[str, list[dict]]:
+def addresses(server: model.Server) -> dict[str, list[dict]]:
     """Public, then private; none before the server first launched (the book's new server shows
     ``{}``, a failed build has none), once deleted, or when /v2.1 booted it without networks."""
     if server.launched_at is None or server.deleted or not server.networked:
         return {}
-    pools = state.AddressPools.addresses(server.slot)
+    pools = model.AddressPools.addresses(server.slot)
     return {
         network: [{"version": version, "addr": addr} for version, addr, _mac in pools[network]]
         for network in NETWORK_ORDER
@@ -237,8 +237,8 @@ def legacy(handler):
         try:
             with call.state.lock:
                 return handler(Face(call, tenant), **args)
-        except state.OverQuota as exc:
-            return faults.nova_fault(413, exc.message)
+        except errors.OverQuota as exc:
+            return errors.nova_fault(413, exc.message)
 
     return wrapper
 
@@ -281,7 +281,7 @@ def _personality(value):
 def _entity(call: Call, key: str) -> dict:
     body = call.json()
     if not isinstance(body, dict) or not isinstance(body.get(key), dict):
-        raise state.BadRequest(
+        raise errors.BadRequest(
             f'Malformed request body: expected a JSON object {{"{key}": {{...}}}}.'
         )
     return body[key]
@@ -298,20 +298,20 @@ def _metadata_item(call: Call, key: str) -> dict:
     if isinstance(body, dict):
         item = body.get("metadata", body.get("meta"))
     if not isinstance(item, dict):
-        raise state.BadRequest(
+        raise errors.BadRequest(
             'Malformed request body: expected {"metadata": {"<key>": "<value>"}}.'
         )
     if len(item) > 1:
-        raise state.BadRequest("Request body contains too many items")
+        raise errors.BadRequest("Request body contains too many items")
     if key not in item:
-        raise state.BadRequest("Request body and URI mismatch")
+        raise errors.BadRequest("Request body and URI mismatch")
     return item
 
 
 # --------------------------------------------------------------------------- servers
 
 
-def _listed(face: Face) -> list[state.Server]:
+def _listed(face: Face) -> list[model.Server]:
     """The tenant's servers, newest first, filtered as v1.1 allowed: ``changes-since`` (deleted
     servers included), ``image``, ``flavor`` (number, id or URL), ``status``, ``name`` (a regular
     expression). Lists are not paginated: ``limit`` and ``marker`` are ignored, every server
@@ -322,14 +322,14 @@ def _listed(face: Face) -> list[state.Server]:
         try:
             since = parse_time(args["changes-since"])
         except (ValueError, OverflowError):
-            raise state.BadRequest(
+            raise errors.BadRequest(
                 f"Invalid changes-since value {args['changes-since']!r}: use ISO 8601, e.g. 2012-03-21T00:00:00Z."
             ) from None
     servers = face.cloud.list_servers(face.token, include_deleted_since=since)
     if "image" in args:
         try:
             image_id = face.image(_last_segment(args["image"])).id
-        except state.NotFound:
+        except errors.NotFound:
             return []
         servers = [s for s in servers if s.image_id == image_id]
     if "flavor" in args:
@@ -361,7 +361,7 @@ def list_servers_detail(face: Face):
 
 def _check_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise state.BadRequest(NAME_EMPTY)
+        raise errors.BadRequest(NAME_EMPTY)
     return name
 
 
@@ -424,7 +424,7 @@ def list_addresses(face: Face, ident: str):
 def network_addresses(face: Face, ident: str, network: str):
     networks = addresses(face.server(ident))
     if network not in networks:
-        raise state.NotFound("Instance is not a member of specified network")
+        raise errors.NotFound("Instance is not a member of specified network")
     return {"addresses": {network: networks[network]}}
 
 
@@ -458,7 +458,7 @@ def update_server_metadata(face: Face, ident: str):
 def server_metadata_item(face: Face, ident: str, key: str):
     metadata = face.server(ident).metadata
     if key not in metadata:
-        raise state.NotFound(f"Metadata item {key} was not found")
+        raise errors.NotFound(f"Metadata item {key} was not found")
     return {"metadata": {key: metadata[key]}}
 
 
@@ -479,26 +479,26 @@ def delete_server_metadata_item(face: Face, ident: str, key: str):
 # ---- actions
 
 
-def _action_change_password(face: Face, server: state.Server, args):
+def _action_change_password(face: Face, server: model.Server, args):
     if not isinstance(args, dict) or "adminPass" not in args:
-        raise state.BadRequest("No adminPass was specified")
+        raise errors.BadRequest("No adminPass was specified")
     face.cloud.change_password(face.token, server.id, args["adminPass"])
     return None, 202
 
 
-def _action_reboot(face: Face, server: state.Server, args):
+def _action_reboot(face: Face, server: model.Server, args):
     if not isinstance(args, dict) or "type" not in args:
-        raise state.BadRequest("Missing argument 'type' for reboot")
+        raise errors.BadRequest("Missing argument 'type' for reboot")
     kind = args["type"].upper() if isinstance(args["type"], str) else args["type"]
     if kind not in ("SOFT", "HARD"):
-        raise state.BadRequest("Argument 'type' for reboot is not HARD or SOFT")
+        raise errors.BadRequest("Argument 'type' for reboot is not HARD or SOFT")
     face.cloud.reboot(face.token, server.id, hard=kind == "HARD")
     return None, 202
 
 
-def _action_rebuild(face: Face, server: state.Server, args):
+def _action_rebuild(face: Face, server: model.Server, args):
     if not isinstance(args, dict):
-        raise state.BadRequest('Malformed request body: expected {"rebuild": {"imageRef": ...}}.')
+        raise errors.BadRequest('Malformed request body: expected {"rebuild": {"imageRef": ...}}.')
     if "name" in args:
         _check_name(args["name"])
     image = face.image_for_ref(args.get("imageRef"))
@@ -520,27 +520,27 @@ def _action_rebuild(face: Face, server: state.Server, args):
     return {"server": face.server_full(server, admin_pass=server.admin_pass)}, 202
 
 
-def _action_resize(face: Face, server: state.Server, args):
+def _action_resize(face: Face, server: model.Server, args):
     if not isinstance(args, dict) or "flavorRef" not in args:
-        raise state.BadRequest("Resize requests require 'flavorRef' attribute.")
+        raise errors.BadRequest("Resize requests require 'flavorRef' attribute.")
     flavor = face.flavor_for_ref(args["flavorRef"])
     face.cloud.resize(face.token, server.id, flavor.id)
     return None, 202
 
 
-def _action_confirm_resize(face: Face, server: state.Server, _args):
+def _action_confirm_resize(face: Face, server: model.Server, _args):
     face.cloud.confirm_resize(face.token, server.id)
     return None, 204
 
 
-def _action_revert_resize(face: Face, server: state.Server, _args):
+def _action_revert_resize(face: Face, server: model.Server, _args):
     face.cloud.revert_resize(face.token, server.id)
     return None, 202
 
 
-def _action_create_image(face: Face, server: state.Server, args):
+def _action_create_image(face: Face, server: model.Server, args):
     if not isinstance(args, dict) or "name" not in args:
-        raise state.BadRequest("createImage entity requires name attribute")
+        raise errors.BadRequest("createImage entity requires name attribute")
     image = face.cloud.create_image(face.token, server.id, args["name"], args.get("metadata"))
     return None, 202, {"Location": f"{face.prefix}/images/{image.number}"}
 
@@ -560,21 +560,21 @@ ACTIONS = {
 def server_action(face: Face, ident: str):
     body = face.call.json()
     if not isinstance(body, dict) or len(body) != 1:
-        raise state.BadRequest(
+        raise errors.BadRequest(
             'Malformed request body: expected one action, e.g. {"reboot": {"type": "SOFT"}}; '
             f"actions: {', '.join(ACTIONS)}."
         )
     ((name, args),) = body.items()
     action = ACTIONS.get(name)
     if action is None:
-        raise state.BadRequest(f"There is no such action: {name}")
+        raise errors.BadRequest(f"There is no such action: {name}")
     return action(face, face.server(ident), args)
 
 
 # --------------------------------------------------------------------------- images
 
 
-def _newest_first(images: list[state.Image]) -> list[state.Image]:
+def _newest_first(images: list[model.Image]) -> list[model.Image]:
     return sorted(images, key=lambda image: image.number, reverse=True)
 
 
@@ -630,7 +630,7 @@ def update_image_metadata(face: Face, ident: str):
 def image_metadata_item(face: Face, ident: str, key: str):
     properties = face.image(ident).properties
     if key not in properties:
-        raise state.NotFound(f"Metadata item {key} was not found")
+        raise errors.NotFound(f"Metadata item {key} was not found")
     return {"metadata": {key: properties[key]}}
 
 
@@ -651,7 +651,7 @@ def delete_image_metadata_item(face: Face, ident: str, key: str):
 # --------------------------------------------------------------------------- flavors, limits
 
 
-def _flavors(face: Face) -> list[state.Flavor]:
+def _flavors(face: Face) -> list[model.Flavor]:
     """Numbered flavors in numeric order (1 .. 5), then any others by id."""
     return sorted(
         face.cloud.list_flavors(),

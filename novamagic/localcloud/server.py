@@ -17,7 +17,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from novamagic.localcloud.app import LocalCloudApp
 from novamagic.localcloud.clock import Clock, ScaledClock
-from novamagic.localcloud.state import CloudState
+from novamagic.localcloud.model import CloudState
 
 log = logging.getLogger("novamagic.localcloud")
 

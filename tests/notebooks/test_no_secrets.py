@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from novamagic.localcloud.state import DEFAULT_USERS
+from novamagic.localcloud.model import DEFAULT_USERS
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -31,42 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from novamagic.localcloud.clock import Clock, ManualClock
-
-# --------------------------------------------------------------------------------------------
-# Errors
-
-
-class CloudError(Exception):
-    """Base of every error the model raises; ``message`` is one line meant for the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class BadRequest(CloudError):
-    """The request itself is wrong (missing field, bad value, unknown action...)."""
-
-
-class Unauthorized(CloudError):
-    """No, a bad or an expired credential or token."""
-
-
-class Forbidden(CloudError):
-    """The caller may not do this (policy)."""
-
-
-class OverQuota(Forbidden):
-    """A quota or a limit (instances, cores, ram, metadata items, personality) would be exceeded."""
-
-
-class NotFound(CloudError):
-    """No such resource visible to the caller."""
-
-
-class Conflict(CloudError):
-    """The resource is in a state that does not allow this action now (wait and retry)."""
-
+from novamagic.localcloud.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    OverQuota,
+    Unauthorized,
+)
 
 # --------------------------------------------------------------------------------------------
 # Constants (Nova's names and values)

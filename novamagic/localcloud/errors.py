@@ -1,4 +1,7 @@
-"""Error bodies in the shapes each OpenStack service answers with.
+"""The local cloud's errors: the types its model raises, and the bodies each service answers with.
+
+The model raises a :class:`CloudError` subclass whose ``message`` is one line for the user; the
+app turns it into a status (:func:`status_of`) and a body in the shape of the face that was called.
 
 python-novaclient and openstacksdk read Nova faults as ``{name: {"message", "code"}}`` and crash
 or lose the message on any other shape, so every compute error goes through :func:`nova_fault`.
@@ -13,9 +16,14 @@ import re
 
 from werkzeug.wrappers import Response
 
-from novamagic.localcloud import state
-
 __all__ = [
+    "CloudError",
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "OverQuota",
+    "NotFound",
+    "Conflict",
     "NOVA_FAULT_NAMES",
     "one_line",
     "status_of",
@@ -24,6 +32,39 @@ __all__ = [
     "glance_error",
     "json_response",
 ]
+
+
+class CloudError(Exception):
+    """Base of every error the model raises; ``message`` is one line meant for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(CloudError):
+    """The request itself is wrong (missing field, bad value, unknown action...)."""
+
+
+class Unauthorized(CloudError):
+    """No, a bad or an expired credential or token."""
+
+
+class Forbidden(CloudError):
+    """The caller may not do this (policy)."""
+
+
+class OverQuota(Forbidden):
+    """A quota or a limit (instances, cores, ram, metadata items, personality) would be exceeded."""
+
+
+class NotFound(CloudError):
+    """No such resource visible to the caller."""
+
+
+class Conflict(CloudError):
+    """The resource is in a state that does not allow this action now (wait and retry)."""
+
 
 #: Nova's fault names by status (nova.api.openstack.wsgi.Fault); anything else is computeFault.
 NOVA_FAULT_NAMES = {
@@ -55,16 +96,16 @@ KEYSTONE_TITLES = {
 }
 
 _STATUS = {
-    state.BadRequest: 400,
-    state.Unauthorized: 401,
-    state.OverQuota: 403,
-    state.Forbidden: 403,
-    state.NotFound: 404,
-    state.Conflict: 409,
+    BadRequest: 400,
+    Unauthorized: 401,
+    OverQuota: 403,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
 }
 
 
-def status_of(error: state.CloudError) -> int:
+def status_of(error: CloudError) -> int:
     for cls in type(error).__mro__:
         if cls in _STATUS:
             return _STATUS[cls]
