@@ -1,20 +1,41 @@
-"""The local cloud's model: every resource and its lifecycle, with no HTTP (see ``state``)."""
+"""The local cloud's model: every resource and its lifecycle, with no HTTP.
 
-from novamagic.localcloud.model.state import *  # noqa: F403  (split per resource next)
-from novamagic.localcloud.model.state import (  # noqa: F401
-    DEFAULT_QUOTAS,
-    DEFAULT_USERS,
-    HOST,
-    SERVER_STATUSES,
-    AddressPools,
-    AppCredential,
-    CloudState,
-    Flavor,
-    Image,
-    KeyPair,
-    Project,
-    Server,
-    Token,
-    User,
-    ref_to_id,
-)
+One room per resource, composed into :class:`CloudState` (see :mod:`.state`): ``identity``
+(projects, users, tokens, application credentials), ``flavors``, ``images``, ``keypairs``,
+``quotas``, ``servers`` (with their metadata and tags), ``actions`` (what a server can be asked to
+do), ``lifecycle`` (operations over cloud time, as a transition table), ``addresses`` (the
+address pools) and ``validation`` (the checks every face shares).
+"""
+
+from novamagic.localcloud.model.addresses import AddressPools
+from novamagic.localcloud.model.flavors import Flavor
+from novamagic.localcloud.model.identity import DEFAULT_USERS, AppCredential, Project, Token, User
+from novamagic.localcloud.model.images import Image
+from novamagic.localcloud.model.keypairs import KeyPair
+from novamagic.localcloud.model.lifecycle import DURATIONS, FAIL_KEY, TRANSITIONS, Operation
+from novamagic.localcloud.model.quotas import DEFAULT_QUOTAS
+from novamagic.localcloud.model.servers import HOST, SERVER_STATUSES, Server
+from novamagic.localcloud.model.state import CloudState
+from novamagic.localcloud.model.validation import ref_to_id
+
+__all__ = [
+    "DEFAULT_QUOTAS",
+    "DEFAULT_USERS",
+    "DURATIONS",
+    "FAIL_KEY",
+    "HOST",
+    "SERVER_STATUSES",
+    "TRANSITIONS",
+    "AddressPools",
+    "AppCredential",
+    "CloudState",
+    "Flavor",
+    "Image",
+    "KeyPair",
+    "Operation",
+    "Project",
+    "Server",
+    "Token",
+    "User",
+    "ref_to_id",
+]

@@ -1,0 +1,124 @@
+"""Quotas: per-project limits over defaults, the usage they are checked against, and the checks."""
+
+from __future__ import annotations
+
+from novamagic.localcloud.errors import (
+    BadRequest,
+    Forbidden,
+    OverQuota,
+)
+from novamagic.localcloud.model.identity import Token
+
+DEFAULT_QUOTAS = {
+    "instances": 10,
+    "cores": 20,
+    "ram": 51200,
+    "metadata_items": 5,  # the book's maxServerMeta / maxImageMeta
+    "injected_files": 5,
+    "injected_file_content_bytes": 10240,
+    "injected_file_path_bytes": 255,
+    "key_pairs": 100,
+    "server_groups": 10,
+    "server_group_members": 10,
+    # The proxy quotas Nova reported before microversion 2.36 (never enforced here).
+    "floating_ips": 10,
+    "fixed_ips": -1,
+    "security_groups": 10,
+    "security_group_rules": 20,
+    "networks": 3,
+}
+SETTABLE_QUOTAS = frozenset(DEFAULT_QUOTAS)
+
+
+class QuotaBackend:
+    """The quotas of :class:`CloudState`: ``quotas`` holds each project's overrides."""
+
+    default_quotas: dict[str, int]
+    quotas: dict[str, dict[str, int]]
+
+    def _reset_quotas(self) -> None:
+        self.quotas = {}
+
+    def quota_limits(self, project_id: str) -> dict[str, int]:
+        return {**self.default_quotas, **self.quotas.get(project_id, {})}
+
+    def usage(self, project_id: str) -> dict[str, int]:
+        with self.lock:
+            instances = cores = ram = 0
+            for server in self.servers.values():
+                if server.project_id == project_id:
+                    flavor = self.flavors.get(server.flavor_id)
+                    instances += 1
+                    if flavor is not None:
+                        cores += flavor.vcpus
+                        ram += flavor.ram
+            return {"instances": instances, "cores": cores, "ram": ram}
+
+    def set_quotas(self, caller: Token, project_id: str, values: dict) -> dict[str, int]:
+        if not caller.is_admin:
+            raise Forbidden(
+                "Policy doesn't allow os_compute_api:os-quota-sets:update to be performed."
+            )
+        if not isinstance(values, dict):
+            raise BadRequest("Invalid input for field/attribute quota_set. It must be an object.")
+        clean = {}
+        for key, value in values.items():
+            if key == "force":
+                continue
+            if key not in SETTABLE_QUOTAS:
+                raise BadRequest(
+                    f"Invalid input for field/attribute quota_set. Additional properties are not allowed ({key!r} was unexpected)"
+                )
+            try:
+                number = int(value)
+            except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400, Infinity
+                raise BadRequest(f"Quota value {value!r} for {key} must be an integer.") from None
+            if isinstance(value, bool) or number < -1:
+                raise BadRequest(f"Quota limit {value!r} for {key} must be -1 (unlimited) or more.")
+            clean[key] = number
+        with self.lock:
+            self.quotas.setdefault(project_id, {}).update(clean)
+            return self.quota_limits(project_id)
+
+    def delete_quotas(self, caller: Token, project_id: str) -> None:
+        if not caller.is_admin:
+            raise Forbidden(
+                "Policy doesn't allow os_compute_api:os-quota-sets:delete to be performed."
+            )
+        with self.lock:
+            self.quotas.pop(project_id, None)
+
+    def _check_meta_quota(self, project_id: str, count: int) -> None:
+        limit = self.quota_limits(project_id)["metadata_items"]
+        if 0 <= limit < count:
+            raise OverQuota(
+                f"Quota exceeded for metadata_items: Requested {count}, but limit is {limit} metadata items."
+            )
+
+    def _check_compute_quota(self, project_id: str, instances: int, cores: int, ram: int) -> int:
+        """How many of ``instances`` (each ``cores``/``ram``) fit; raises if none would."""
+        limits = self.quota_limits(project_id)
+        used = self.usage(project_id)
+        fit = instances
+        for resource, each in (("instances", 1), ("cores", cores), ("ram", ram)):
+            limit = limits[resource]
+            if limit < 0 or each == 0:
+                continue
+            fit = min(fit, (limit - used[resource]) // each)
+        return fit
+
+    def _quota_error(self, project_id: str, count: int, cores: int, ram: int) -> OverQuota:
+        limits = self.quota_limits(project_id)
+        used = self.usage(project_id)
+        for resource, requested in (
+            ("instances", count),
+            ("cores", cores * count),
+            ("ram", ram * count),
+        ):
+            limit = limits[resource]
+            if 0 <= limit < used[resource] + requested:
+                return OverQuota(
+                    f"Quota exceeded for {resource}: Requested {requested}, but already used "
+                    f"{used[resource]} of {limit} {resource}"
+                )
+        return OverQuota("Quota exceeded.")

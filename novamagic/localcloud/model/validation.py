@@ -1,0 +1,141 @@
+"""Checks every face shares: names, metadata, addresses, tags, references, counts.
+
+Each raises :class:`BadRequest` (or :class:`OverQuota` past a limit) with Nova's wording, so the
+compute API, the book's v1.1 face and the control API refuse bad input the same way.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from novamagic.localcloud.errors import (
+    BadRequest,
+    OverQuota,
+)
+
+MAX_NAME_LENGTH = 255
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 60
+
+
+def check_name(value, field_name: str = "name", allow_empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise BadRequest(
+            f"Invalid input for field/attribute {field_name}. Value: {value!r}. It must be a string."
+        )
+    if not allow_empty and not value.strip():
+        raise BadRequest(
+            f"Invalid input for field/attribute {field_name}. It must not be empty or blank."
+        )
+    if len(value) > MAX_NAME_LENGTH:
+        raise BadRequest(
+            f"Invalid input for field/attribute {field_name}. It is {len(value)} characters long; "
+            f"at most {MAX_NAME_LENGTH} are allowed."
+        )
+    return value
+
+
+def check_metadata(metadata, limit: int, what: str = "metadata") -> dict[str, str]:
+    """Keys 1..255 characters, values 0..255, strings only; at most ``limit`` items (403)."""
+    if not isinstance(metadata, dict):
+        raise BadRequest(
+            f"Invalid input for field/attribute {what}. It must be an object of string keys and values."
+        )
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 255:
+            raise BadRequest(
+                f"Invalid {what} key {key!r}: keys are strings of 1 to 255 characters."
+            )
+        if not isinstance(value, str) or len(value) > 255:
+            raise BadRequest(
+                f"Invalid {what} value for {key!r}: values are strings of at most 255 characters."
+            )
+    if limit >= 0 and len(metadata) > limit:
+        raise OverQuota(
+            f"Quota exceeded for metadata_items: Requested {len(metadata)}, but limit is {limit} metadata items."
+        )
+    return dict(metadata)
+
+
+def check_ip(value, version: int, field_name: str) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        address = ipaddress.ip_address(value)
+        if address.version != version:
+            raise ValueError
+    except ValueError:
+        raise BadRequest(
+            f"Invalid input for field/attribute {field_name}. Value: {value!r} is not a valid IPv{version} address."
+        ) from None
+    return str(address)
+
+
+def check_tag(tag) -> str:
+    if not isinstance(tag, str) or not 1 <= len(tag) <= MAX_TAG_LENGTH or "/" in tag or "," in tag:
+        raise BadRequest(
+            f"Invalid tag {tag!r}: tags are strings of 1 to {MAX_TAG_LENGTH} characters without '/' or ','."
+        )
+    return tag
+
+
+def check_tags(tags) -> list[str]:
+    if not isinstance(tags, list):
+        raise BadRequest("Invalid input for field/attribute tags. It must be a list of strings.")
+    result: list[str] = []
+    for tag in tags:
+        check_tag(tag)
+        if tag not in result:
+            result.append(tag)
+    if len(result) > MAX_TAGS:
+        raise BadRequest(f"The number of tags exceeded the per-server limit {MAX_TAGS}")
+    return result
+
+
+def ref_to_id(ref) -> str:
+    """An id or a URL ending in the id (Nova accepts both for imageRef and flavorRef)."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return str(ref)
+    if not isinstance(ref, str) or not ref.strip():
+        raise BadRequest(f"Invalid reference {ref!r}: give an id or a URL ending in the id.")
+    return ref.rstrip("/").rsplit("/", 1)[-1]
+
+
+def hostname_from(name: str) -> str:
+    """Nova's sanitize_hostname: lowercase, [a-z0-9-] only, at most 63 characters."""
+    text = re.sub(r"[ _.]", "-", name.lower())
+    text = re.sub(r"[^\w-]+", "", text, flags=re.ASCII)
+    text = text.strip("-")[:63].strip("-")
+    return text or "server"
+
+
+def check_counts(min_count, max_count) -> tuple[int, int]:
+    def as_int(value, what):
+        if isinstance(value, bool):
+            raise BadRequest(
+                f"Invalid input for field/attribute {what}. Value: {value!r}. It must be an integer >= 1."
+            )
+        try:
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400, Infinity
+            raise BadRequest(
+                f"Invalid input for field/attribute {what}. Value: {value!r}. It must be an integer >= 1."
+            ) from None
+        if (
+            number < 1
+            or (isinstance(value, str) and not value.strip().isdigit())
+            or (isinstance(value, float) and value != number)
+        ):
+            raise BadRequest(
+                f"Invalid input for field/attribute {what}. Value: {value!r}. It must be an integer >= 1."
+            )
+        return number
+
+    low = as_int(1 if min_count is None else min_count, "min_count")
+    high = as_int(low if max_count is None else max_count, "max_count")
+    if low > high:
+        raise BadRequest(f"min_count ({low}) must be <= max_count ({high}).")
+    return low, high
