@@ -9,10 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from novamagic.localcloud.errors import (
-    BadRequest,
-    OverQuota,
-)
+from novamagic.localcloud.errors import BadRequest, OverQuota
 from novamagic.localcloud.model.identity import Token
 from novamagic.localcloud.model.images import Image
 from novamagic.localcloud.model.lifecycle import NOSTATE, RUNNING, Operation

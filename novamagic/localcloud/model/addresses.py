@@ -6,9 +6,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 
-from novamagic.localcloud.errors import (
-    OverQuota,
-)
+from novamagic.localcloud.errors import OverQuota
 
 
 class AddressPools:

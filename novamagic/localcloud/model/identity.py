@@ -13,13 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from novamagic.localcloud.errors import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    NotFound,
-    Unauthorized,
-)
+from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from novamagic.localcloud.model.validation import check_name
 
 DEFAULT_USERS = [
@@ -69,6 +63,11 @@ class Token:
     @property
     def is_admin(self) -> bool:
         return self.user.is_admin
+
+    def owns(self, project_id: str | None) -> bool:
+        """Whether the caller may see and change what ``project_id`` owns: its own project's
+        resources, or any as an admin (Nova's and Glance's owner-or-admin rule)."""
+        return project_id == self.project.id or self.user.is_admin
 
     @property
     def project_id(self) -> str:

@@ -9,11 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from novamagic.localcloud.errors import (
-    BadRequest,
-    Forbidden,
-    NotFound,
-)
+from novamagic.localcloud.errors import BadRequest, Forbidden, NotFound
 from novamagic.localcloud.model.identity import Token
 from novamagic.localcloud.model.lifecycle import Operation
 from novamagic.localcloud.model.validation import check_metadata, ref_to_id
@@ -121,7 +117,7 @@ class ImageBackend:
             image.updated = op.start + (op.end - op.start) * 0.25
 
     def _image_visible(self, caller: Token, image: Image) -> bool:
-        return image.visibility == "public" or image.owner == caller.project.id or caller.is_admin
+        return image.visibility == "public" or caller.owns(image.owner)
 
     def list_images(self, caller: Token) -> list[Image]:
         with self.lock:
@@ -171,7 +167,7 @@ class ImageBackend:
     def delete_image(self, caller: Token, image_id: str) -> None:
         with self.lock:
             image = self.get_image(caller, image_id)
-            if image.owner != caller.project.id and not caller.is_admin:
+            if not caller.owns(image.owner):
                 raise Forbidden("You are not permitted to delete this image.")
             image.status = "deleted"
             image.updated = self.now()
@@ -201,6 +197,6 @@ class ImageBackend:
 
     def _own_image(self, caller: Token, image_id: str) -> Image:
         image = self.get_image(caller, image_id)
-        if image.owner != caller.project.id and not caller.is_admin:
+        if not caller.owns(image.owner):
             raise Forbidden("You are not permitted to modify this image's metadata.")
         return image

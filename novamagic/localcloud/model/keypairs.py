@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from novamagic.localcloud.errors import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    NotFound,
-    OverQuota,
-)
+from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, NotFound, OverQuota
 from novamagic.localcloud.model.identity import Token
 
 
@@ -53,8 +47,7 @@ class KeyPairBackend:
         owner = self.keypair_owner(caller, user_id, "index")
         with self.lock:
             return sorted(
-                (k for (uid, _), k in self.keypairs.items() if uid == owner),
-                key=lambda k: k.name,
+                (k for (uid, _), k in self.keypairs.items() if uid == owner), key=lambda k: k.name
             )
 
     def get_keypair(self, caller: Token, name: str, user_id: str | None = None) -> KeyPair:

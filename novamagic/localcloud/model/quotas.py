@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from novamagic.localcloud.errors import (
-    BadRequest,
-    Forbidden,
-    OverQuota,
-)
+from novamagic.localcloud.errors import BadRequest, Forbidden, OverQuota
 from novamagic.localcloud.model.identity import Token
 
 DEFAULT_QUOTAS = {

@@ -7,13 +7,7 @@ import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from novamagic.localcloud.errors import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    NotFound,
-    OverQuota,
-)
+from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, NotFound, OverQuota
 from novamagic.localcloud.model.identity import Token
 from novamagic.localcloud.model.lifecycle import DELETED_STATE, NOSTATE, RUNNING, Operation
 from novamagic.localcloud.model.validation import (
@@ -113,7 +107,7 @@ class ServerBackend:
         """A live server the caller may see (admins see all), settled to now."""
         with self.lock:
             server = self.servers.get(server_id)
-            if server is None or not (server.project_id == caller.project.id or caller.is_admin):
+            if server is None or not caller.owns(server.project_id):
                 raise NotFound(f"Instance {server_id} could not be found.")
             self._settle(server, self.now())
             if server.deleted:

@@ -9,10 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from novamagic.localcloud.errors import (
-    BadRequest,
-    OverQuota,
-)
+from novamagic.localcloud.errors import BadRequest, OverQuota
 
 MAX_NAME_LENGTH = 255
 MAX_TAGS = 50
