@@ -13,14 +13,30 @@ on their own (their requests are not cut mid-flight).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from novamagic.client.errors import NovaError
 
-__all__ = ["DEFAULT_WORKERS", "BulkResult", "run_bulk"]
+__all__ = ["DEFAULT_WORKERS", "BulkResult", "StopFlag", "run_bulk"]
 
 DEFAULT_WORKERS = 8
+
+
+class StopFlag:
+    """A bulk operation's stop flag: set when its caller is interrupted, or when the caller's
+    own ``cancel`` is (anything with ``is_set()``)."""
+
+    def __init__(self, cancel=None):
+        self._own = threading.Event()
+        self._cancel = cancel
+
+    def set(self) -> None:
+        self._own.set()
+
+    def is_set(self) -> bool:
+        return self._own.is_set() or (self._cancel is not None and bool(self._cancel.is_set()))
 
 
 class BulkResult(list):

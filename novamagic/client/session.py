@@ -22,6 +22,7 @@ keystoneauth's loggers masks passwords, secrets and tokens in whatever else it l
 from __future__ import annotations
 
 import collections
+import functools
 import gc
 import json as jsonlib
 import logging
@@ -120,6 +121,18 @@ def install_log_redaction() -> None:
     _redaction_installed = True
 
 
+@functools.cache
+def _distribution_version() -> str:
+    """novamagic's version for the User-Agent, from the installed distribution: the client
+    stays importable without the package root (the notebook face's entry point)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("novamagic")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 class HttpSession:
     """keystoneauth1 session plus retries, history and error mapping (see the module docstring)."""
 
@@ -139,8 +152,6 @@ class HttpSession:
     ):
         from keystoneauth1 import session as ks_session
 
-        from novamagic import __version__
-
         install_log_redaction()
         self.ks = ks_session.Session(
             auth=auth,
@@ -148,7 +159,7 @@ class HttpSession:
             cert=cert,
             timeout=timeout or DEFAULT_TIMEOUT,
             app_name="novamagic",
-            app_version=__version__,
+            app_version=_distribution_version(),
         )
         self.retries = retries
         self.backoff = backoff

@@ -1,0 +1,464 @@
+"""Booting: one server or many, a dry run, the naming rule, and progress events.
+
+A boot is never sent twice blindly: each carries a marker (tags ``novamagic-boot-<token>`` and
+``novamagic-session-<id>`` from microversion 2.52, else the metadata key ``novamagic`` =
+``<session>/<token>`` where a slot is free), and after a lost answer the server is looked up by
+that marker before anything is re-sent; a timed-out boot is never re-sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from novamagic.client import validate
+from novamagic.client.bulk import BulkResult, StopFlag, run_bulk
+from novamagic.client.connection import version_tuple
+from novamagic.client.errors import (
+    ConnectionFailed,
+    ServerError,
+    Timeout,
+    ValidationError,
+    WaitCancelled,
+)
+
+BOOT_TAG_PREFIX = "novamagic-boot-"
+SESSION_TAG_PREFIX = "novamagic-session-"
+MARKER_KEY = "novamagic"
+_NORMAL_FLAVOR_KEYS = frozenset({"id", "name", "vcpus", "ram", "disk"})
+COUNTER = "{n}"
+
+
+def boot_names(name: str, count: int = 1) -> list[str]:
+    """The names ``count`` servers booted from one ``name`` get: the one rule of create_servers,
+    check_boot, ``%%nova_boot`` and the boot form.
+
+    ``{n}`` in the name counts 1..count ("web-{n}" -> "web-1", "web-2"; also when count is 1);
+    without it one server keeps the name and several get "-1".."-N" ("web" -> "web-1", "web-2").
+    Every name is checked (ValidationError).
+    """
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValidationError(f"count must be a positive integer, got {count!r}")
+    if not isinstance(name, str):
+        raise ValidationError(f"a server name must be a string, got {type(name).__name__}")
+    if COUNTER in name:
+        names = [name.replace(COUNTER, str(i)) for i in range(1, count + 1)]
+    elif count == 1:
+        names = [name]
+    else:
+        names = [f"{name}-{i}" for i in range(1, count + 1)]
+    for each in names:
+        validate.check_name(each)
+    return names
+
+
+BOOT_STAGES = ("skipped", "requested", "polled", "ready", "failed", "cancelled")
+
+
+def _failure_stage(entry: dict) -> str:
+    return "cancelled" if isinstance(entry["error"], WaitCancelled) else "failed"
+
+
+def boot_event(
+    name: str, stage: str, server: Mapping | None = None, *, done: bool | None = None, error=None
+) -> dict:
+    """One progress event of :meth:`Cloud.create_servers` for the server ``name``::
+
+        {"name", "stage", "done", "id", "status", "task", "progress", "server", "error"}
+
+    ``stage``: "skipped" (a server has the name already; skip_existing), "requested" (the cloud
+    accepted the boot), "polled" (one poll while waiting), "ready" (the wait ended: the status is
+    reached, no task left), "failed" (``error`` says why: the boot was refused, or the wait
+    failed or timed out) or "cancelled" (``cancel`` was set: the boot was not sent, or its wait
+    stopped; ``error`` is the WaitCancelled). ``done`` is True on the last event of a name. ``status``, ``task``
+    (OS-EXT-STS:task_state) and ``progress`` (0..100; 100 once ready) come from ``server``, the
+    latest server dict (None when the cloud has not answered with one).
+    """
+    server = dict(server) if server else None
+    if done is None:
+        done = stage in ("skipped", "ready", "failed", "cancelled")
+    percent = (server or {}).get("progress")
+    return {
+        "name": name,
+        "stage": stage,
+        "done": done,
+        "id": (server or {}).get("id"),
+        "status": (server or {}).get("status"),
+        "task": (server or {}).get("OS-EXT-STS:task_state"),
+        "progress": 100 if stage == "ready" else percent if isinstance(percent, int) else 0,
+        "server": server,
+        "error": error,
+    }
+
+
+class BootMixin:
+    """create_server, create_servers and check_boot."""
+
+    session_tag: str
+    workers: int
+
+    def create_server(
+        self,
+        name: str,
+        image,
+        flavor,
+        *,
+        metadata: Mapping | None = None,
+        files=None,
+        access_ipv4: str | None = None,
+        access_ipv6: str | None = None,
+        key_name: str | None = None,
+        count: int = 1,
+        networks=None,
+        admin_password: str | None = None,
+        availability_zone: str | None = None,
+        user_data=None,
+        tags=None,
+        wait: bool = False,
+        timeout: float = 600.0,
+        callback=None,
+        cancel=None,
+    ):
+        """Boot a server (``count`` > 1 boots several in one request and returns a list).
+
+        Validated first against the cloud's limits; never sent twice (see the module docstring).
+        ``wait``, ``timeout``, ``callback`` and ``cancel`` are :meth:`wait`'s.
+        """
+        body, microversion = self._server_request(
+            name,
+            image,
+            flavor,
+            metadata=metadata,
+            files=files,
+            access_ipv4=access_ipv4,
+            access_ipv6=access_ipv6,
+            key_name=key_name,
+            count=count,
+            networks=networks,
+            admin_password=admin_password,
+            availability_zone=availability_zone,
+            user_data=user_data,
+            tags=tags,
+        )
+        token = secrets.token_hex(6)
+        marker = None
+        if self._supports("2.52", microversion):
+            boot_tag = BOOT_TAG_PREFIX + token
+            body["tags"] = [boot_tag, self.session_tag, *body.get("tags", ())]
+            marker = ("tag", boot_tag)
+        else:
+            metadata = body.get("metadata") or {}
+            slots = (self._validation_limits() or {}).get("maxServerMeta", -1)
+            if slots is None or slots < 0 or len(metadata) < slots:
+                value = f"{self.session_tag[len(SESSION_TAG_PREFIX) :]}/{token}"
+                body["metadata"] = {**metadata, MARKER_KEY: value}
+                marker = ("metadata", value)
+
+        stub = self._boot(body, microversion, marker)
+        if count > 1:
+            servers = self._find_marked(marker, name) if marker else [stub]
+            if wait:
+                servers = [
+                    self.wait(s["id"], timeout=timeout, callback=callback, cancel=cancel)
+                    for s in servers
+                ]
+            return servers
+        if isinstance(stub.get("flavor"), Mapping) and set(stub["flavor"]) == _NORMAL_FLAVOR_KEYS:
+            server = stub  # found by its marker: already a full, normalised server
+        else:
+            server = self._get_server(str(stub["id"]))
+        if wait:
+            server = self.wait(server["id"], timeout=timeout, callback=callback, cancel=cancel)
+        return server
+
+    def _server_request(
+        self,
+        name: str,
+        image,
+        flavor,
+        *,
+        metadata: Mapping | None = None,
+        files=None,
+        access_ipv4: str | None = None,
+        access_ipv6: str | None = None,
+        key_name: str | None = None,
+        count: int = 1,
+        networks=None,
+        admin_password: str | None = None,
+        availability_zone: str | None = None,
+        user_data=None,
+        tags=None,
+    ) -> tuple[dict, str | None]:
+        """A boot's checked body (without this session's markers) and the microversion to send it
+        at; nothing is sent. Shared by create_server and check_boot, so a dry run checks exactly
+        what a boot would send."""
+        validate.check_name(name)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise ValidationError(f"count must be a positive integer, got {count!r}")
+        limits = self._validation_limits()
+        metadata = validate.check_metadata(metadata, limits)
+        personality = validate.encode_personality(files, limits)
+        body: dict[str, Any] = {
+            "name": name,
+            "imageRef": self._image_id(image),
+            "flavorRef": self._flavor_id(flavor),
+        }
+        body.update(validate.check_access_ips(access_ipv4, access_ipv6))
+        if key_name is not None:
+            body["key_name"] = key_name
+        if admin_password is not None:
+            body["adminPass"] = admin_password
+        if availability_zone is not None:
+            body["availability_zone"] = availability_zone
+        if user_data is not None:
+            if isinstance(user_data, str):
+                user_data = user_data.encode("utf-8")
+            body["user_data"] = base64.b64encode(user_data).decode("ascii")
+        if count > 1:
+            body["min_count"] = body["max_count"] = count
+
+        microversion = self.microversion
+        if personality:
+            if microversion is not None and version_tuple(microversion) >= (2, 57):
+                if version_tuple(self.min_microversion) > (2, 56):
+                    raise ValidationError(
+                        "this cloud's compute API no longer accepts files (personality was removed "
+                        f"in microversion 2.57; it offers {self.min_microversion} and up): use "
+                        "user_data instead"
+                    )
+                microversion = "2.56"
+            body["personality"] = personality
+        if networks is None and self._supports("2.37", microversion):
+            networks = "auto"  # required from 2.37; "auto" is what the openstack CLI sends too
+        if networks is not None:
+            body["networks"] = networks
+        user_tags = list(tags or [])
+        if user_tags:
+            if not self._supports("2.52", microversion):
+                raise ValidationError(
+                    "tags at create need microversion 2.52 or later; this session uses "
+                    f"{microversion or self.api}"
+                )
+            body["tags"] = user_tags
+        if metadata:
+            body["metadata"] = metadata
+        return body, microversion
+
+    def _boot(self, body: dict, microversion, marker) -> dict:
+        """POST /servers once; after a lost answer, look the server up by its marker first."""
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                data = self._compute(
+                    "POST",
+                    "/servers",
+                    json={"server": body},
+                    microversion=microversion,
+                    idempotent=False,
+                )
+                stub = data["server"]
+                if self.api == "v1.1":
+                    stub["id"] = str(stub["id"])
+                if "adminPass" in stub:
+                    self._admin_passwords[str(stub["id"])] = stub.pop("adminPass")
+                return stub
+            except (ConnectionFailed, Timeout, ServerError) as exc:
+                if isinstance(exc, ServerError) and exc.status not in (502, 503, 504):
+                    raise
+                if marker is None:
+                    exc.hint = (
+                        f"the boot may have reached the cloud: look for a server named "
+                        f"{body['name']!r} before trying again (no marker could be attached: "
+                        "all metadata slots are in use and the cloud has no tags)"
+                    )
+                    raise
+                found = self._find_marked(marker, body["name"])
+                if found:
+                    return found[0]
+                if isinstance(exc, Timeout) or exc.status == 504:
+                    # No answer in time: the cloud may still be creating it, after this lookup.
+                    # Sending the boot again could then make a second server; say so instead.
+                    exc.hint = (
+                        f"the boot may still reach the cloud: look for a server named "
+                        f"{body['name']!r} (tag or metadata {marker[1]!r}) before trying again"
+                    )
+                    raise
+                if attempts > self._http.retries:
+                    raise
+                self._sleep(self._http._backoff_delay(attempts))
+
+    def _find_marked(self, marker, name: str) -> list[dict]:
+        kind, value = marker
+        if kind == "tag":
+            return self.servers(tags=value)
+        candidates = self.servers(name="^" + re.escape(name))
+        return [s for s in candidates if (s.get("metadata") or {}).get(MARKER_KEY) == value]
+
+    def create_servers(
+        self,
+        names,
+        image,
+        flavor,
+        *,
+        count: int | None = None,
+        skip_existing: bool = False,
+        wait: bool = False,
+        timeout: float = 600.0,
+        progress=None,
+        cancel=None,
+        **options,
+    ) -> BulkResult:
+        """Boot several servers concurrently (one request each); every outcome is reported.
+
+        ``names`` is a list of names, or one name with ``count=N`` (see :func:`boot_names`).
+        ``skip_existing=True`` boots only the names no server has yet (one listing first), so
+        re-running a notebook cell does not boot duplicates; the entries of the servers found
+        have ``"skipped": True`` and the existing server as their result. ``wait=True`` waits
+        for every server once all boots are sent. ``progress(event)`` follows each server (see
+        :func:`boot_event`); it runs on the pool's threads, so it must be quick and thread-safe.
+        ``cancel`` (a threading.Event or anything with ``is_set()``) stops promptly: boots not
+        yet sent are not sent and every wait ends within one poll slice; those entries fail with
+        :class:`WaitCancelled` (stage "cancelled") and nothing sent is undone. An exception the
+        progress hook raises (or KeyboardInterrupt) stops the same way, and propagates. Other
+        ``options`` are create_server's.
+        """
+        if "callback" in options:
+            raise TypeError("create_servers reports each server through progress=, not callback=")
+        names = self._boot_names(names, count)
+        image_id, flavor_id = self._image_id(image), self._flavor_id(flavor)
+        self._validation_limits()  # once, before the pool
+        existing = self._existing_servers(names) if skip_existing else {}
+        report = progress or (lambda event: None)
+        for name in names:
+            if name in existing:
+                report(boot_event(name, "skipped", existing[name]))
+
+        def boot_one(name):
+            if cancel is not None and cancel.is_set():
+                raise WaitCancelled(
+                    f"{name!r} was not booted: cancelled before its request was sent"
+                )
+            server = self.create_server(name, image_id, flavor_id, **options)
+            report(boot_event(name, "requested", server, done=not wait))
+            return server
+
+        def booted(entry):
+            if not entry["ok"]:
+                report(boot_event(entry["item"], _failure_stage(entry), error=entry["error"]))
+
+        result = run_bulk(
+            boot_one, [n for n in names if n not in existing], workers=self.workers, on_done=booted
+        )
+        if wait:
+            self._wait_booted([entry for entry in result if entry["ok"]], timeout, report, cancel)
+        booted_entries = iter(result)
+        merged = BulkResult()
+        for name in names:
+            if name in existing:
+                entry = {"item": name, "ok": True, "result": existing[name], "error": None}
+                merged.append({**entry, "skipped": True})
+            else:
+                merged.append({**next(booted_entries), "skipped": False})
+        return merged
+
+    def _wait_booted(self, sent: list[dict], timeout: float, report, cancel) -> None:
+        """Wait for the booted entries (in place). Waiting starts once every boot is sent: a
+        worker waiting out one server's build would hold back the boots queued behind it (100
+        servers on 8 workers took 13 build times)."""
+        stop = StopFlag(cancel)
+
+        def wait_one(entry):
+            name = entry["item"]
+            return self.wait(
+                entry["result"]["id"],
+                timeout=timeout,
+                callback=lambda server: report(boot_event(name, "polled", server)),
+                cancel=stop,
+            )
+
+        def waited(entry):
+            name = entry["item"]["item"]
+            if entry["ok"]:
+                report(boot_event(name, "ready", entry["result"]))
+            else:
+                error = entry["error"]
+                stage = _failure_stage(entry)
+                report(boot_event(name, stage, getattr(error, "server", None), error=error))
+
+        try:
+            waits = run_bulk(wait_one, sent, workers=self.workers, on_done=waited)
+        except BaseException:
+            stop.set()  # interrupted: the waits still running end within a poll slice
+            raise
+        for entry, outcome in zip(sent, waits, strict=True):
+            entry.update(ok=outcome["ok"], result=outcome["result"], error=outcome["error"])
+
+    def check_boot(
+        self,
+        names,
+        image,
+        flavor,
+        *,
+        count: int | None = None,
+        skip_existing: bool = False,
+        **options,
+    ) -> dict:
+        """What ``create_servers`` with the same arguments would boot, checked against the cloud
+        without sending anything that changes it (a dry run: GET requests only).
+
+        Checks every name, the image and flavor (NotFound with near names), the image's minDisk
+        and minRam against the flavor, metadata, files and access IPs against the cloud's limits
+        (ValidationError), and the project's quota for instances, cores and RAM with its current
+        usage (OverLimit). ``wait``, ``timeout`` and ``progress`` are accepted and ignored. Returns
+        the plan: ``{"boot": [names], "skip": [names a server already has, with skip_existing],
+        "image": {"id", "name", "minDisk", "minRam"}, "flavor": {"id", "name", "vcpus", "ram",
+        "disk"}, "quota": [{"resource", "needed", "used", "limit", "free"}], "microversion"}``.
+        """
+        for ignored in ("wait", "timeout", "progress"):
+            options.pop(ignored, None)
+        names = self._boot_names(names, count)
+        image_doc, flavor_doc = self.image(image), self.flavor(flavor)
+        absolute = dict(self.limits().get("absolute") or {})  # fresh usage for the quota
+        _, microversion = self._server_request(
+            names[0] if names else "dry-run", image_doc["id"], flavor_doc["id"], **options
+        )
+        validate.check_image_fits_flavor(image_doc, flavor_doc)
+        existing = self._existing_servers(names) if skip_existing else {}
+        to_boot = [n for n in names if n not in existing]
+        quota = validate.check_quota(absolute, len(to_boot), flavor_doc)
+        return {
+            "boot": to_boot,
+            "skip": [n for n in names if n in existing],
+            "image": {k: image_doc.get(k) for k in ("id", "name", "minDisk", "minRam")},
+            "flavor": {k: flavor_doc.get(k) for k in ("id", "name", "vcpus", "ram", "disk")},
+            "quota": quota,
+            "microversion": microversion,
+        }
+
+    def _boot_names(self, names, count: int | None) -> list[str]:
+        if isinstance(names, str):
+            if count is None:
+                raise ValidationError(
+                    "create_servers(name, ...) needs count=N, or pass a list of names"
+                )
+            return boot_names(names, count)
+        names = list(names)
+        for name in names:
+            validate.check_name(name)
+        return names
+
+    def _existing_servers(self, names: list[str]) -> dict[str, dict]:
+        """The servers (not deleted) named exactly one of ``names``: one listing, by regex."""
+        if not names:
+            return {}
+        pattern = "^(" + "|".join(re.escape(n) for n in names) + ")$"
+        wanted = set(names)
+        existing: dict[str, dict] = {}
+        for server in self.servers(name=pattern):
+            if server.get("name") in wanted and server.get("status") != "DELETED":
+                existing.setdefault(server["name"], server)
+        return existing

@@ -1,0 +1,213 @@
+"""Flavors and images, with the one name cache that resolves their names to ids.
+
+A listing refreshes the cache; a name the cache does not know refreshes it once before it is
+refused. Images are in the compute API's image shape whichever service answered (Glance v2 when
+the catalog has one, else the compute proxy pinned to 2.1, where the proxy still exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from novamagic.client.resolve import is_uuid, pick, ref_to_string
+
+_GLANCE_CORE = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "visibility",
+        "protected",
+        "checksum",
+        "os_hash_algo",
+        "os_hash_value",
+        "owner",
+        "size",
+        "virtual_size",
+        "min_ram",
+        "min_disk",
+        "disk_format",
+        "container_format",
+        "created_at",
+        "updated_at",
+        "tags",
+        "self",
+        "file",
+        "schema",
+        "direct_url",
+        "locations",
+        "os_hidden",
+        "stores",
+    }
+)
+_GLANCE_STATUS = {
+    "active": ("ACTIVE", 100),
+    "queued": ("SAVING", 25),
+    "saving": ("SAVING", 50),
+    "importing": ("SAVING", 50),
+    "uploading": ("SAVING", 50),
+    "killed": ("ERROR", 0),
+    "deleted": ("DELETED", 0),
+    "pending_delete": ("DELETED", 0),
+    "deactivated": ("ERROR", 0),
+}
+
+
+class CatalogueMixin:
+    """Flavors and images, and the caches that turn their names into ids."""
+
+    _flavors: dict[str, dict] | None
+    _flavor_rows: dict[str, tuple]
+    _flavor_ids_by_name: dict[str, str]
+    _image_names: dict[str, str] | None
+    _caches_at: float
+
+    def flavors(self) -> list[dict]:
+        """All flavors with details (id, name, ram, vcpus, disk, ...)."""
+        flavors = self._paginate(self._url("/flavors/detail"), "flavors", {})
+        if self.api == "v1.1":
+            for flavor in flavors:
+                flavor["id"] = str(flavor["id"])
+        self._remember_flavors(flavors)
+        return flavors
+
+    def flavor(self, ref) -> dict:
+        flavor_id = self._flavor_id(ref)
+        data = self._compute("GET", f"/flavors/{quote(flavor_id, safe='')}")
+        flavor = data["flavor"]
+        flavor["id"] = str(flavor["id"])
+        return flavor
+
+    def _remember_flavors(self, flavors: list[dict]) -> None:
+        with self._lock:
+            self._flavors = {str(f["id"]): f for f in flavors}
+            self._flavor_rows = {
+                str(f["id"]): (f.get("name"), f.get("vcpus"), f.get("ram"), f.get("disk"))
+                for f in flavors
+            }
+            self._flavor_ids_by_name = {f.get("name"): str(f["id"]) for f in flavors}
+
+    def _flavor_index(self, refresh=False) -> dict[str, dict]:
+        if self._flavors is None or refresh:
+            self.flavors()
+            self._caches_at = self._monotonic()
+        return self._flavors
+
+    def _flavor_id(self, ref) -> str:
+        text = ref_to_string(ref, "flavor")
+        if isinstance(ref, Mapping) or "://" in str(ref):
+            return text
+        index = self._flavor_index()
+        if text in index:
+            return text
+        named = [f for f in index.values() if f.get("name") == text]
+        if not named:
+            index = self._flavor_index(refresh=True)
+        return str(pick(text, index.values(), "flavor", f"{len(index)} flavors")["id"])
+
+    # --------------------------------------------------------------------------------- images
+
+    def images(self, **filters) -> list[dict]:
+        """All images with details, in the compute image shape (see the module docstring)."""
+        if self.image_url:
+            raw = self._paginate(
+                self.image_url + "/v2/images", "images", filters, page_size=200, glance=True
+            )
+            images = [_image_from_glance(i) for i in raw]
+        else:
+            raw = self._paginate(
+                self._url("/images/detail"), "images", filters, microversion=self._at_most("2.1")
+            )
+            images = [_image_from_compute(i) for i in raw]
+        with self._lock:
+            self._image_names = {i["id"]: i["name"] for i in images}
+        return images
+
+    def image(self, ref) -> dict:
+        image_id = self._image_id(ref)
+        if self.image_url:
+            return _image_from_glance(
+                self._http.json(
+                    "GET",
+                    f"{self.image_url}/v2/images/{quote(image_id, safe='')}",
+                    headers={"Accept": "application/json"},
+                )
+            )
+        data = self._compute(
+            "GET", f"/images/{quote(image_id, safe='')}", microversion=self._at_most("2.1")
+        )
+        return _image_from_compute(data["image"])
+
+    def delete_image(self, ref) -> None:
+        image_id = self._image_id(ref)
+        if self.image_url:
+            self._http.request(
+                "DELETE",
+                f"{self.image_url}/v2/images/{quote(image_id, safe='')}",
+                headers={"Accept": "application/json"},
+                gone_ok=True,
+            )
+        else:
+            self._http.request(
+                "DELETE",
+                self._url(f"/images/{quote(image_id, safe='')}"),
+                headers=self._headers(self._at_most("2.1")),
+                gone_ok=True,
+            )
+        with self._lock:
+            if self._image_names is not None:
+                self._image_names.pop(image_id, None)
+
+    def _image_index(self, refresh=False) -> dict[str, str]:
+        if self._image_names is None or refresh:
+            self.images()
+            self._caches_at = self._monotonic()
+        return self._image_names
+
+    def _image_id(self, ref) -> str:
+        text = ref_to_string(ref, "image")
+        if isinstance(ref, Mapping) or "://" in str(ref) or is_uuid(text):
+            return text
+        if self.api == "v1.1" and text.isdigit():
+            return text
+        names = self._image_index()
+        if text in names:
+            return text
+        if text not in names.values():
+            names = self._image_index(refresh=True)
+        candidates = [{"id": i, "name": n} for i, n in names.items()]
+        return str(pick(text, candidates, "image", f"{len(candidates)} images")["id"])
+
+
+def _image_from_glance(image: Mapping) -> dict:
+    status, progress = _GLANCE_STATUS.get(str(image.get("status")), ("UNKNOWN", 0))
+    metadata = {k: v for k, v in image.items() if k not in _GLANCE_CORE}
+    result = {
+        "id": image.get("id"),
+        "name": image.get("name"),
+        "status": status,
+        "progress": progress,
+        "minDisk": image.get("min_disk") or 0,
+        "minRam": image.get("min_ram") or 0,
+        "OS-EXT-IMG-SIZE:size": image.get("size"),
+        "created": image.get("created_at"),
+        "updated": image.get("updated_at"),
+        "metadata": metadata,
+        "visibility": image.get("visibility"),
+    }
+    if metadata.get("instance_uuid"):
+        result["server"] = {"id": metadata["instance_uuid"]}
+    return result
+
+
+def _image_from_compute(image: Mapping) -> dict:
+    result = dict(image)
+    result["id"] = str(result.get("id"))
+    result.setdefault("metadata", {})
+    result.setdefault("minDisk", 0)
+    result.setdefault("minRam", 0)
+    result.setdefault("OS-EXT-IMG-SIZE:size", None)
+    result.setdefault("visibility", None)
+    result["status"] = str(result.get("status") or "UNKNOWN").upper()
+    return result
