@@ -15,8 +15,8 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
     id, name, status, task_state, progress, flavor, flavor_id, vcpus, ram_mb, disk_gb, image,
     image_id, public_ipv4, private_ipv4, access_ipv4, access_ipv6, key_name, availability_zone,
     host_id, project_id, user_id, locked, fault, created, updated, launched_at.
-    Flavor details come from the server itself (the client's normalised ``flavor`` dict, or the
-    embedded flavor of microversion >= 2.47); for raw API JSON pass ``flavors=`` (a list of
+    Frames read the client's normalised shapes (:mod:`novamagic.client.shapes`); raw API JSON
+    is first put in that shape by the client's own normaliser, with ``flavors=`` (a list of
     flavor dicts: fills names and sizes before 2.47, ids from 2.47) and ``images=`` (names).
     ``public_ipv4`` is the first IPv4 address that is floating or sits on a network named like
     "public"/"external"; ``private_ipv4`` the first other IPv4 address.
@@ -279,13 +279,41 @@ def _first_ipv4(addresses: Any, public_networks: dict[str, bool]) -> tuple[Any, 
     return public, private
 
 
-def _index_by_id(items: Iterable[Mapping] | None) -> dict[str, Mapping]:
-    if not items:
-        return {}
-    return {str(item.get("id")): item for item in _as_list(items, "flavors", "images")}
-
-
 # --- servers -------------------------------------------------------------------------------------
+
+
+def _normalised_servers(rows: list, flavors, images) -> list[dict]:
+    """Raw API servers in the client's shape (copies), with ``flavors``/``images`` as lookups:
+    the client's own normaliser, so raw keys are read in one place."""
+    from novamagic.client.shapes import normalise_servers
+
+    flavor_list = _as_list(flavors, "flavors") if flavors else []
+    rows_by_id = {
+        str(f.get("id")): (f.get("name"), f.get("vcpus"), f.get("ram"), f.get("disk"))
+        for f in flavor_list
+    }
+    ids_by_name = {f.get("name"): str(f.get("id")) for f in flavor_list}
+    image_names = {
+        str(i.get("id")): i.get("name") for i in (_as_list(images, "images") if images else [])
+    }
+    copies = [dict(server) for server in rows]
+    normalise_servers(copies, rows_by_id, ids_by_name, image_names, v11=False)
+    for copy, server in zip(copies, rows, strict=True):
+        flavor = server.get("flavor")
+        if (
+            flavor.__class__ is dict
+            and flavor.get("id") is not None
+            and copy["flavor"]["name"] is None
+        ):
+            # A flavor the lookups do not know keeps what the server itself says of it.
+            copy["flavor"] = {
+                "id": copy["flavor"]["id"],
+                "name": flavor.get("name"),
+                "vcpus": flavor.get("vcpus"),
+                "ram": flavor.get("ram"),
+                "disk": flavor.get("disk"),
+            }
+    return copies
 
 
 def servers_frame(
@@ -295,33 +323,14 @@ def servers_frame(
     images: Iterable[Mapping] | None = None,
 ) -> pd.DataFrame:
     """One row per server; columns ``SERVER_COLUMNS`` (see the module docstring)."""
-    rows = _as_list(servers, "servers", "server")
-    flavor_index = _index_by_id(flavors)
-    image_index = _index_by_id(images)
-    empty: dict = {}
+    from novamagic.client.shapes import is_normalised
 
-    flavor_dicts = [s.get("flavor") or empty for s in rows]
-    if flavor_index:
-        # Before 2.47 a server names its flavor by id only: fill the rest from the listing.
-        # From 2.47 the flavor is embedded without its id: find the id by the flavor's name.
-        ids_by_name = {str(f.get("name")): flavor_id for flavor_id, f in flavor_index.items()}
-        flavor_dicts = [
-            {**flavor_index.get(str(f["id"]), empty), **f}
-            if "id" in f and "vcpus" not in f
-            else {**f, "id": ids_by_name.get(str(f["original_name"]))}
-            if "id" not in f and "original_name" in f
-            else f
-            for f in flavor_dicts
-        ]
-    image_dicts = [s.get("image") or empty for s in rows]  # "" when booted from a volume
-    image_names = [i.get("name") for i in image_dicts]
-    if image_index:
-        image_names = [
-            name
-            if name is not None or "id" not in i
-            else image_index.get(str(i["id"]), empty).get("name")
-            for name, i in zip(image_names, image_dicts, strict=True)
-        ]
+    rows = _as_list(servers, "servers", "server")
+    if flavors is not None or images is not None or not all(map(is_normalised, rows)):
+        rows = _normalised_servers(rows, flavors, images)
+    flavor_dicts = [s["flavor"] for s in rows]
+    image_dicts = [s["image"] for s in rows]
+    image_names = [i["name"] for i in image_dicts]
     public_networks: dict[str, bool] = {}
     ips = [_first_ipv4(s.get("addresses"), public_networks) for s in rows]
     faults = [s.get("fault") for s in rows]
@@ -332,13 +341,13 @@ def servers_frame(
         "status": [s.get("status") for s in rows],
         "task_state": [s.get("OS-EXT-STS:task_state") for s in rows],
         "progress": [s.get("progress") for s in rows],
-        "flavor": [f.get("name") or f.get("original_name") for f in flavor_dicts],
-        "flavor_id": [f.get("id") for f in flavor_dicts],
-        "vcpus": [f.get("vcpus") for f in flavor_dicts],
-        "ram_mb": [f.get("ram") for f in flavor_dicts],
-        "disk_gb": [f.get("disk") for f in flavor_dicts],
+        "flavor": [f["name"] for f in flavor_dicts],
+        "flavor_id": [f["id"] for f in flavor_dicts],
+        "vcpus": [f["vcpus"] for f in flavor_dicts],
+        "ram_mb": [f["ram"] for f in flavor_dicts],
+        "disk_gb": [f["disk"] for f in flavor_dicts],
         "image": image_names,
-        "image_id": [i.get("id") for i in image_dicts],
+        "image_id": [i["id"] for i in image_dicts],
         "public_ipv4": [ip[0] for ip in ips],
         "private_ipv4": [ip[1] for ip in ips],
         "access_ipv4": [s.get("accessIPv4") for s in rows],
@@ -384,29 +393,26 @@ def flavors_frame(flavors: Any) -> pd.DataFrame:
 
 def _image_server_id(image: Mapping) -> str | None:
     server = image.get("server")
-    if isinstance(server, Mapping):
-        return _text(server.get("id"))
-    metadata = image.get("metadata")
-    if isinstance(metadata, Mapping) and metadata.get("instance_uuid"):
-        return _text(metadata["instance_uuid"])
-    return _text(image.get("instance_uuid"))
+    return _text(server.get("id")) if isinstance(server, Mapping) else None
 
 
 def images_frame(images: Any) -> pd.DataFrame:
     """One row per image; columns ``IMAGE_COLUMNS``. Compute-API and Glance v2 shapes."""
-    rows = _as_list(images, "images", "image")
+    from novamagic.client.shapes import normalise_image
+
+    rows = [normalise_image(i) for i in _as_list(images, "images", "image")]
     data = {
         "id": [_text(i.get("id")) for i in rows],
         "name": [i.get("name") for i in rows],
         "status": [_text(i.get("status")) and str(i["status"]).upper() for i in rows],
         "progress": [_int(i.get("progress")) for i in rows],
-        "min_disk_gb": [_int(i.get("minDisk", i.get("min_disk"))) for i in rows],
-        "min_ram_mb": [_int(i.get("minRam", i.get("min_ram"))) for i in rows],
-        "size_bytes": [_int(i.get("OS-EXT-IMG-SIZE:size", i.get("size"))) for i in rows],
-        "visibility": [_text(i.get("visibility")) for i in rows],
+        "min_disk_gb": [_int(i["minDisk"]) for i in rows],
+        "min_ram_mb": [_int(i["minRam"]) for i in rows],
+        "size_bytes": [_int(i["OS-EXT-IMG-SIZE:size"]) for i in rows],
+        "visibility": [_text(i["visibility"]) for i in rows],
         "server_id": [_image_server_id(i) for i in rows],
-        "created": [i.get("created") or i.get("created_at") for i in rows],
-        "updated": [i.get("updated") or i.get("updated_at") for i in rows],
+        "created": [i.get("created") for i in rows],
+        "updated": [i.get("updated") for i in rows],
     }
     return _build(IMAGE_COLUMNS, data)
 

@@ -24,11 +24,11 @@ from novamagic.client.errors import (
     ValidationError,
     WaitCancelled,
 )
+from novamagic.client.shapes import FLAVOR_KEYS
 
 BOOT_TAG_PREFIX = "novamagic-boot-"
 SESSION_TAG_PREFIX = "novamagic-session-"
 MARKER_KEY = "novamagic"
-_NORMAL_FLAVOR_KEYS = frozenset({"id", "name", "vcpus", "ram", "disk"})
 COUNTER = "{n}"
 
 
@@ -166,7 +166,7 @@ class BootMixin:
                     for s in servers
                 ]
             return servers
-        if isinstance(stub.get("flavor"), Mapping) and set(stub["flavor"]) == _NORMAL_FLAVOR_KEYS:
+        if isinstance(stub.get("flavor"), Mapping) and stub["flavor"].keys() == FLAVOR_KEYS:
             server = stub  # found by its marker: already a full, normalised server
         else:
             server = self._get_server(str(stub["id"]))

@@ -11,47 +11,7 @@ from collections.abc import Mapping
 from urllib.parse import quote
 
 from novamagic.client.resolve import is_uuid, pick, ref_to_string
-
-_GLANCE_CORE = frozenset(
-    {
-        "id",
-        "name",
-        "status",
-        "visibility",
-        "protected",
-        "checksum",
-        "os_hash_algo",
-        "os_hash_value",
-        "owner",
-        "size",
-        "virtual_size",
-        "min_ram",
-        "min_disk",
-        "disk_format",
-        "container_format",
-        "created_at",
-        "updated_at",
-        "tags",
-        "self",
-        "file",
-        "schema",
-        "direct_url",
-        "locations",
-        "os_hidden",
-        "stores",
-    }
-)
-_GLANCE_STATUS = {
-    "active": ("ACTIVE", 100),
-    "queued": ("SAVING", 25),
-    "saving": ("SAVING", 50),
-    "importing": ("SAVING", 50),
-    "uploading": ("SAVING", 50),
-    "killed": ("ERROR", 0),
-    "deleted": ("DELETED", 0),
-    "pending_delete": ("DELETED", 0),
-    "deactivated": ("ERROR", 0),
-}
+from novamagic.client.shapes import image_from_compute, image_from_glance
 
 
 class CatalogueMixin:
@@ -114,12 +74,12 @@ class CatalogueMixin:
             raw = self._paginate(
                 self.image_url + "/v2/images", "images", filters, page_size=200, glance=True
             )
-            images = [_image_from_glance(i) for i in raw]
+            images = [image_from_glance(i) for i in raw]
         else:
             raw = self._paginate(
                 self._url("/images/detail"), "images", filters, microversion=self._at_most("2.1")
             )
-            images = [_image_from_compute(i) for i in raw]
+            images = [image_from_compute(i) for i in raw]
         with self._lock:
             self._image_names = {i["id"]: i["name"] for i in images}
         return images
@@ -127,7 +87,7 @@ class CatalogueMixin:
     def image(self, ref) -> dict:
         image_id = self._image_id(ref)
         if self.image_url:
-            return _image_from_glance(
+            return image_from_glance(
                 self._http.json(
                     "GET",
                     f"{self.image_url}/v2/images/{quote(image_id, safe='')}",
@@ -137,7 +97,7 @@ class CatalogueMixin:
         data = self._compute(
             "GET", f"/images/{quote(image_id, safe='')}", microversion=self._at_most("2.1")
         )
-        return _image_from_compute(data["image"])
+        return image_from_compute(data["image"])
 
     def delete_image(self, ref) -> None:
         image_id = self._image_id(ref)
@@ -178,36 +138,3 @@ class CatalogueMixin:
             names = self._image_index(refresh=True)
         candidates = [{"id": i, "name": n} for i, n in names.items()]
         return str(pick(text, candidates, "image", f"{len(candidates)} images")["id"])
-
-
-def _image_from_glance(image: Mapping) -> dict:
-    status, progress = _GLANCE_STATUS.get(str(image.get("status")), ("UNKNOWN", 0))
-    metadata = {k: v for k, v in image.items() if k not in _GLANCE_CORE}
-    result = {
-        "id": image.get("id"),
-        "name": image.get("name"),
-        "status": status,
-        "progress": progress,
-        "minDisk": image.get("min_disk") or 0,
-        "minRam": image.get("min_ram") or 0,
-        "OS-EXT-IMG-SIZE:size": image.get("size"),
-        "created": image.get("created_at"),
-        "updated": image.get("updated_at"),
-        "metadata": metadata,
-        "visibility": image.get("visibility"),
-    }
-    if metadata.get("instance_uuid"):
-        result["server"] = {"id": metadata["instance_uuid"]}
-    return result
-
-
-def _image_from_compute(image: Mapping) -> dict:
-    result = dict(image)
-    result["id"] = str(result.get("id"))
-    result.setdefault("metadata", {})
-    result.setdefault("minDisk", 0)
-    result.setdefault("minRam", 0)
-    result.setdefault("OS-EXT-IMG-SIZE:size", None)
-    result.setdefault("visibility", None)
-    result["status"] = str(result.get("status") or "UNKNOWN").upper()
-    return result

@@ -17,10 +17,10 @@ from novamagic.client import validate
 from novamagic.client.bulk import BulkResult, StopFlag, run_bulk
 from novamagic.client.errors import ValidationError, WaitCancelled
 from novamagic.client.resolve import ambiguous, is_uuid, not_found, ref_to_string
+from novamagic.client.shapes import normalise_servers
 from novamagic.client.wait import wait_for_server
 
 CACHE_REFRESH_SECONDS = 60.0
-_NO_FLAVOR = (None, None, None, None)
 
 
 class ServersMixin:
@@ -138,65 +138,14 @@ class ServersMixin:
             self._normalise_batch(stale)
 
     def _normalise_batch(self, servers: list[dict]) -> list[dict]:
-        rows = self._flavor_rows
-        by_name = self._flavor_ids_by_name
-        images = self._image_names
-        passwords = self._admin_passwords
-        v11 = self.api == "v1.1"
-        stale = []
-        for server in servers:
-            known = True
-            flavor = server.get("flavor")
-            if flavor.__class__ is dict:
-                flavor_id = flavor.get("id")
-                if flavor_id is not None:
-                    flavor_id = str(flavor_id)
-                    row = rows.get(flavor_id)
-                    if row is None:
-                        known, row = False, _NO_FLAVOR
-                    server["flavor"] = {
-                        "id": flavor_id,
-                        "name": row[0],
-                        "vcpus": row[1],
-                        "ram": row[2],
-                        "disk": row[3],
-                    }
-                else:  # 2.47+: the flavor is embedded, without its id
-                    name = flavor.get("original_name")
-                    flavor_id = by_name.get(name)
-                    if flavor_id is None:
-                        known = False
-                    server["flavor"] = {
-                        "id": flavor_id,
-                        "name": name,
-                        "vcpus": flavor.get("vcpus"),
-                        "ram": flavor.get("ram"),
-                        "disk": flavor.get("disk"),
-                    }
-            else:
-                server["flavor"] = {
-                    "id": None,
-                    "name": None,
-                    "vcpus": None,
-                    "ram": None,
-                    "disk": None,
-                }
-            image = server.get("image")
-            if image.__class__ is dict and image.get("id"):
-                image_id = str(image["id"])
-                image_name = images.get(image_id)
-                if image_name is None:
-                    known = False
-                server["image"] = {"id": image_id, "name": image_name}
-            else:  # "" for a server booted from a volume
-                server["image"] = {"id": None, "name": None}
-            if v11:
-                server["id"] = str(server["id"])
-            if "adminPass" in server:
-                passwords[server["id"]] = server.pop("adminPass")
-            if not known:
-                stale.append(server)
-        return stale
+        return normalise_servers(
+            servers,
+            self._flavor_rows,
+            self._flavor_ids_by_name,
+            self._image_names,
+            v11=self.api == "v1.1",
+            passwords=self._admin_passwords,
+        )
 
     def rename_server(self, ref, name: str) -> dict:
         validate.check_name(name)
