@@ -1,0 +1,221 @@
+"""The frames' columns and dtypes (as data), and the converters every frame is built with.
+
+The names with a leading underscore are the package's own: each frame module uses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+STRING = "string"
+INT = "Int64"
+FLOAT = "Float64"
+BOOL = "boolean"
+TIME = pd.DatetimeTZDtype("us", "UTC")
+
+SERVER_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "name": STRING,
+    "status": STRING,
+    "task_state": STRING,
+    "progress": INT,
+    "flavor": STRING,
+    "flavor_id": STRING,
+    "vcpus": INT,
+    "ram_mb": INT,
+    "disk_gb": INT,
+    "image": STRING,
+    "image_id": STRING,
+    "public_ipv4": STRING,
+    "private_ipv4": STRING,
+    "access_ipv4": STRING,
+    "access_ipv6": STRING,
+    "key_name": STRING,
+    "availability_zone": STRING,
+    "host_id": STRING,
+    "project_id": STRING,
+    "user_id": STRING,
+    "locked": BOOL,
+    "fault": STRING,
+    "created": TIME,
+    "updated": TIME,
+    "launched_at": TIME,
+}
+FLAVOR_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "name": STRING,
+    "vcpus": INT,
+    "ram_mb": INT,
+    "disk_gb": INT,
+    "ephemeral_gb": INT,
+    "swap_mb": INT,
+    "rxtx_factor": FLOAT,
+    "is_public": BOOL,
+    "disabled": BOOL,
+    "description": STRING,
+}
+IMAGE_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "name": STRING,
+    "status": STRING,
+    "progress": INT,
+    "min_disk_gb": INT,
+    "min_ram_mb": INT,
+    "size_bytes": INT,
+    "visibility": STRING,
+    "server_id": STRING,
+    "created": TIME,
+    "updated": TIME,
+}
+ADDRESS_COLUMNS: dict[str, Any] = {
+    "server": STRING,
+    "network": STRING,
+    "version": INT,
+    "address": STRING,
+    "type": STRING,
+    "server_id": STRING,
+    "mac": STRING,
+}
+METADATA_COLUMNS: dict[str, Any] = {"key": STRING, "value": STRING}
+LIMIT_COLUMNS: dict[str, Any] = {"name": STRING, "used": INT, "max": INT}
+HISTORY_COLUMNS: dict[str, Any] = {
+    "time": TIME,
+    "method": STRING,
+    "path": STRING,
+    "status": INT,
+    "ms": FLOAT,
+    "request_id": STRING,
+    "attempt": INT,
+    "error": STRING,
+}
+
+# Network names that mean "reachable from outside" when the API does not mark addresses floating
+# (the book's v1.1 cloud had networks literally called public and private).
+_PUBLIC_NETWORK_WORDS = ("public", "external", "ext-net", "floating")
+_IPV4 = (4, "4")
+
+
+# --- small converters (per value; the per-row work stays a tight loop over plain dicts) ----------
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _int(value: Any) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+def _column(values: list, dtype: Any) -> Any:
+    """Convert one column of raw JSON values, vectorised; odd values (e.g. "" or "20") coerce."""
+    if dtype is TIME:
+        # Timestamps repeat a lot in a fleet; to_datetime's cache parses each distinct one once.
+        series = pd.Series(values, dtype=object).replace("", None)
+        return pd.to_datetime(series, utc=True, format="ISO8601").astype(TIME).array
+    if dtype == STRING:
+        if "" in values:  # the API says "" for "no value" (accessIPv4, hostId, ...)
+            values = [None if v == "" else v for v in values]
+        return pd.array(values, dtype=STRING)
+    try:
+        return pd.array(values, dtype=dtype)
+    except (TypeError, ValueError):
+        pass
+    if dtype == BOOL:
+        return pd.array([_bool(v) for v in values], dtype=BOOL)
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+    return (numbers.round() if dtype == INT else numbers).astype(dtype).array
+
+
+def _build(columns: Mapping[str, Any], data: Mapping[str, list]) -> pd.DataFrame:
+    """Assemble a frame column by column with the declared dtypes (empty input -> empty columns)."""
+    return pd.DataFrame(
+        {name: _column(data.get(name, []), dtype) for name, dtype in columns.items()},
+        columns=list(columns),
+    )
+
+
+def _unwrap(payload: Any, *keys: str) -> Any:
+    """Accept either the bare JSON value or the API's envelope ({"servers": [...]})."""
+    if isinstance(payload, Mapping):
+        for key in keys:
+            if key in payload and not isinstance(payload[key], (str, int, float)):
+                return payload[key]
+    return payload
+
+
+def _as_list(payload: Any, *keys: str) -> list:
+    payload = _unwrap(payload, *keys)
+    if payload is None:
+        return []
+    if isinstance(payload, Mapping):
+        return [payload]
+    return list(payload)
+
+
+def _network_is_public(network: str) -> bool:
+    lowered = network.lower()
+    return any(word in lowered for word in _PUBLIC_NETWORK_WORDS)
+
+
+def _first_ipv4(addresses: Any, public_networks: dict[str, bool]) -> tuple[Any, Any]:
+    """(first public IPv4, first private IPv4); ``public_networks`` caches name checks per call."""
+    public = private = None
+    if not addresses:
+        return None, None
+    for network, entries in addresses.items():
+        network_public = public_networks.get(network)
+        if network_public is None:
+            network_public = public_networks[network] = _network_is_public(network)
+        if network_public and public is not None:
+            continue  # nothing more to learn from another public network
+        for entry in entries or ():
+            if entry.get("version") not in _IPV4:
+                continue
+            if network_public or entry.get("OS-EXT-IPS:type") == "floating":
+                if public is None:
+                    public = entry.get("addr")
+                    if network_public or private is not None:
+                        break
+            elif private is None:
+                private = entry.get("addr")
+                if public is not None:
+                    break
+        if public is not None and private is not None:
+            break
+    return public, private
+
+
+OUTCOME_COLUMNS: dict[str, Any] = {
+    "item": STRING,
+    "ok": BOOL,
+    "status": INT,
+    "error": STRING,
+    "request_id": STRING,
+}
