@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import Rule
@@ -22,9 +22,6 @@ from werkzeug.wrappers import Request, Response
 
 from novamagic.localcloud import errors
 from novamagic.localcloud.model import CloudState, Token
-
-if TYPE_CHECKING:
-    from novamagic.localcloud.app import LocalCloudApp
 
 __all__ = [
     "Endpoint",
@@ -72,11 +69,12 @@ def route(path: str, handler, methods, face: str = "compute", auth: bool = True)
 
 
 class Call:
-    """One request as handlers see it."""
+    """One request as handlers see it. ``app`` is the :class:`~novamagic.localcloud.app.LocalCloudApp`
+    (typed loosely: this module sits below the app, which imports the faces that import this)."""
 
     __slots__ = ("request", "app", "state", "token", "version", "request_id", "face")
 
-    def __init__(self, request: Request, app: LocalCloudApp, face: str, request_id: str):
+    def __init__(self, request: Request, app: Any, face: str, request_id: str):
         self.request = request
         self.app = app
         self.state: CloudState = app.state

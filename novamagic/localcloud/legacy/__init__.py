@@ -34,5 +34,4 @@ __all__ = ["rules", "repair_ipv6"]
 
 
 def rules() -> list:
-    version_docs, rest = catalogue.rules()[:2], catalogue.rules()[2:]
-    return [*version_docs, *servers.rules(), *rest]
+    return [*catalogue.version_rules(), *servers.rules(), *catalogue.rules()]

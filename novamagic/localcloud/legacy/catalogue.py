@@ -5,8 +5,14 @@ from __future__ import annotations
 from novamagic.localcloud import model
 from novamagic.localcloud.compute.metadata import MetadataStore, metadata_controller
 from novamagic.localcloud.http import Call, route
-from novamagic.localcloud.legacy.face import BOOK_WORDING, Face, find_image, legacy, v11
-from novamagic.localcloud.legacy.servers import book_rule
+from novamagic.localcloud.legacy.face import (
+    BOOK_WORDING,
+    Face,
+    book_rule,
+    find_image,
+    legacy,
+    v11,
+)
 
 
 def _newest_first(images: list[model.Image]) -> list[model.Image]:
@@ -129,10 +135,15 @@ IMAGE_METADATA = metadata_controller(
 )
 
 
-def rules() -> list:
+def version_rules() -> list:
     return [
         route("/v1.1", version, ["GET"], face="legacy", auth=False),
         route("/v1.1/<tenant>", tenant_version, ["GET"], face="legacy", auth=False),
+    ]
+
+
+def rules() -> list:
+    return [
         v11("/images", list_images, ["GET"]),
         v11("/images/detail", list_images_detail, ["GET"]),
         v11("/images/<ident>", show_image, ["GET"]),

@@ -13,7 +13,7 @@ from novamagic.localcloud.clock import iso_seconds
 from novamagic.localcloud.compute.metadata import MetadataWording
 from novamagic.localcloud.http import Call, route
 
-__all__ = ["Face", "legacy", "book_call", "repair_ipv6", "v11"]
+__all__ = ["Face", "legacy", "book_call", "book_rule", "repair_ipv6", "v11"]
 
 NOT_FOUND = "The resource could not be found."
 NAME_EMPTY = "Server name is an empty string"
@@ -58,7 +58,7 @@ class Face:
     def image_for_ref(self, ref) -> model.Image:
         """An imageRef (number, uuid or URL); a missing one reads as image 0, as the book shows."""
         href = "" if ref is None else str(ref)
-        key = _last_segment(href) or "0"
+        key = last_segment(href) or "0"
         try:
             image = self.image(key)
         except errors.NotFound:
@@ -75,7 +75,7 @@ class Face:
         if not isinstance(ref, (str, int)) or isinstance(ref, bool) or not str(ref).strip():
             raise errors.BadRequest(BAD_FLAVOR)
         try:
-            return self.flavor(_last_segment(str(ref)))
+            return self.flavor(last_segment(str(ref)))
         except errors.NotFound:
             raise errors.BadRequest(BAD_FLAVOR) from None
 
@@ -262,14 +262,14 @@ def repair_ipv6(value):
         return value
 
 
-def _personality(value):
+def without_placeholder_files(value):
     """Drop the book's placeholder entry ``{"path": "", "contents": ""}``; keep the rest."""
     if not isinstance(value, list):
         return value
     return [item for item in value if item != BOOK_PLACEHOLDER_FILE]
 
 
-def _entity(call: Call, key: str) -> dict:
+def entity_body(call: Call, key: str) -> dict:
     body = call.json()
     if not isinstance(body, dict) or not isinstance(body.get(key), dict):
         raise errors.BadRequest(
@@ -295,12 +295,12 @@ def _metadata_item(call: Call, key: str) -> dict:
     return item
 
 
-def _last_segment(ref: str) -> str:
+def last_segment(ref: str) -> str:
     """``http://host/v1.1/openstack/images/1`` -> ``1``; a bare id stays itself."""
     return ref.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _check_name(name) -> str:
+def check_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
         raise errors.BadRequest(NAME_EMPTY)
     return name
@@ -314,7 +314,12 @@ def v11(path: str, handler, methods):
 #: How the book words metadata bodies: item PUTs as ``{"metadata": {k: v}}`` (or ``"meta"``),
 #: every answer under ``"metadata"``.
 BOOK_WORDING = MetadataWording(
-    body=lambda call: _entity(call, "metadata"),
+    body=lambda call: entity_body(call, "metadata"),
     item=lambda call, key: _metadata_item(call, key)[key],
     item_key="metadata",
 )
+
+
+def book_rule(path: str, handler, methods):
+    """A rule on the book's face for a handler that takes the call (the metadata factory's)."""
+    return v11(path, book_call(handler), methods)

@@ -11,16 +11,16 @@ from novamagic.localcloud.http import Call, regex_filter
 from novamagic.localcloud.legacy.face import (
     BOOK_WORDING,
     Face,
-    _check_name,
-    _entity,
-    _last_segment,
-    _personality,
     addresses,
-    book_call,
+    book_rule,
+    check_name,
+    entity_body,
     find_server,
+    last_segment,
     legacy,
     repair_ipv6,
     v11,
+    without_placeholder_files,
 )
 
 
@@ -41,12 +41,12 @@ def _listed(face: Face) -> list[model.Server]:
     servers = face.cloud.list_servers(face.token, include_deleted_since=since)
     if "image" in args:
         try:
-            image_id = face.image(_last_segment(args["image"])).id
+            image_id = face.image(last_segment(args["image"])).id
         except errors.NotFound:
             return []
         servers = [s for s in servers if s.image_id == image_id]
     if "flavor" in args:
-        servers = [s for s in servers if s.flavor_id == _last_segment(args["flavor"])]
+        servers = [s for s in servers if s.flavor_id == last_segment(args["flavor"])]
     if "status" in args:
         servers = [s for s in servers if s.status == args["status"].upper()]
     if "name" in args:
@@ -69,8 +69,8 @@ def list_servers_detail(face: Face):
 
 @legacy
 def create_server(face: Face):
-    spec = _entity(face.call, "server")
-    name = _check_name(spec.get("name"))
+    spec = entity_body(face.call, "server")
+    name = check_name(spec.get("name"))
     image = face.image_for_ref(spec.get("imageRef"))
     flavor = face.flavor_for_ref(spec.get("flavorRef"))
     (server,) = face.cloud.create_servers(
@@ -79,7 +79,7 @@ def create_server(face: Face):
         image.id,
         flavor.id,
         metadata=spec.get("metadata"),
-        personality=_personality(spec.get("personality")),
+        personality=without_placeholder_files(spec.get("personality")),
         access_ipv4=spec.get("accessIPv4"),
         access_ipv6=repair_ipv6(spec.get("accessIPv6")),
         key_name=spec.get("key_name"),
@@ -95,10 +95,10 @@ def show_server(face: Face, ident: str):
 
 @legacy
 def update_server(face: Face, ident: str):
-    spec = _entity(face.call, "server")
+    spec = entity_body(face.call, "server")
     server = face.server(ident)
     if "name" in spec:
-        _check_name(spec["name"])
+        check_name(spec["name"])
     fields = [key for key in ("name", "accessIPv4", "accessIPv6") if key in spec]
     server = face.cloud.update_server(
         face.token,
@@ -151,7 +151,7 @@ def _action_rebuild(face: Face, server: model.Server, args):
     if not isinstance(args, dict):
         raise errors.BadRequest('Malformed request body: expected {"rebuild": {"imageRef": ...}}.')
     if "name" in args:
-        _check_name(args["name"])
+        check_name(args["name"])
     image = face.image_for_ref(args.get("imageRef"))
     fields = [
         k for k in ("name", "metadata", "personality", "accessIPv4", "accessIPv6") if k in args
@@ -163,7 +163,7 @@ def _action_rebuild(face: Face, server: model.Server, args):
         name=args.get("name"),
         admin_pass=args.get("adminPass"),
         metadata=args.get("metadata"),
-        personality=_personality(args.get("personality")),
+        personality=without_placeholder_files(args.get("personality")),
         access_ipv4=args.get("accessIPv4"),
         access_ipv6=repair_ipv6(args.get("accessIPv6")),
         fields=fields,
@@ -244,11 +244,6 @@ SERVER_METADATA = metadata_controller(
     ),
     BOOK_WORDING,
 )
-
-
-def book_rule(path: str, handler, methods):
-    """A rule on the book's face for a handler that takes the call (the metadata factory's)."""
-    return v11(path, book_call(handler), methods)
 
 
 def rules() -> list:
