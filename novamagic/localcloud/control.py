@@ -7,8 +7,8 @@ Fault injection never applies to these routes, so a test can always clear what i
 from __future__ import annotations
 
 from novamagic.localcloud import errors
-from novamagic.localcloud.app import Call, route
 from novamagic.localcloud.clock import ScaledClock, iso_micro_z
+from novamagic.localcloud.http import Call, route
 from novamagic.localcloud.injection import FaultInjector
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import hashlib
 
 from novamagic.localcloud import errors, model
-from novamagic.localcloud.app import Call, route
 from novamagic.localcloud.clock import iso_micro_z, iso_seconds, parse_time
+from novamagic.localcloud.http import Call, route
 
 DOMAIN = {"id": "default", "name": "Default"}
 REGION = "RegionOne"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from novamagic.localcloud import errors, model
-from novamagic.localcloud.app import Call, query_limit, route
 from novamagic.localcloud.clock import iso_seconds
+from novamagic.localcloud.http import Call, query_limit, route
 
 DEFAULT_LIMIT = 25  # Glance's limit_param_default
 MAX_LIMIT = 1000  # Glance's api_limit_max

@@ -7,7 +7,8 @@ import time
 import pytest
 import requests
 
-from novamagic.localcloud import ScaledClock, compute
+from novamagic.localcloud import ScaledClock
+from novamagic.localcloud.compute import server_actions
 from tests.localcloud.conftest import Api, fault
 
 
@@ -143,7 +144,7 @@ def test_unexpected_errors_are_500_in_novas_shape_and_logged(api, localcloud, mo
     def boom(call, server_id, arg):
         raise RuntimeError("a bug")
 
-    monkeypatch.setitem(compute.ACTIONS, "reboot", boom)
+    monkeypatch.setitem(server_actions.ACTIONS, "reboot", boom)
     sid = api.boot()
     message = fault(api.action(sid, {"reboot": {"type": "SOFT"}}), 500)
     assert "Unexpected API Error" in message and "a bug" not in message

@@ -22,10 +22,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from novamagic.localcloud import errors, model
-from novamagic.localcloud.app import Call, route
-from novamagic.localcloud.clock import iso_micro
-from novamagic.localcloud.compute import paginate
+from novamagic.localcloud import errors
+from novamagic.localcloud.compute import schemas
+from novamagic.localcloud.compute.common import paginate
+from novamagic.localcloud.compute.views.keypairs import keypair_detail, keypair_summary
+from novamagic.localcloud.http import Call, route
 
 __all__ = ["relative_rules", "ssh_fingerprint", "x509_fingerprint"]
 
@@ -146,11 +147,7 @@ def _create_body(call: Call) -> dict:
             f"Invalid input for field/attribute body. Additional properties are not allowed ({extra})"
         )
     spec = body["keypair"]
-    allowed = {"name", "public_key"}
-    if call.at_least("2.2"):
-        allowed.add("type")
-    if call.at_least("2.10"):
-        allowed.add("user_id")
+    allowed = schemas.KEYPAIR_CREATE.at(call)
     extra = sorted(set(spec) - allowed)
     if extra:
         raise errors.BadRequest(
@@ -170,32 +167,6 @@ def _create_body(call: Call) -> dict:
     return spec
 
 
-# ---------------------------------------------------------------------------- views
-
-
-def _summary(call: Call, keypair: model.KeyPair) -> dict:
-    view = {
-        "name": keypair.name,
-        "public_key": keypair.public_key,
-        "fingerprint": keypair.fingerprint,
-    }
-    if call.at_least("2.2"):
-        view["type"] = keypair.type
-    return view
-
-
-def _detail(call: Call, keypair: model.KeyPair) -> dict:
-    return {
-        **_summary(call, keypair),
-        "user_id": keypair.user_id,
-        "deleted": False,
-        "created_at": iso_micro(keypair.created),
-        "updated_at": None,
-        "deleted_at": None,
-        "id": keypair.id,
-    }
-
-
 # ---------------------------------------------------------------------------- handlers
 
 
@@ -207,13 +178,13 @@ def list_keypairs(call: Call):
         keypairs, links = paginate(call, keypairs, lambda k: k.name)
         if links:
             body["keypairs_links"] = links
-    body["keypairs"] = [{"keypair": _summary(call, k)} for k in keypairs]
+    body["keypairs"] = [{"keypair": keypair_summary(call, k)} for k in keypairs]
     return body
 
 
 def show_keypair(call: Call, name: str):
     user_id = _user_id(call, call.request.args.get("user_id"))
-    return {"keypair": _detail(call, call.state.get_keypair(call.token, name, user_id))}
+    return {"keypair": keypair_detail(call, call.state.get_keypair(call.token, name, user_id))}
 
 
 def create_keypair(call: Call):
@@ -241,7 +212,7 @@ def create_keypair(call: Call):
                 raise errors.Conflict(f"Key pair '{name}' already exists.")
         public_key, private_key, fingerprint = _generate(key_type, owner)
     keypair = call.state.add_keypair(call.token, name, public_key, fingerprint, key_type, user_id)
-    view = {**_summary(call, keypair), "user_id": keypair.user_id}
+    view = {**keypair_summary(call, keypair), "user_id": keypair.user_id}
     if private_key is not None:
         view["private_key"] = private_key
     return {"keypair": view}, 201 if call.at_least("2.2") else 200
@@ -254,7 +225,6 @@ def delete_keypair(call: Call, name: str):
 
 
 def relative_rules() -> list:
-    """Rules below a compute root (``compute`` mounts them beside the servers' rules)."""
     return [
         route("/os-keypairs", list_keypairs, ["GET"]),
         route("/os-keypairs", create_keypair, ["POST"]),

@@ -1,0 +1,71 @@
+"""Nova's compute API v2.1 with microversions up to ``http.MAX_VERSION``.
+
+Mounted at ``/compute/v2.1`` and ``/v2.1``, each with and without ``/{project_id}``. Shapes
+follow today's Nova for the negotiated microversion; the version-dependent changes honoured
+here (those touching these endpoints) are:
+
+2.3 extended attributes (admin) · 2.9 ``locked`` · 2.16 ``host_status`` (admin) · 2.19
+``description`` · 2.26 tags API and ``tags`` · 2.36 image proxy API gone, limits and quotas
+trimmed · 2.37 ``networks`` required at boot · 2.38 invalid status filter is 400 · 2.39
+``maxImageMeta`` gone · 2.45 createImage answers ``{"image_id"}`` without Location · 2.47 the
+flavor embedded in the server · 2.52 tags at boot · 2.55 flavor ``description`` · 2.57
+personality rejected, ``user_data`` at rebuild, personality limits gone · 2.61 flavor
+``extra_specs`` · 2.63 ``trusted_image_certificates`` · 2.66 ``changes-before`` · 2.71
+``server_groups`` · 2.73 ``locked_reason`` and the ``locked`` filter · 2.75 full server bodies
+from update/rebuild, flavor ``swap`` 0, unknown list parameters rejected · 2.90 ``hostname``
+(create/update/rebuild, shown to all) · 2.96 ``pinned_availability_zone``.
+
+One controller module per resource (``servers``, ``server_actions``, ``metadata``, ``tags``,
+``flavors``, ``images``, ``limits``, ``quotas``, ``keypairs``), each with ``relative_rules()``
+that :func:`rules` mounts under every compute root; JSON views in ``views/``, allowed request keys
+per microversion in ``schemas``, paging and links in ``common``. Adding a resource: a controller
+module with ``relative_rules()``, listed in :data:`CONTROLLERS`.
+"""
+
+from __future__ import annotations
+
+from werkzeug.routing import Submount
+
+from novamagic.localcloud.compute import (
+    flavors,
+    images,
+    keypairs,
+    limits,
+    metadata,
+    quotas,
+    server_actions,
+    servers,
+    tags,
+    versions,
+)
+from novamagic.localcloud.http import route
+
+__all__ = ["rules"]
+
+#: The controllers mounted under every compute root, in this order.
+CONTROLLERS = (
+    servers,
+    server_actions,
+    metadata,
+    tags,
+    flavors,
+    images,
+    limits,
+    quotas,
+    keypairs,
+)
+
+#: Nova answers below these roots alike (keystoneauth and the book use each of them).
+ROOTS = ("/compute/v2.1", "/compute/v2.1/<project_id>", "/v2.1", "/v2.1/<project_id>")
+
+
+def rules() -> list:
+    out = [
+        route("/compute", versions.compute_versions, ["GET"], auth=False),
+        route("/compute/v2.1", versions.compute_version, ["GET"], auth=False),
+        route("/v2.1", versions.compute_version, ["GET"], auth=False),
+    ]
+    for prefix in ROOTS:
+        relative = [rule for controller in CONTROLLERS for rule in controller.relative_rules()]
+        out.append(Submount(prefix, relative))
+    return out

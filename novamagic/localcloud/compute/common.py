@@ -1,0 +1,80 @@
+"""What every compute controller shares: URLs and links, paging, query and body checks."""
+
+from __future__ import annotations
+
+import json
+import operator
+from urllib.parse import urlencode
+
+from novamagic.localcloud import errors
+from novamagic.localcloud.clock import parse_time
+from novamagic.localcloud.http import Call, query_limit
+
+MAX_LIMIT = 1000  # Nova's osapi_max_limit
+BY_ID = operator.attrgetter("id")
+
+
+def root_url(call: Call) -> str:
+    """``http://host:port/compute`` or ``http://host:port`` as the client reached compute."""
+    return call.base_url + ("/compute" if call.request.path.startswith("/compute") else "")
+
+
+def item_links(root: str, project_id: str, collection: str, item_id: str) -> list[dict]:
+    return [
+        {"rel": "self", "href": f"{root}/v2.1/{project_id}/{collection}/{item_id}"},
+        {"rel": "bookmark", "href": f"{root}/{project_id}/{collection}/{item_id}"},
+    ]
+
+
+def bool_param(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("", "1", "true", "t", "yes", "y", "on"):
+        return True
+    if lowered in ("0", "false", "f", "no", "n", "off"):
+        return False
+    raise errors.BadRequest(f"Invalid value {value!r} for {name}: use true or false.")
+
+
+def time_param(value: str, name: str) -> float:
+    try:
+        return parse_time(value)
+    except (ValueError, OverflowError):
+        raise errors.BadRequest(
+            f"Invalid input for query parameters {name}. Value: {value}. It is not an ISO 8601 date-time "
+            "such as 2012-03-21T00:00:00Z."
+        ) from None
+
+
+def paginate(call: Call, items: list, id_of) -> tuple[list, list]:
+    """Nova's limit/marker paging: (page, links). A full page gets a ``next`` link."""
+    args = call.request.args
+    limit = query_limit(args, MAX_LIMIT, MAX_LIMIT)
+    start = 0
+    marker = args.get("marker")
+    if marker is not None:
+        try:
+            start = list(map(id_of, items)).index(marker) + 1
+        except ValueError:
+            raise errors.BadRequest(f"marker [{marker}] not found") from None
+    page = items[start : start + limit]
+    links = []
+    if page and len(page) == limit:
+        params = [(k, v) for k, v in args.items(multi=True) if k not in ("marker", "limit")]
+        params += [("limit", str(limit)), ("marker", id_of(page[-1]))]
+        href = f"{call.base_url}{call.request.path}?{urlencode(params)}"
+        links = [{"rel": "next", "href": href}]
+    return page, links
+
+
+def check_body_keys(body: dict, allowed: set[str], where: str) -> None:
+    extra = sorted(set(body) - allowed)
+    if extra:
+        raise errors.BadRequest(
+            f"Invalid input for field/attribute {where}. Additional properties are not allowed "
+            f"({', '.join(repr(k) for k in extra)} {'was' if len(extra) == 1 else 'were'} unexpected)"
+        )
+
+
+def dumps(value) -> str:
+    """Compact JSON text, as the fast views splice it."""
+    return json.dumps(value, separators=(",", ":"))

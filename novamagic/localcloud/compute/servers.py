@@ -1,0 +1,307 @@
+"""Nova's servers: list (with Nova's filters, sorting and paging), show, create, update, delete,
+and the addresses under ``/ips``."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+
+from novamagic.localcloud import errors, model
+from novamagic.localcloud.compute import schemas
+from novamagic.localcloud.compute.common import (
+    BY_ID,
+    bool_param,
+    check_body_keys,
+    dumps,
+    item_links,
+    paginate,
+    root_url,
+    time_param,
+)
+from novamagic.localcloud.compute.views.servers import ServerView
+from novamagic.localcloud.http import Call, regex_filter, route
+from novamagic.localcloud.model import AddressPools
+
+SORT_KEYS = {
+    "created_at": lambda s: (s.created, s.seq),
+    "updated_at": lambda s: (s.updated, s.seq),
+    "display_name": lambda s: (s.name, s.seq),
+    "hostname": lambda s: (s.hostname, s.seq),
+    "uuid": lambda s: s.id,
+    "launched_at": lambda s: (s.launched_at or 0.0, s.seq),
+    "vm_state": lambda s: (s.vm_state, s.seq),
+    "task_state": lambda s: (s.task_state or "", s.seq),
+    "power_state": lambda s: (s.power_state, s.seq),
+}
+
+
+def _list_servers(call: Call, detail: bool):
+    args = call.request.args
+    if call.at_least("2.75"):
+        unknown = sorted(set(args) - schemas.SERVER_LIST_PARAMS)
+        if unknown:
+            raise errors.BadRequest(
+                f"Invalid input for query parameters {unknown[0]}. Additional properties are not allowed "
+                f"({', '.join(repr(k) for k in unknown)} unexpected)"
+            )
+    all_tenants = bool_param(args["all_tenants"], "all_tenants") if "all_tenants" in args else False
+    project_id = args.get("project_id") or args.get("tenant_id")
+    if project_id and not call.token.is_admin:
+        project_id = None  # Nova ignores a project filter it does not allow
+    changes_since = (
+        time_param(args["changes-since"], "changes-since") if "changes-since" in args else None
+    )
+    changes_before = None
+    if "changes-before" in args and call.at_least("2.66"):
+        changes_before = time_param(args["changes-before"], "changes-before")
+        if changes_since is not None and changes_since > changes_before:
+            raise errors.BadRequest(
+                "The value of changes-since must be less than or equal to changes-before."
+            )
+    filters = []
+    if "name" in args:
+        name_matches = regex_filter(args["name"], "name")
+        filters.append(lambda s: name_matches(s.name))
+    if "status" in args:
+        wanted = {v.strip().upper() for v in args.getlist("status")}
+        unknown = wanted - model.SERVER_STATUSES
+        if unknown:
+            if call.at_least("2.38"):
+                raise errors.BadRequest(
+                    f"Invalid status value {sorted(unknown)[0]}; allowed: {', '.join(sorted(model.SERVER_STATUSES))}."
+                )
+            wanted -= unknown
+        filters.append(lambda s: s.status in wanted)
+    if "image" in args:
+        image_id = model.ref_to_id(args["image"])
+        filters.append(lambda s: s.image_id == image_id)
+    if "flavor" in args:
+        flavor_id = model.ref_to_id(args["flavor"])
+        filters.append(lambda s: s.flavor_id == flavor_id)
+    if changes_since is not None:
+        filters.append(lambda s: s.updated >= changes_since)
+    if changes_before is not None:
+        filters.append(lambda s: s.updated <= changes_before)
+    if "locked" in args and call.at_least("2.73"):
+        locked = bool_param(args["locked"], "locked")
+        filters.append(lambda s: s.locked == locked)
+    if "key_name" in args:
+        filters.append(lambda s, k=args["key_name"]: s.key_name == k)
+    if "ip" in args or "ip6" in args:
+        for key, version in (("ip", 4), ("ip6", 6)):
+            if key in args:
+                ip_matches = regex_filter(args[key], key)
+                filters.append(
+                    lambda s, p=ip_matches, v=version: any(
+                        a[0] == v and p(a[1])
+                        for entries in AddressPools.addresses(s.slot).values()
+                        for a in entries
+                    )
+                )
+    if call.at_least("2.26"):
+        for key in ("tags", "tags-any", "not-tags", "not-tags-any", "tag"):
+            if key not in args:
+                continue
+            tags = {t for t in args[key].split(",") if t}
+            if key in ("tags", "tag"):
+                filters.append(lambda s, t=tags: t.issubset(s.tags))
+            elif key == "tags-any":
+                filters.append(lambda s, t=tags: not t.isdisjoint(s.tags))
+            elif key == "not-tags":
+                filters.append(lambda s, t=tags: not t.issubset(s.tags))
+            else:
+                filters.append(lambda s, t=tags: t.isdisjoint(s.tags))
+    sort_key = args.get("sort_key")
+    if sort_key is not None and sort_key not in SORT_KEYS:
+        raise errors.BadRequest(
+            f"Invalid sort_key {sort_key!r}; allowed: {', '.join(sorted(SORT_KEYS))}."
+        )
+    sort_dir = args.get("sort_dir", "desc")
+    if sort_dir not in ("asc", "desc"):
+        raise errors.BadRequest(f"Invalid sort_dir {sort_dir!r}; allowed: asc, desc.")
+
+    with call.state.lock:
+        servers = call.state.list_servers(
+            call.token, all_tenants, project_id, include_deleted_since=changes_since
+        )
+        if filters:
+            servers = [s for s in servers if all(f(s) for f in filters)]
+        if sort_key is not None or sort_dir == "asc":
+            servers.sort(key=SORT_KEYS[sort_key or "created_at"], reverse=sort_dir == "desc")
+        page, links = paginate(call, servers, BY_ID)
+        view = ServerView(call)
+        if not detail:
+            body = {"servers": [view.summary(s) for s in page]}
+            if links:
+                body["servers_links"] = links
+            return body
+        items = ",".join([view.detail_json(s) for s in page])
+    tail = f',"servers_links":{dumps(links)}' if links else ""
+    return Response(f'{{"servers":[{items}]{tail}}}', content_type="application/json")
+
+
+def list_servers(call: Call):
+    return _list_servers(call, detail=False)
+
+
+def list_servers_detail(call: Call):
+    return _list_servers(call, detail=True)
+
+
+def show_server(call: Call, server_id: str):
+    with call.state.lock:
+        server = call.state.get_server(call.token, server_id)
+        text = ServerView(call).detail_json(server, show=True)
+    return Response(f'{{"server":{text}}}', content_type="application/json")
+
+
+def _networks(call: Call, value, present: bool) -> bool:
+    """True when the server gets networks. 'auto'/'none' or a list naming private/public."""
+    if not present:
+        if call.at_least("2.37"):
+            raise errors.BadRequest(
+                'Invalid input for field/attribute server. \'networks\' is a required property (since microversion 2.37): use "auto" or "none".'
+            )
+        return True
+    if value in ("auto", "none"):
+        if not call.at_least("2.37"):
+            raise errors.BadRequest(
+                f"Invalid input for field/attribute networks. Value {value!r} needs microversion 2.37 or later; give a list."
+            )
+        return value == "auto"
+    if not isinstance(value, list):
+        raise errors.BadRequest(
+            'Invalid input for field/attribute networks: use "auto", "none" or a list of {"uuid": ...}.'
+        )
+    for item in value:
+        if not isinstance(item, dict) or set(item) - {"uuid", "port", "fixed_ip", "tag"}:
+            raise errors.BadRequest(
+                "Invalid network entry: each is an object with 'uuid' (and optionally 'fixed_ip')."
+            )
+        if "port" in item:
+            raise errors.BadRequest(
+                'The local cloud has no Networking service, so no ports: use networks "auto".'
+            )
+        if "uuid" in item and item["uuid"] not in (
+            NETWORK_IDS["private"],
+            NETWORK_IDS["public"],
+            "private",
+            "public",
+        ):
+            raise errors.BadRequest(f"Network {item['uuid']} could not be found.")
+    return True
+
+
+NETWORK_IDS = {
+    "private": "c0ffee00-0000-4000-8000-000000000001",
+    "public": "c0ffee00-0000-4000-8000-000000000002",
+}
+
+
+def create_server(call: Call):
+    body = call.json()
+    if not isinstance(body, dict) or not isinstance(body.get("server"), dict):
+        raise errors.BadRequest('Invalid request body: expected a JSON object {"server": {...}}.')
+    spec = body["server"]
+    allowed = schemas.SERVER_CREATE.at(call)
+    check_body_keys(spec, allowed, "server")
+    for required in ("name", "flavorRef"):
+        if required not in spec:
+            raise errors.BadRequest(
+                f"Invalid input for field/attribute server. '{required}' is a required property."
+            )
+    if "imageRef" not in spec:
+        raise errors.BadRequest(
+            "Invalid input for field/attribute server. 'imageRef' is required (the local cloud boots from images only)."
+        )
+    networked = _networks(call, spec.get("networks"), "networks" in spec)
+    servers = call.state.create_servers(
+        call.token,
+        name=spec["name"],
+        image_ref=spec["imageRef"],
+        flavor_ref=spec["flavorRef"],
+        metadata=spec.get("metadata"),
+        personality=spec.get("personality"),
+        access_ipv4=spec.get("accessIPv4"),
+        access_ipv6=spec.get("accessIPv6"),
+        key_name=spec.get("key_name"),
+        description=spec.get("description"),
+        tags=spec.get("tags"),
+        min_count=spec.get("min_count", 1),
+        max_count=spec.get("max_count"),
+        admin_pass=spec.get("adminPass"),
+        user_data=spec.get("user_data"),
+        hostname=spec.get("hostname"),
+        availability_zone=spec.get("availability_zone"),
+        config_drive=spec.get("config_drive"),
+        networked=networked,
+    )
+    first = servers[0]
+    if spec.get("return_reservation_id"):
+        return {"reservation_id": first.reservation_id}, 202
+    root = root_url(call)
+    links = item_links(root, first.project_id, "servers", first.id)
+    result = {
+        "server": {
+            "id": first.id,
+            "links": links,
+            "OS-DCF:diskConfig": "MANUAL",
+            "security_groups": [{"name": "default"}],
+            "adminPass": first.admin_pass,
+        }
+    }
+    return result, 202, {"Location": links[0]["href"]}
+
+
+def update_server(call: Call, server_id: str):
+    spec = call.body_dict("server")
+    allowed = schemas.SERVER_UPDATE.at(call)
+    check_body_keys(spec, allowed, "server")
+    with call.state.lock:
+        server = call.state.update_server(
+            call.token,
+            server_id,
+            name=spec.get("name"),
+            access_ipv4=spec.get("accessIPv4"),
+            access_ipv6=spec.get("accessIPv6"),
+            description=spec.get("description"),
+            hostname=spec.get("hostname"),
+            fields=spec.keys(),
+        )
+        return {"server": ServerView(call).detail(server, show=True, basic=True)}
+
+
+def delete_server(call: Call, server_id: str):
+    call.state.delete_server(call.token, server_id)
+    return None, 204
+
+
+def server_ips(call: Call, server_id: str):
+    with call.state.lock:
+        server = call.state.get_server(call.token, server_id)
+        addresses = ServerView(call).addresses(server)
+        return {
+            "addresses": {
+                net: [{"version": a["version"], "addr": a["addr"]} for a in entries]
+                for net, entries in addresses.items()
+            }
+        }
+
+
+def server_ips_network(call: Call, server_id: str, network: str):
+    body = server_ips(call, server_id)["addresses"]
+    if network not in body:
+        raise errors.NotFound("Instance is not a member of specified network")
+    return {network: body[network]}
+
+
+def relative_rules() -> list:
+    return [
+        route("/servers", list_servers, ["GET"]),
+        route("/servers", create_server, ["POST"]),
+        route("/servers/detail", list_servers_detail, ["GET"]),
+        route("/servers/<server_id>", show_server, ["GET"]),
+        route("/servers/<server_id>", update_server, ["PUT"]),
+        route("/servers/<server_id>", delete_server, ["DELETE"]),
+        route("/servers/<server_id>/ips", server_ips, ["GET"]),
+        route("/servers/<server_id>/ips/<network>", server_ips_network, ["GET"]),
+    ]
