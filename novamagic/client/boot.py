@@ -387,7 +387,9 @@ class BootMixin:
             else:
                 error = entry["error"]
                 stage = _failure_stage(entry)
-                report(boot_event(name, stage, getattr(error, "server", None), error=error))
+                # A wait cancelled before its first look has no newer server than the boot's own.
+                server = getattr(error, "server", None) or entry["item"]["result"]
+                report(boot_event(name, stage, server, error=error))
 
         try:
             waits = run_bulk(wait_one, sent, workers=self.workers, on_done=waited)
