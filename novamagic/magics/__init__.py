@@ -17,8 +17,6 @@ openstacksdk and ipywidgets load on first use.
 
 from __future__ import annotations
 
-import importlib
-
 __all__ = ["load_ipython_extension", "unload_ipython_extension"]
 
 
@@ -26,15 +24,8 @@ def load_ipython_extension(ipython) -> None:
     from novamagic.magics.completion import make_matcher
     from novamagic.magics.config import apply_pyproject, find_pyproject
     from novamagic.magics.core import NovaMagics
-    from novamagic.magics.registry import EXTENSION_MODULES
     from novamagic.magics.rendering import install_frame_display
 
-    for module in EXTENSION_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
-                raise  # the module exists but is broken: say so
     magics = NovaMagics(shell=ipython)
     apply_pyproject(magics, find_pyproject())
     ipython.register_magics(magics)

@@ -1,8 +1,8 @@
 """``NovaMagics``: the ``%nova`` line magic and the ``%%nova_boot`` cell magic.
 
-A magic is parsing, one call into the client (plus a frame) and display. The subcommands live
-in :mod:`novamagic.magics.commands` (and any module in ``registry.EXTENSION_MODULES``); this class
-holds the state of one kernel: the connected cloud, settings, and the completion cache.
+A magic is parsing, one call into the client (plus a frame) and display. The subcommands live in
+the rooms of :mod:`novamagic.magics.commands`; this class holds the state of one kernel: the
+connected cloud, settings, and the completion cache.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ A subcommand is a function ``handler(nova, args)`` (``nova`` is the ``NovaMagics
         return FleetView(nova.cloud, refresh=args.refresh)
 
 Every subcommand gets ``--help`` and ``-o NAME`` for free, appears in ``%nova help`` and in tab
-completion. Modules listed in ``EXTENSION_MODULES`` are imported at ``%load_ext`` time to add their
-subcommands (they must import nothing heavy at module level).
+completion. A new room of subcommands goes in :mod:`novamagic.magics.commands` and is imported by
+its ``__init__`` (at ``%load_ext`` time, so it must import nothing heavy at module level).
 """
 
 from __future__ import annotations
@@ -22,11 +22,7 @@ from typing import Any
 
 from novamagic.magics.parsing import NovaArgumentParser
 
-__all__ = ["EXTENSION_MODULES", "SUBCOMMANDS", "Subcommand", "arg", "subcommand"]
-
-# Modules that define more subcommands with @subcommand (imported by load_ipython_extension;
-# a missing module is skipped, so a layer can be absent).
-EXTENSION_MODULES: tuple[str, ...] = ("novamagic.widgets.magics",)
+__all__ = ["SUBCOMMANDS", "Subcommand", "arg", "subcommand"]
 
 
 def arg(*flags: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:

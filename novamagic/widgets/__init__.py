@@ -8,14 +8,17 @@ the client (and the frames) — the same functions the magics use::
     panel = resize_panel(cloud, "web-1")  # panel.model: ResizePanelModel
     fleet = fleet_view(cloud, refresh=10) # fleet.model: FleetModel
 
-Importing this package is cheap (``%load_ext novamagic`` imports ``novamagic.widgets.magics``):
-the models (modules boot, resize, fleet) load on first attribute access and ipywidgets only
-when a view is built.
+Importing this package is cheap: the models import the client, the frames and ipywidgets only
+when they are used (``%nova boot-form`` and friends import it when they run). Each widget is a
+room of two parts, ``model`` and ``view``: :mod:`novamagic.widgets.boot`,
+:mod:`novamagic.widgets.resize`, :mod:`novamagic.widgets.fleet`.
 """
 
 from __future__ import annotations
 
-import importlib
+from novamagic.widgets.boot import BootForm, BootFormModel, boot_form
+from novamagic.widgets.fleet import FleetModel, FleetView, fleet_view
+from novamagic.widgets.resize import ResizePanel, ResizePanelModel, resize_panel
 
 __all__ = [
     "BootForm",
@@ -24,30 +27,7 @@ __all__ = [
     "FleetView",
     "ResizePanel",
     "ResizePanelModel",
-    "boot",
+    "boot_form",
     "fleet_view",
     "resize_panel",
 ]
-
-_HOMES = {
-    "BootForm": "boot",
-    "BootFormModel": "boot",
-    "boot_form": "boot",
-    "ResizePanel": "resize",
-    "ResizePanelModel": "resize",
-    "resize_panel": "resize",
-    "FleetModel": "fleet",
-    "FleetView": "fleet",
-    "fleet_view": "fleet",
-}
-
-
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'novamagic.widgets' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"novamagic.widgets.{home}"), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))

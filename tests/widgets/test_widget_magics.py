@@ -11,7 +11,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from widget_helpers import IMAGE, finished
 
-import novamagic.widgets.magics  # noqa: F401 - registers the three subcommands, as %load_ext does
+import novamagic.magics.commands  # noqa: F401 - registers the subcommands, as %load_ext does
 from novamagic.magics.registry import SUBCOMMANDS
 
 
@@ -82,7 +82,7 @@ def test_fleet_magic_filters_and_refuses_bad_intervals(shell, cloud, capsys):
 def test_importing_the_widgets_and_building_models_imports_no_ipywidgets():
     code = (
         "import sys, json\n"
-        "import novamagic.widgets, novamagic.widgets.magics\n"
+        "import novamagic.widgets, novamagic.magics.commands\n"
         "light = 'ipywidgets' not in sys.modules and 'pandas' not in sys.modules\n"
         "from novamagic.localcloud import LocalCloud, ManualClock\n"
         "from novamagic.client import connect\n"

@@ -1,11 +1,7 @@
-"""The resize panel: Nova's three-step dance (resize, verify, confirm or revert) made obvious.
+"""The state of the resize widget, with no ipywidgets: :class:`ResizePanelModel`.
 
-``ResizePanelModel`` holds the chosen server and target flavor, shows what changes (vCPUs, RAM,
-disk), refuses a server that is not ACTIVE with the reason, and runs
-``cloud.resize(..., wait=True)`` (to VERIFY_RESIZE), then ``cloud.confirm_resize(..., wait=True)``
-or ``cloud.revert_resize(..., wait=True)`` in a background thread, each one client call with the
-panel's Cancel as its ``cancel`` event. ``ResizePanel`` is the ipywidgets view;
-``resize_panel(cloud=None, server=None, ...)`` builds one (``%nova resize-panel [SERVER]``).
+It checks, calls the client in a background thread and tells its observers; the view
+(:mod:`novamagic.widgets.resize.view`) only draws it, so tests and scripts drive it directly.
 """
 
 from __future__ import annotations
@@ -15,7 +11,6 @@ from functools import partial
 from novamagic.widgets._base import (
     BackgroundModel,
     Busy,
-    StaticRepr,
     errors_html,
     esc,
     find,
@@ -26,7 +21,7 @@ from novamagic.widgets._base import (
     validation_error,
 )
 
-__all__ = ["ResizePanel", "ResizePanelModel", "resize_panel"]
+__all__ = ["ResizePanelModel"]
 
 RESOURCES = (("vcpus", "vCPUs", ""), ("ram", "RAM", " MB"), ("disk", "disk", " GB"))
 # The phase in which the server awaits the user's decision: Confirm or Revert.
@@ -321,180 +316,3 @@ class ResizePanelModel(BackgroundModel):
         if self.error:
             text += f"; {self.error}"
         return text + ">"
-
-
-# ------------------------------------------------------------------------------------ the view
-
-
-class ResizePanel(StaticRepr):
-    """The ipywidgets face of a :class:`ResizePanelModel` (``panel.model``; ``panel.widget``)."""
-
-    def __init__(self, model: ResizePanelModel):
-        import ipywidgets as w
-
-        self.model = model
-        self._syncing = False
-        wide = w.Layout(width="32em")
-        style = {"description_width": "7em"}
-        self.server = w.Dropdown(description="Server", layout=wide, style=style)
-        self.reload_button = w.Button(
-            icon="refresh", tooltip="reload the servers", layout=w.Layout(width="3em")
-        )
-        self.current = w.HTML()
-        self.target = w.Dropdown(
-            description="New flavor",
-            options=[("— pick a flavor —", None)]
-            + [(flavor_label(f), str(f["id"])) for f in model.flavors],
-            layout=wide,
-            style=style,
-        )
-        self.change = w.HTML()
-        self.refusal = w.HTML()
-        self.resize_button = w.Button(
-            description="Resize", button_style="primary", icon="arrows-alt"
-        )
-        self.cancel_button = w.Button(description="Cancel", icon="stop", disabled=True)
-        self.progress = w.IntProgress(min=0, max=100, description="Progress")
-        self.phase = w.HTML()
-        self.confirm_button = w.Button(description="Confirm", button_style="success", icon="check")
-        self.revert_button = w.Button(description="Revert", button_style="warning", icon="undo")
-        self.final = w.HTML()
-        self.error = w.HTML()
-        for widget, css in (
-            (self.server, "nm-resize-server"),
-            (self.target, "nm-resize-target"),
-            (self.resize_button, "nm-resize-button"),
-            (self.confirm_button, "nm-resize-confirm"),
-            (self.revert_button, "nm-resize-revert"),
-            (self.final, "nm-resize-final"),
-            (self.error, "nm-resize-error"),
-        ):
-            widget.add_class(css)
-        self.widget = w.VBox(
-            [
-                w.HTML("<b>Resize a server</b>"),
-                w.HBox([self.server, self.reload_button]),
-                self.current,
-                self.target,
-                self.change,
-                self.refusal,
-                w.HBox([self.resize_button, self.cancel_button, self.progress, self.phase]),
-                w.HBox([self.confirm_button, self.revert_button]),
-                self.final,
-                self.error,
-            ]
-        )
-        self.widget.add_class("novamagic-resize-panel")
-        self._fill_servers()
-        self.server.observe(self._server_changed, names="value")
-        self.target.observe(self._target_changed, names="value")
-        self.reload_button.on_click(lambda _b: self._reload())
-        self.resize_button.on_click(lambda _b: self._act(model.resize))
-        self.confirm_button.on_click(lambda _b: self._act(model.confirm))
-        self.revert_button.on_click(lambda _b: self._act(model.revert))
-        self.cancel_button.on_click(lambda _b: model.cancel())
-        model.observe(lambda _m: self.render())
-        self.render()
-
-    def _fill_servers(self) -> None:
-        model = self.model
-        options = [("— pick a server —", None)] + [
-            (f"{s.get('name')} ({s.get('status')})", str(s["id"])) for s in model.servers
-        ]
-        chosen = str(model.server["id"]) if model.server else None
-        if chosen is not None and chosen not in [value for _label, value in options]:
-            options.append((f"{model.server.get('name')} ({model.server.get('status')})", chosen))
-        self._syncing = True
-        try:
-            self.server.options = options
-            self.server.value = chosen
-            self.target.value = model.target
-        finally:
-            self._syncing = False
-
-    def _server_changed(self, change) -> None:
-        if self._syncing or change["new"] is None or self.model.busy:
-            return
-        self._guard(self.model.select, change["new"])
-        self._syncing = True
-        try:
-            self.target.value = None
-        finally:
-            self._syncing = False
-        self.render()
-
-    def _target_changed(self, change) -> None:
-        if self._syncing:
-            return
-        self.model.target = change["new"]
-        self.render()
-
-    def _reload(self) -> None:
-        if self.model.busy:
-            return
-        self._guard(self.model.load)
-        if self.model.server is not None:
-            self._guard(self.model.select, self.model.server["id"])
-        self._fill_servers()
-        self.render()
-
-    def _act(self, action) -> None:
-        self._guard(action)
-        self.render()
-
-    def _guard(self, call, *args) -> None:
-        """Run a model call from a click; a refusal shows in the panel instead of raising."""
-        from novamagic.client.errors import NovaError
-        from novamagic.widgets._base import one_line
-
-        try:
-            call(*args)
-        except NovaError as exc:
-            self.model.error = one_line(exc)
-            self.render()
-
-    def _sync_choices(self) -> None:
-        """Show the model's server and target when code chose them (``panel.model.resize(...)``)."""
-        model = self.model
-        chosen = str(model.server["id"]) if model.server else None
-        if chosen is not None and chosen not in [value for _label, value in self.server.options]:
-            self._fill_servers()
-            return
-        self._syncing = True
-        try:
-            if self.server.value != chosen:
-                self.server.value = chosen
-            if self.target.value != model.target:
-                self.target.value = model.target
-        finally:
-            self._syncing = False
-
-    def render(self) -> None:
-        model = self.model
-        self._sync_choices()
-        self.current.value = model.server_html()
-        self.change.value = model.change_html()
-        refusal = model.refusal if model.phase == "idle" and model.server is not None else None
-        if refusal is None and model.phase == "idle" and model.server is not None:
-            refusal = model.target_error() if model.target is not None else None
-        self.refusal.value = errors_html(refusal)
-        busy = model.busy
-        self.server.disabled = busy
-        self.reload_button.disabled = busy
-        self.target.disabled = busy or model.phase == WAITING_FOR_USER
-        self.resize_button.disabled = not model.can_resize
-        self.confirm_button.disabled = not model.can_decide
-        self.revert_button.disabled = not model.can_decide
-        self.cancel_button.disabled = not busy or model.cancelled
-        self.progress.value = model.progress
-        phase = "stopping…" if busy and model.cancelled else model.phase
-        hint = " — confirm or revert" if phase == WAITING_FOR_USER else ""
-        self.phase.value = f"<i>{esc(phase)}{esc(hint)}</i>" if phase != "idle" else ""
-        self.final.value = model.final_html()
-        self.error.value = errors_html(model.error)
-
-
-def resize_panel(cloud=None, server=None, *, flavor=None, timeout: float = 600.0) -> ResizePanel:
-    """A resize panel over ``cloud`` (default: the ``%nova login`` cloud, else ``connect()``),
-    with ``server`` (name or id) and the target ``flavor`` chosen when given."""
-    return ResizePanel(ResizePanelModel(cloud, server, flavor=flavor, timeout=timeout))

@@ -1,11 +1,7 @@
-"""The fleet view: every server at a glance, with bulk reboot and delete behind a confirm step.
+"""The state of the fleet widget, with no ipywidgets: :class:`FleetModel`.
 
-``FleetModel`` refreshes through ``cloud.servers()`` and ``cloud.limits()`` into the same frames
-``%nova servers`` and ``%nova report`` show (``servers_frame``, ``limits_frame``,
-``fleet_summary``); it filters, keeps a selection, and runs ``cloud.reboot_servers`` /
-``cloud.delete_servers`` only after ``confirm_pending()``. ``FleetView`` is the ipywidgets view
-(status colours, a filter box, a usage chart by flavor against the limits);
-``fleet_view(cloud=None, refresh=None, ...)`` builds one (``%nova fleet``).
+It checks, calls the client in a background thread and tells its observers; the view
+(:mod:`novamagic.widgets.fleet.view`) only draws it, so tests and scripts drive it directly.
 """
 
 from __future__ import annotations
@@ -17,7 +13,6 @@ from datetime import datetime
 from novamagic.widgets._base import (
     BackgroundModel,
     Busy,
-    StaticRepr,
     errors_html,
     esc,
     one_line,
@@ -27,7 +22,7 @@ from novamagic.widgets._base import (
     validation_error,
 )
 
-__all__ = ["FleetModel", "FleetView", "PendingAction", "fleet_view"]
+__all__ = ["FleetModel", "PendingAction"]
 
 SEARCHED = ("name", "id", "status", "flavor", "image", "private_ipv4", "public_ipv4")
 # (header, frame column, width) of the table; the status cell is a coloured badge.
@@ -390,222 +385,3 @@ class FleetModel(BackgroundModel):
         if self.error:
             text += f"; {self.error}"
         return text + ">"
-
-
-# ------------------------------------------------------------------------------------ the view
-
-
-class FleetView(StaticRepr):
-    """The ipywidgets face of a :class:`FleetModel` (``fleet.model``; ``fleet.widget``)."""
-
-    def __init__(self, model: FleetModel):
-        import ipywidgets as w
-
-        self._w = w
-        self.model = model
-        self._syncing = False
-        self.refresh_button = w.Button(description="Refresh", icon="refresh")
-        self.auto_refresh = w.ToggleButton(
-            description="Auto-refresh", value=bool(model.refresh_interval), icon="clock-o"
-        )
-        self.interval = w.BoundedFloatText(
-            value=model.refresh_interval or 10.0,
-            min=1.0,
-            max=3600.0,
-            step=1.0,
-            description="every (s)",
-            layout=w.Layout(width="11em"),
-            style={"description_width": "5em"},
-        )
-        self.filter = w.Text(
-            value=model.filter,
-            placeholder="filter: name, status, flavor, IP…",
-            layout=w.Layout(width="20em"),
-        )
-        self.select_shown_button = w.Button(description="Select shown", icon="check-square-o")
-        self.clear_button = w.Button(description="Clear selection", icon="square-o")
-        self.hard = w.Checkbox(
-            description="hard", value=False, indent=False, layout=w.Layout(width="5em")
-        )
-        self.reboot_button = w.Button(description="Reboot", icon="repeat", button_style="warning")
-        self.delete_button = w.Button(description="Delete", icon="trash", button_style="danger")
-        self.prompt = w.HTML()
-        self.yes_button = w.Button(description="Yes", button_style="danger", icon="check")
-        self.no_button = w.Button(description="No", icon="times")
-        self.confirm_box = w.HBox([self.prompt, self.yes_button, self.no_button])
-        self.info = w.HTML()
-        self.error = w.HTML()
-        self.last_action = w.HTML()
-        self.outcomes = w.HTML()
-        self.header = w.HTML(_row_html([esc(h) for h, _c, _w in TABLE], header=True))
-        self.rows_box = w.VBox()
-        self.chart = w.HTML()
-        self._rows: list[tuple] = []  # pooled (checkbox, html, box, [server id])
-        self._render_lock = threading.RLock()  # the refresh timer and clicks both redraw
-        for widget, css in (
-            (self.refresh_button, "nm-fleet-refresh"),
-            (self.filter, "nm-fleet-filter"),
-            (self.reboot_button, "nm-fleet-reboot"),
-            (self.delete_button, "nm-fleet-delete"),
-            (self.yes_button, "nm-fleet-yes"),
-            (self.no_button, "nm-fleet-no"),
-            (self.rows_box, "nm-fleet-rows"),
-            (self.info, "nm-fleet-info"),
-        ):
-            widget.add_class(css)
-        self.widget = w.VBox(
-            [
-                w.HBox([self.refresh_button, self.auto_refresh, self.interval, self.filter]),
-                w.HBox(
-                    [
-                        self.select_shown_button,
-                        self.clear_button,
-                        self.reboot_button,
-                        self.hard,
-                        self.delete_button,
-                    ]
-                ),
-                self.confirm_box,
-                self.info,
-                self.error,
-                self.last_action,
-                self.header,
-                self.rows_box,
-                self.outcomes,
-                self.chart,
-            ]
-        )
-        self.widget.add_class("novamagic-fleet")
-        self.refresh_button.on_click(lambda _b: self._guard(model.refresh))
-        self.auto_refresh.observe(self._auto_changed, names="value")
-        self.interval.observe(self._interval_changed, names="value")
-        self.filter.observe(self._filter_changed, names="value")
-        self.select_shown_button.on_click(lambda _b: model.select_visible())
-        self.clear_button.on_click(lambda _b: model.clear_selection())
-        self.reboot_button.on_click(lambda _b: self._guard(model.bulk_reboot, hard=self.hard.value))
-        self.delete_button.on_click(lambda _b: self._guard(model.bulk_delete))
-        self.yes_button.on_click(lambda _b: self._guard(model.confirm_pending))
-        self.no_button.on_click(lambda _b: model.cancel_pending())
-        model.observe(lambda _m: self.render())
-        self.render()
-
-    def close(self) -> None:
-        """Stop the refresh timer and close the widgets."""
-        self.model.stop_auto_refresh()
-        self.widget.close()
-
-    def _guard(self, call, **kwargs) -> None:
-        from novamagic.client.errors import NovaError
-
-        try:
-            call(**kwargs)
-        except (NovaError, Busy) as exc:
-            self.model.error = one_line(exc)
-        self.render()
-
-    def _auto_changed(self, change) -> None:
-        if self._syncing:
-            return
-        if change["new"]:
-            self.model.start_auto_refresh(self.interval.value)
-        else:
-            self.model.stop_auto_refresh()
-
-    def _interval_changed(self, change) -> None:
-        if self.model.refresh_interval and not self._syncing:
-            self.model.start_auto_refresh(change["new"])
-
-    def _filter_changed(self, change) -> None:
-        if self._syncing:
-            return
-        self.model.filter = change["new"]
-        self.render()
-
-    def _toggle(self, holder, change) -> None:
-        if self._syncing or not holder:
-            return
-        if change["new"]:
-            self.model.selected.add(holder[0])
-        else:
-            self.model.selected.discard(holder[0])
-        self.render()
-
-    def _row(self, index: int) -> tuple:
-        w = self._w
-        while len(self._rows) <= index:
-            holder: list[str] = []
-            checkbox = w.Checkbox(
-                value=False, indent=False, layout=w.Layout(width="2em", margin="0 0 0 4px")
-            )
-            checkbox.observe(lambda change, h=holder: self._toggle(h, change), names="value")
-            html = w.HTML(layout=w.Layout(margin="0", width="auto"))
-            box = w.HBox([checkbox, html], layout=w.Layout(align_items="center", margin="0"))
-            self._rows.append((checkbox, html, box, holder))
-        return self._rows[index]
-
-    def render(self) -> None:
-        with self._render_lock:
-            self._render()
-
-    def _render(self) -> None:
-        model = self.model
-        with model._refresh_lock:
-            visible = model.visible()
-        busy = model.busy
-        self.info.value = esc(model.info())
-        self.error.value = errors_html(model.error)
-        self.last_action.value = esc(model.last_action or "")
-        outcomes = model.outcomes
-        self.outcomes.value = (
-            ""
-            if outcomes is None or not len(outcomes)
-            else outcomes.to_html(index=False, na_rep="-", escape=True, border=0)
-        )
-        pending = model.pending
-        self.confirm_box.layout.display = "" if pending else "none"
-        self.prompt.value = f"<b>{esc(pending.describe())}</b>" if pending else ""
-        self.yes_button.description = f"Yes, {pending.kind}" if pending else "Yes"
-        nothing = not model.selected
-        self.reboot_button.disabled = busy or nothing
-        self.delete_button.disabled = busy or nothing
-        self.yes_button.disabled = busy
-        self.refresh_button.disabled = busy
-        self._syncing = True
-        try:
-            if self.filter.value != (model.filter or ""):
-                self.filter.value = model.filter or ""
-            self.auto_refresh.value = bool(model.refresh_interval)
-            boxes = []
-            if visible is not None:
-                for index, (_i, row) in enumerate(visible.head(model.max_rows).iterrows()):
-                    checkbox, html, box, holder = self._row(index)
-                    holder[:] = [row["id"]]
-                    checkbox.value = row["id"] in model.selected
-                    html.value = _row_html(model.row_cells(row))
-                    boxes.append(box)
-            self.rows_box.children = boxes
-        finally:
-            self._syncing = False
-        self.chart.value = model.chart_html()
-
-
-def _row_html(cells: list[str], header: bool = False) -> str:
-    """One table line as fixed-width cells (cells are escaped HTML already)."""
-    pad = '<span style="display:inline-block;width:2em"></span>' if header else ""
-    spans = "".join(
-        f'<span style="display:inline-block;width:{width};overflow:hidden;text-overflow:ellipsis;'
-        f'white-space:nowrap;vertical-align:middle">{"<b>" + c + "</b>" if header else c}</span>'
-        for c, (_h, _col, width) in zip(cells, TABLE, strict=True)
-    )
-    return f'<div style="white-space:nowrap">{pad}{spans}</div>'
-
-
-def fleet_view(
-    cloud=None, *, refresh: float | None = None, filter: str = "", max_rows: int = 200
-) -> FleetView:
-    """A fleet view over ``cloud`` (default: the ``%nova login`` cloud, else ``connect()``);
-    ``refresh=SECONDS`` refreshes it on a timer (stop with ``view.close()`` or the toggle)."""
-    model = FleetModel(cloud, filter=filter, max_rows=max_rows)
-    if refresh:
-        model.start_auto_refresh(refresh)
-    return FleetView(model)

@@ -1,7 +1,8 @@
 """``%nova boot-form``, ``%nova resize-panel [SERVER]`` and ``%nova fleet``: the widgets as magics.
 
-Imported by ``%load_ext novamagic`` (``registry.EXTENSION_MODULES``), so nothing heavy at module
-level: each handler parses its arguments, calls the widget function and returns the widget.
+The magics know the widgets, never the other way round: each handler imports
+:mod:`novamagic.widgets` when it runs (so ipywidgets loads on first use), calls the widget function
+and returns the widget.
 """
 
 from __future__ import annotations

@@ -1,0 +1,123 @@
+"""``%%nova_boot``: boot servers from a YAML spec in the cell, with one progress bar and a
+servers frame as the result (new adminPasswords only through ``attrs['admin_passwords']``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from novamagic.magics.commands.common import load_frames
+from novamagic.magics.parsing import parse_boot_spec
+from novamagic.magics.registry import arg, subcommand
+from novamagic.magics.rendering import (
+    AdminPasswords,
+    NovaMagicError,
+    Record,
+    mark_frame,
+)
+
+
+@subcommand(
+    "nova_boot",
+    "boot servers from a YAML spec (cell magic)",
+    arg("--count", type=int, default=1, help="how many servers; the name needs {n} when > 1"),
+    arg("--wait", action="store_true", help="wait until they are ACTIVE"),
+    arg("--timeout", type=float, help="seconds to wait (default NovaMagics.timeout)"),
+    arg(
+        "--dry-run", action="store_true", help="check image, flavor, limits and quota; send nothing"
+    ),
+    arg("--force-new", action="store_true", help="boot even when servers with those names exist"),
+    hidden=True,
+    description=(
+        "Boot servers from the YAML spec in the cell: name (with {n} for --count), image, flavor, "
+        "metadata, files (path: text, or path: {file: local/path}), access_ipv4, access_ipv6, "
+        "key_name. Re-running skips servers that already exist under those names. The result is "
+        "a servers DataFrame; result.attrs['admin_passwords'][NAME] reads a new server's adminPass "
+        "(masked everywhere else)."
+    ),
+)
+def nova_boot(nova, args):
+    spec = parse_boot_spec(args.spec_text, count=args.count, base=Path.cwd())
+    names = spec.pop("names")
+    cloud = nova.cloud
+    skip_existing = not args.force_new
+    if args.dry_run:
+        return _plan_record(cloud.check_boot(names, skip_existing=skip_existing, **spec))
+    with nova.progress_bar(len(names), "booting", unit="server") as bar:
+        try:
+            results = cloud.create_servers(
+                names,
+                skip_existing=skip_existing,
+                wait=args.wait,
+                timeout=args.timeout or nova.timeout,
+                progress=_BootTracker(bar),
+                **spec,
+            )
+        except KeyboardInterrupt:
+            raise NovaMagicError(
+                "stopped waiting; the servers already requested keep booting (nothing was deleted)",
+                hint="re-run the cell (existing servers are skipped) or %nova wait NAME",
+            ) from None
+    nova.forget_names()
+    existing = [r["result"] for r in results if r["skipped"]]
+    booted = [r["result"] for r in results if r["ok"] and not r["skipped"]]
+    frame = mark_frame(load_frames().servers_frame(existing + booted), "servers")
+    frame.attrs["admin_passwords"] = AdminPasswords(
+        {s["name"]: secret for s in booted if (secret := cloud.admin_password(s["id"]))}
+    )
+    frame.attrs["existing"] = [s["name"] for s in existing]
+    if existing:
+        print(
+            f"already there, not booted again: {', '.join(s['name'] for s in existing)} "
+            "(--force-new boots new ones)"
+        )
+    failed = results.failed
+    nova.store(args.output, frame)
+    if failed:
+        error = failed[0]["error"]
+        tried = len(results) - len(existing)
+        error.hint = f"{len(failed)} of {tried} boots failed; the others are in the result" + (
+            f"; {error.hint}" if error.hint else ""
+        )
+        raise error
+    return frame
+
+
+class _BootTracker:
+    """The progress hook of ``cloud.create_servers``: one bar counting servers done, with the
+    latest status of a few of them."""
+
+    def __init__(self, bar):
+        import threading
+
+        self.bar = bar
+        self.states: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, event):
+        status = event["status"] or ("refused" if event["error"] else "?")
+        with self.lock:
+            self.states[event["name"]] = f"{status} {event['progress']}%"
+            summary = ", ".join(f"{n}: {s}" for n, s in sorted(self.states.items())[:4])
+            self.bar.set_postfix_str(summary, refresh=False)
+            if event["done"]:
+                self.bar.update(1)
+            else:
+                self.bar.refresh()
+
+
+def _plan_record(plan: dict) -> Record:
+    quota = ", ".join(
+        f"{q['resource']} {q['needed']} of {'unlimited' if q['free'] is None else q['free']} free"
+        for q in plan["quota"]
+    )
+    flavor = plan["flavor"]
+    return Record(
+        {
+            "would boot": ", ".join(plan["boot"]) or "nothing",
+            "already there": ", ".join(plan["skip"]) or "-",
+            "image": f"{plan['image']['name']} ({plan['image']['id']})",
+            "flavor": f"{flavor['name']} ({flavor['vcpus']} vCPU, {flavor['ram']} MB RAM, {flavor['disk']} GB disk)",
+            "quota": quota,
+        },
+        "dry run: checked, nothing sent",
+    )

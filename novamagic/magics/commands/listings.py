@@ -1,0 +1,115 @@
+"""The read-only listings: ``servers``, ``flavors``, ``images``, ``show``, ``addresses``,
+``limits`` and ``history``, each one client call turned into a frame (or a record)."""
+
+from __future__ import annotations
+
+from IPython.core.error import UsageError
+
+from novamagic.magics.commands.common import load_frames
+from novamagic.magics.registry import arg, subcommand
+from novamagic.magics.rendering import (
+    Record,
+    mark_frame,
+)
+
+
+@subcommand(
+    "servers",
+    "servers as a DataFrame (filters: --name, --status, --image, --flavor, --all-projects)",
+    arg("--name", help="Nova's regular expression on the name"),
+    arg("--status", help="ACTIVE, BUILD, ERROR, SHUTOFF, ..."),
+    arg("--image", help="image name or id"),
+    arg("--flavor", help="flavor name or id"),
+    arg("--changes-since", help="ISO 8601 time"),
+    arg("--tag", help="only servers with this tag"),
+    arg("--limit", type=int, help="at most this many servers"),
+    arg("--all-projects", action="store_true", help="every project's servers (admins only)"),
+    completes={"image": "image", "flavor": "flavor"},
+)
+def servers(nova, args):
+    from novamagic.client import Forbidden
+
+    try:
+        found = nova.cloud.servers(
+            name=args.name,
+            status=args.status,
+            image=args.image,
+            flavor=args.flavor,
+            changes_since=args.changes_since,
+            tags=args.tag,
+            limit=args.limit,
+            all_projects=args.all_projects,
+        )
+    except Forbidden as exc:
+        if args.all_projects and not exc.hint:
+            exc.hint = "--all-projects needs an admin role; without it you see your project's"
+        raise
+    return mark_frame(load_frames().servers_frame(found), "servers")
+
+
+@subcommand("flavors", "flavors as a DataFrame")
+def flavors(nova, args):
+    return mark_frame(load_frames().flavors_frame(nova.cloud.flavors()), "flavors")
+
+
+@subcommand(
+    "images",
+    "images as a DataFrame",
+    arg("--name", help="exact image name"),
+    arg("--status", help="e.g. active, saving"),
+)
+def images(nova, args):
+    filters = {k: v for k, v in (("name", args.name), ("status", args.status)) if v}
+    return mark_frame(load_frames().images_frame(nova.cloud.images(**filters)), "images")
+
+
+@subcommand(
+    "show",
+    "one server (or --image / --flavor) with every field",
+    arg("ref", metavar="NAME_OR_ID"),
+    arg("--image", action="store_true", help="show an image instead of a server"),
+    arg("--flavor", action="store_true", help="show a flavor instead of a server"),
+    completes={"ref": "server"},
+)
+def show(nova, args):
+    if args.image and args.flavor:
+        raise UsageError("%nova show: --image or --flavor, not both")
+    if args.image:
+        return Record(nova.cloud.image(args.ref), f"image {args.ref}")
+    if args.flavor:
+        return Record(nova.cloud.flavor(args.ref), f"flavor {args.ref}")
+    return Record(nova.cloud.server(args.ref), f"server {args.ref}")
+
+
+@subcommand(
+    "addresses",
+    "IP addresses (long format); of one server, or of every server",
+    arg("server", nargs="?", metavar="SERVER", help="a server (default: every server)"),
+    arg("--network", help="only this network (needs SERVER)"),
+    completes={"server": "server"},
+)
+def addresses(nova, args):
+    frames = load_frames()
+    if args.server is None:
+        if args.network:
+            raise UsageError("%nova addresses: --network needs a SERVER")
+        return mark_frame(frames.addresses_frame(nova.cloud.servers()), "addresses")
+    found = nova.cloud.addresses(args.server, network=args.network)
+    return mark_frame(frames.addresses_frame(found, server=args.server), "addresses")
+
+
+@subcommand("limits", "absolute limits with usage (name, used, max)")
+def limits(nova, args):
+    return mark_frame(load_frames().limits_frame(nova.cloud.limits()), "limits")
+
+
+@subcommand(
+    "history",
+    "the HTTP requests this session made (method, path, status, ms, request id)",
+    arg("-n", "--last", type=int, default=None, help="only the last N requests"),
+)
+def history(nova, args):
+    entries = list(nova.cloud.history)
+    if args.last is not None:
+        entries = entries[-args.last :] if args.last > 0 else []
+    return mark_frame(load_frames().history_frame(entries), "history")

@@ -1,0 +1,94 @@
+"""``%nova raw`` (any compute call, the book's chapter 7), ``report`` (the fleet summary with
+a plot) and ``cleanup`` (what this kernel created)."""
+
+from __future__ import annotations
+
+from novamagic.magics.commands.common import load_frames
+from novamagic.magics.parsing import parse_json_body
+from novamagic.magics.registry import arg, subcommand
+from novamagic.magics.rendering import (
+    JSONView,
+    Report,
+    mark_frame,
+)
+
+
+@subcommand(
+    "raw",
+    "any compute API call, pretty-printed JSON (the book's chapter 7)",
+    arg("method", type=str.upper, choices=("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH")),
+    arg("path", help="relative to the compute endpoint, e.g. /servers/detail, or a full URL"),
+    arg("body", nargs="?", help="JSON (quoted as one word) or $variable holding a dict"),
+    arg("--microversion", help="send this microversion for this call"),
+    verbatim_after=2,
+    description=(
+        "Any compute API call; the answer pretty-printed. Options go before METHOD; everything "
+        "after PATH is the body, as typed: JSON ('{\"server\": {...}}') or $var holding a dict."
+    ),
+)
+def raw(nova, args):
+    body = parse_json_body(args.body)
+    cloud = nova.cloud
+    data = cloud.raw(args.method, args.path, body, microversion=args.microversion)
+    last = cloud.history[-1] if len(cloud.history) else {}
+    return JSONView(data, status=last.get("status"), request_id=last.get("request_id"))
+
+
+@subcommand(
+    "report",
+    "fleet summary: servers by status and flavor, vCPU/RAM/disk against limits, with a plot",
+    arg("--no-plot", action="store_true", help="the tables only"),
+)
+def report(nova, args):
+    frames = load_frames()
+    servers_df = frames.servers_frame(nova.cloud.servers())
+    limits_df = frames.limits_frame(nova.cloud.limits())
+    summary = frames.fleet_summary(servers_df, limits_df)
+    figure, note = None, None
+    if not args.no_plot:
+        figure, note = _plot(summary)
+    return Report(summary, servers_df, limits_df, figure=figure, note=note)
+
+
+def _plot(summary):
+    """A two-panel matplotlib figure, or (None, note) when matplotlib is not installed."""
+    try:
+        # A bare Figure needs no pyplot and leaves the user's backend alone; PNG export is Agg.
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None, "matplotlib is not installed: pip install matplotlib for the plot"
+    figure = Figure(figsize=(9, 3))
+    left, right = figure.subplots(1, 2)
+    by_status = summary["by_status"]
+    # Horizontal bars: status names such as VERIFY_RESIZE are long and would overlap below bars.
+    left.barh(by_status["status"].astype(str), by_status["servers"].astype(int), color="#4c72b0")
+    left.invert_yaxis()  # the first status of the table on top, as in the table
+    left.set_title("servers by status")
+    totals = summary["totals"].dropna(subset=["percent"])
+    right.barh(totals["resource"].astype(str), totals["percent"].astype(float), color="#dd8452")
+    right.set_xlim(0, max(100.0, float(totals["percent"].max()) if len(totals) else 100.0))
+    right.set_title("% of limit used")
+    figure.tight_layout()
+    return figure, None
+
+
+@subcommand(
+    "cleanup",
+    "list the servers and images this kernel created; delete them with --yes",
+    arg("--yes", action="store_true", help="really delete them"),
+)
+def cleanup(nova, args):
+    frames = load_frames()
+    if not args.yes:
+        listing = nova.cloud.cleanup(dry_run=True)
+        kinds = [entry["kind"] for entry in listing]
+        print(
+            f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s) created by "
+            "this kernel; %nova cleanup --yes deletes them"
+        )
+        rows = [dict(e, item=f"{e['kind']} {e['name']} ({e['item']})") for e in listing]
+        return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")
+    results = nova.cloud.cleanup()
+    nova.forget_names()
+    rows = [dict(e, item=f"{e['kind']} {e['item']}") for e in results]
+    return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")
