@@ -100,6 +100,7 @@ class Cloud(
         self._image_names: dict[str, str] | None = None
         self._abs_limits: dict | None = None
         self._caches_at = 0.0
+        self._lookups_failed: set[str] = set()
         self._control = None
         self.api = "v2.1"
         self.microversion: str | None = None

@@ -20,6 +20,8 @@ is; no error ever holds a request body, a token or a password.
       WaitError                  (the server went to ERROR while waiting)
         WaitTimeout (also a Timeout: the deadline passed before the status was reached)
         WaitCancelled              (the caller's cancel event stopped the waiting; nothing undone)
+
+    NovaWarning (a UserWarning): the client carried on without something (a name lookup failed)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "NovaError",
+    "NovaWarning",
     "OverLimit",
     "ServerError",
     "Timeout",
@@ -100,6 +103,11 @@ class NovaError(Exception):
                 self.hint,
             ),
         )
+
+
+class NovaWarning(UserWarning):
+    """Something went partly wrong and the client carried on (e.g. image names unavailable, so
+    a listing shows ids): one line, said once per cloud."""
 
 
 def _rebuild(cls, message, status, request_id, method, url, hint):

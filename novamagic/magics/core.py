@@ -162,7 +162,8 @@ class NovaMagics(Magics, NovaSettings):
         from novamagic.client.errors import NovaError
 
         try:
-            result = handler(self, args)
+            with _notes():
+                result = handler(self, args)
         except (NovaError, NovaMagicError) as exc:
             make_short(exc, self.short_errors)
             raise
@@ -216,6 +217,30 @@ class NovaMagics(Magics, NovaSettings):
             names = cached[1] if cached else []
         self._names_cache[key] = (now, names)
         return names
+
+
+@contextmanager
+def _notes():
+    """The client's NovaWarnings (it carried on without something, e.g. image names) as one
+    ``note:`` line each, instead of a warning with a file name and a source line; other
+    warnings are shown as they would have been."""
+    import warnings
+
+    from novamagic.client.errors import NovaWarning
+
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NovaWarning)
+            yield
+    finally:  # also when the command failed: the note may explain the failure
+        for warning in caught:
+            if issubclass(warning.category, NovaWarning):
+                print(f"note: {warning.message}")
+            else:
+                warnings.showwarning(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
 
 
 class _NoBar:
