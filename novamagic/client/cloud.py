@@ -75,6 +75,7 @@ class Cloud(
         workers: int = DEFAULT_WORKERS,
         sleep=time.sleep,
         monotonic=time.monotonic,
+        retry_deadline: float | None = None,
     ):
         self.config = config
         self._sleep = sleep
@@ -88,6 +89,7 @@ class Cloud(
             retries=retries,
             sleep=sleep,
             monotonic=monotonic,
+            retry_deadline=retry_deadline,
         )
         self.history = self._http.history
         self.session_tag = SESSION_TAG_PREFIX + secrets.token_hex(4)

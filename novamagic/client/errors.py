@@ -58,6 +58,7 @@ class NovaError(Exception):
     """Base of every error raised by :mod:`novamagic.client`."""
 
     default_hint: str | None = None
+    retry_after: float | None = None  # seconds the cloud asked to wait (Retry-After), if any
 
     def __init__(
         self,
@@ -267,15 +268,21 @@ def error_from_response(response, method: str, url: str) -> NovaError:
     request_id = headers.get("x-openstack-request-id") or headers.get("x-compute-request-id")
     cls = error_class_for(status)
     kwargs = dict(status=status, request_id=request_id, method=method, url=url)
+    asked = retry_after_seconds(headers.get("Retry-After"))
     if cls is OverLimit:
-        kwargs["retry_after"] = retry_after_seconds(headers.get("Retry-After"))
+        kwargs["retry_after"] = asked
         if "quota" not in message.lower():
             kwargs["hint"] = "the cloud is rate limiting: slow down and retry later"
+    if asked is not None:  # how long the cloud asked to wait, whatever the status
+        wait = f"the cloud asked to wait {describe_seconds(asked)} before retrying (Retry-After)"
+        kwargs["hint"] = f"{kwargs['hint']}; {wait}" if kwargs.get("hint") else wait
     if cls is Forbidden and "quota" in message.lower():
         kwargs["hint"] = "delete servers you no longer need or ask for a larger quota"
     if cls is BadRequest and status == 406:
         kwargs["hint"] = "pin another microversion: connect(..., compute_api_version=...)"
-    return cls(message, **kwargs)
+    error = cls(message, **kwargs)
+    error.retry_after = asked
+    return error
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -296,6 +303,18 @@ def retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def describe_seconds(seconds: float) -> str:
+    """``1000000000`` -> ``"1000000000 s (about 31.7 years)"``: the figure as sent, and its size."""
+    whole = seconds == int(seconds) and seconds < 1e15
+    text = f"{int(seconds)} s" if whole else f"{seconds:.3g} s"
+    if seconds < 120:
+        return text
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600)):
+        if seconds >= 2 * size:
+            return f"{text} (about {seconds / size:.1f} {unit})"
+    return f"{text} (about {seconds / 60:.1f} minutes)"
 
 
 def _one_line(text) -> str:

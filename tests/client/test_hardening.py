@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from novamagic.client import NovaError, NovaWarning
+from novamagic.client import NovaError, NovaWarning, OverLimit, ServerError
 from novamagic.localcloud import identity
 from tests.client.conftest import LOCAL_FLAVOR, LOCAL_IMAGE, local_connect
 
@@ -39,3 +39,47 @@ def test_a_failed_image_lookup_degrades_a_listing_to_ids(local, monkeypatch):
         # resolving an image by name still fails, and says why
         with pytest.raises(NovaError):
             cloud.servers(image=LOCAL_IMAGE)
+
+
+def _pausing_client(local, **options):
+    """A client whose pauses advance the cloud's clock and are recorded (no real sleeping)."""
+    pauses: list[float] = []
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        local.clock.advance(seconds)
+
+    return local_connect(local, sleep=sleep, **options), pauses
+
+
+def test_a_retry_after_beyond_the_deadline_fails_at_once_naming_the_wait(local):
+    cloud, pauses = _pausing_client(local)
+    with cloud:
+        cloud.control.inject_fault(r"/servers/detail$", status=503, retry_after=1000000000)
+        started = local.clock.now()
+        with pytest.raises(ServerError) as info:
+            cloud.servers()
+        assert pauses == [] and local.clock.now() - started < 1  # no 60 s cap slept 3 times
+        assert info.value.retry_after == 1000000000
+        assert "1000000000 s" in str(info.value.hint) and "years" in info.value.hint
+        assert "retry deadline" in info.value.hint
+
+        cloud.control.clear_faults()
+        cloud.control.inject_fault(r"/flavors/detail$", status=429, retry_after=3600)
+        with pytest.raises(OverLimit) as info:
+            cloud.flavors()
+        assert pauses == [] and info.value.retry_after == 3600
+        assert "3600 s" in info.value.hint and "Retry-After" in info.value.hint
+
+
+def test_retry_after_is_honoured_until_the_deadline(local):
+    cloud, pauses = _pausing_client(local, retry_deadline=60)
+    with cloud:
+        cloud.control.inject_fault(r"/servers/detail$", status=503, retry_after=25)
+        with pytest.raises(ServerError) as info:
+            cloud.servers()
+        assert pauses == [25.0, 25.0]  # a third 25 s would pass the 60 s deadline
+        assert "25 s" in info.value.hint
+        cloud.control.clear_faults()
+        cloud.control.inject_fault(r"/servers/detail$", status=503, retry_after=20, count=2)
+        assert cloud.servers() == [] and pauses[2:] == [20.0, 20.0]
