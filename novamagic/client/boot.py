@@ -19,6 +19,7 @@ from novamagic.client.bulk import BulkResult, StopFlag, run_bulk
 from novamagic.client.connection import version_tuple
 from novamagic.client.errors import (
     ConnectionFailed,
+    NovaError,
     ServerError,
     Timeout,
     ValidationError,
@@ -53,6 +54,23 @@ def boot_names(name: str, count: int = 1) -> list[str]:
     for each in names:
         validate.check_name(each)
     return names
+
+
+def _may_exist(error: NovaError, name: str, marker, why: str, *, still=False) -> NovaError:
+    """``error`` (a boot whose answer was lost) saying that the server may exist and how to find
+    it; ``error.maybe_created`` holds the same for the layers above (name, id None, marker)."""
+    if marker is None:
+        find = f"cloud.servers(name='^{re.escape(name)}$')"
+    elif marker[0] == "tag":
+        find = f"tag {marker[1]!r}: cloud.servers(tags={marker[1]!r})"
+    else:
+        find = f"metadata {MARKER_KEY}={marker[1]!r}"
+    error.hint = (
+        f"the boot may {'still reach' if still else 'have reached'} the cloud, so a server may "
+        f"exist ({why}): look for a server named {name!r} ({find}) before trying again"
+    )
+    error.maybe_created = {"name": name, "id": None, "marker": marker}
+    return error
 
 
 BOOT_STAGES = ("skipped", "requested", "polled", "ready", "failed", "cancelled")
@@ -169,7 +187,15 @@ class BootMixin:
         if isinstance(stub.get("flavor"), Mapping) and stub["flavor"].keys() == FLAVOR_KEYS:
             server = stub  # found by its marker: already a full, normalised server
         else:
-            server = self._get_server(str(stub["id"]))
+            try:
+                server = self._get_server(str(stub["id"]))
+            except NovaError as exc:  # the boot went through: it must not read as a failed one
+                exc.hint = (
+                    f"the server {name!r} was created (id {stub['id']}); only reading it back "
+                    f"failed: cloud.server({str(stub['id'])!r}) shows it"
+                )
+                exc.maybe_created = {"name": name, "id": str(stub["id"]), "marker": marker}
+                raise
         if wait:
             server = self.wait(server["id"], timeout=timeout, callback=callback, cancel=cancel)
         return server
@@ -269,24 +295,29 @@ class BootMixin:
             except (ConnectionFailed, Timeout, ServerError) as exc:
                 if isinstance(exc, ServerError) and exc.status not in (502, 503, 504):
                     raise
+                name = body["name"]
                 if marker is None:
-                    exc.hint = (
-                        f"the boot may have reached the cloud: look for a server named "
-                        f"{body['name']!r} before trying again (no marker could be attached: "
-                        "all metadata slots are in use and the cloud has no tags)"
-                    )
-                    raise
-                found = self._find_marked(marker, body["name"])
+                    raise _may_exist(
+                        exc,
+                        name,
+                        None,
+                        "no marker could be attached: all metadata slots are in "
+                        "use and the cloud has no tags",
+                    ) from None
+                try:
+                    found = self._find_marked(marker, name)
+                except NovaError as lookup:
+                    # The answer is lost and so is the lookup: the server may well exist, and a
+                    # re-run that boots anew (--force-new) would make a second one.
+                    raise _may_exist(
+                        exc, name, marker, f"looking for it failed: {lookup}"
+                    ) from None
                 if found:
                     return found[0]
                 if isinstance(exc, Timeout) or exc.status == 504:
                     # No answer in time: the cloud may still be creating it, after this lookup.
                     # Sending the boot again could then make a second server; say so instead.
-                    exc.hint = (
-                        f"the boot may still reach the cloud: look for a server named "
-                        f"{body['name']!r} (tag or metadata {marker[1]!r}) before trying again"
-                    )
-                    raise
+                    raise _may_exist(exc, name, marker, "no answer in time", still=True) from None
                 if attempts > self._http.retries:
                     raise
                 self._sleep(self._http._backoff_delay(attempts))

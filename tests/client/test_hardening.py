@@ -83,3 +83,17 @@ def test_retry_after_is_honoured_until_the_deadline(local):
         cloud.control.clear_faults()
         cloud.control.inject_fault(r"/servers/detail$", status=503, retry_after=20, count=2)
         assert cloud.servers() == [] and pauses[2:] == [20.0, 20.0]
+
+
+def test_a_lost_boot_whose_lookup_fails_says_the_server_may_exist(cloud, local):
+    cloud.control.inject_fault(r"/servers$", method="POST", drop="after", count=1)
+    cloud.control.inject_fault(r"/servers/detail$", method="GET", status=503)
+    with pytest.raises(NovaError) as info:
+        cloud.create_server("ghost", LOCAL_IMAGE, LOCAL_FLAVOR)
+    hint = info.value.hint
+    assert "may exist" in hint and "'ghost'" in hint and "looking for it failed" in hint
+    tag = info.value.maybe_created["marker"][1]
+    assert tag.startswith("novamagic-boot-") and f"cloud.servers(tags={tag!r})" in hint
+    cloud.control.clear_faults()
+    # it did reach the cloud: the tag the error names finds it
+    assert [s["name"] for s in cloud.servers(tags=tag)] == ["ghost"]

@@ -30,3 +30,19 @@ def test_servers_listing_degrades_to_ids_with_one_note(shell, nova, lc, monkeypa
     assert len(notes) == 1 and notes[0].startswith("note: image names are unavailable")
     assert "Traceback" not in shown and "Warning" not in shown
     nova.set_cloud(None)
+
+
+def test_a_lost_boot_says_the_server_may_exist_and_how_to_look(shell, cloud, lc, capsys):
+    lc.inject_fault(r"/servers$", method="POST", drop="after", count=1)
+    # the cell's look for existing names goes through (a latency-only rule takes it); then
+    # every listing fails, so the lookup by marker after the lost answer does too
+    lc.inject_fault(r"/servers/detail$", method="GET", latency=0.001, count=1)
+    lc.inject_fault(r"/servers/detail$", method="GET", status=503)
+    error, seen = fail(
+        shell, f"%%nova_boot\nname: ghost\nimage: {IMAGE}\nflavor: m1.tiny\n", capsys
+    )
+    assert "Traceback" not in seen
+    assert "may exist" in seen and "ghost" in seen
+    assert f"%nova servers --tag {cloud.session_tag}" in seen and "--force-new" in seen
+    lc.clear_faults()
+    assert list(run(shell, f"%nova servers --tag {cloud.session_tag}")["name"]) == ["ghost"]
