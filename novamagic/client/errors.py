@@ -6,7 +6,7 @@ cloud's own words when it gave any), ``request_id``, ``method``, ``url`` and an 
 is; no error ever holds a request body, a token or a password.
 
     NovaError
-      BadRequest (400, 406)      ValidationError (client-side, nothing was sent)
+      BadRequest (400, 406, 414) ValidationError (client-side, nothing was sent)
       Unauthorized (401)
       Forbidden (403)
       NotFound (404; also a name nothing matched)
@@ -200,6 +200,7 @@ _BY_STATUS = {
     406: BadRequest,
     409: Conflict,
     413: OverLimit,
+    414: BadRequest,
     429: OverLimit,
 }
 
@@ -211,6 +212,7 @@ _REASONS = {
     406: "Not Acceptable",
     409: "Conflict",
     413: "Request Entity Too Large",
+    414: "URI Too Long",
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -278,6 +280,12 @@ def error_from_response(response, method: str, url: str) -> NovaError:
         kwargs["hint"] = f"{kwargs['hint']}; {wait}" if kwargs.get("hint") else wait
     if cls is Forbidden and "quota" in message.lower():
         kwargs["hint"] = "delete servers you no longer need or ask for a larger quota"
+    if status == 414:
+        kwargs["hint"] = (
+            f"the request URL was {len(getattr(response, 'url', None) or url)} characters "
+            "long, more than the cloud takes: "
+            "use shorter filters (fewer names in one regex)"
+        )
     if cls is BadRequest and status == 406:
         kwargs["hint"] = "pin another microversion: connect(..., compute_api_version=...)"
     error = cls(message, **kwargs)

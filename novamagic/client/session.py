@@ -50,6 +50,9 @@ log = logging.getLogger("novamagic.client.http")
 DEFAULT_TIMEOUT = 60.0
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
+LONG_URL = (
+    8000  # characters: common front ends (Apache, nginx, eventlet) refuse longer request lines
+)
 
 
 class History(collections.deque):
@@ -258,6 +261,12 @@ class HttpSession:
                 ksa_exc.UnknownConnectionError,
             ) as exc:
                 error = self._connection_error(exc, method, url)
+                length = len(url) + len(urlencode(params or {}, doseq=True))
+                if length > LONG_URL:  # not "is the cloud up?": the URL is the likely cause
+                    error.hint = (
+                        f"the request URL was {length} characters long: clouds refuse or drop "
+                        "URLs that long (HTTP 414); use shorter filters"
+                    )
                 self._record(
                     method, url, params, None, started, None, attempt, type(error).__name__
                 )

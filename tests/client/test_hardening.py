@@ -7,9 +7,9 @@ import warnings
 
 import pytest
 
-from novamagic.client import NovaError, NovaWarning, OverLimit, ServerError
+from novamagic.client import BadRequest, NovaError, NovaWarning, OverLimit, ServerError
 from novamagic.localcloud import identity
-from tests.client.conftest import LOCAL_FLAVOR, LOCAL_IMAGE, local_connect
+from tests.client.conftest import LOCAL_FLAVOR, LOCAL_IMAGE, local_connect, now_clock
 
 
 def _without_image_service(monkeypatch, local):
@@ -97,3 +97,51 @@ def test_a_lost_boot_whose_lookup_fails_says_the_server_may_exist(cloud, local):
     cloud.control.clear_faults()
     # it did reach the cloud: the tag the error names finds it
     assert [s["name"] for s in cloud.servers(tags=tag)] == ["ghost"]
+
+
+def _longest_url(cloud) -> int:
+    return max(len(h["path"]) for h in cloud.history)
+
+
+def test_a_big_count_never_puts_thousands_of_names_in_one_url(localcloud_factory):
+    lc = localcloud_factory(clock=now_clock(), quotas={"instances": -1, "cores": -1, "ram": -1})
+    with local_connect(lc) as cloud:
+        cloud.create_servers("big-{n}", LOCAL_IMAGE, LOCAL_FLAVOR, count=3)
+        plan = cloud.check_boot(
+            "big-{n}", LOCAL_IMAGE, LOCAL_FLAVOR, count=10000, skip_existing=True
+        )
+        assert plan["skip"] == ["big-1", "big-2", "big-3"] and len(plan["boot"]) == 9997
+        assert _longest_url(cloud) < 2000
+        # a few names still go in one name filter, not a listing of every server
+        cloud.check_boot("big-{n}", LOCAL_IMAGE, LOCAL_FLAVOR, count=5, skip_existing=True)
+        assert "name=" in cloud.history[-1]["path"] or any(
+            "name=%5E%28big" in h["path"] for h in cloud.history.last(3)
+        )
+
+
+def test_a_bulk_boot_beyond_the_quota_sends_nothing(local):
+    with local_connect(local) as cloud:  # the local cloud's quota: 10 instances
+        with pytest.raises(OverLimit) as info:
+            cloud.create_servers("q-{n}", LOCAL_IMAGE, LOCAL_FLAVOR, count=11)
+        text = f"{info.value} {info.value.hint}"
+        assert (
+            "booting 11 server(s)" in text and "0 of 10 used" in text and "nothing was sent" in text
+        )
+        assert not [h for h in cloud.history if h["method"] == "POST"]
+        assert cloud.servers() == []
+        with pytest.raises(OverLimit):  # the dry run says the same
+            cloud.check_boot("q-{n}", LOCAL_IMAGE, LOCAL_FLAVOR, count=10000, skip_existing=True)
+        assert _longest_url(cloud) < 2000
+        assert (
+            len(cloud.create_servers("q-{n}", LOCAL_IMAGE, LOCAL_FLAVOR, count=10).succeeded) == 10
+        )
+
+
+def test_a_414_is_reported_as_a_too_long_url(cloud, local):
+    cloud.control.inject_fault(r"/servers/detail$", status=414)
+    with pytest.raises(BadRequest) as info:
+        cloud.servers(name="x")
+    assert info.value.status == 414 and "characters long" in info.value.hint
+    assert "cloud up" not in str(info.value) + info.value.hint
+    assert len([h for h in cloud.history if "/servers/detail" in h["path"]]) == 1  # not retried
+    cloud.control.clear_faults()
