@@ -145,3 +145,33 @@ def test_a_414_is_reported_as_a_too_long_url(cloud, local):
     assert "cloud up" not in str(info.value) + info.value.hint
     assert len([h for h in cloud.history if "/servers/detail" in h["path"]]) == 1  # not retried
     cloud.control.clear_faults()
+
+
+def test_raw_answers_carry_secrets_as_masked_strings(cloud, local):
+    import copy
+    import pickle
+
+    from novamagic.client.cloud import PrivateKey
+
+    answer = cloud.raw("POST", "/os-keypairs", {"keypair": {"name": "raw"}}, microversion="2.91")
+    key = answer["keypair"]["private_key"]
+    assert isinstance(key, PrivateKey) and str(key).startswith("-----BEGIN")
+    line = str(key).splitlines()[1]
+    assert line not in repr(answer) and line.encode() not in pickle.dumps(answer)
+    assert copy.deepcopy(answer)["keypair"]["private_key"] == key  # copies keep it in memory
+    generated = cloud.create_keypair("made")["private_key"]
+    assert pickle.loads(pickle.dumps(generated)) == "********"
+    server = cloud.raw(
+        "POST",
+        "/servers",
+        {
+            "server": {
+                "name": "raw",
+                "imageRef": cloud.image(LOCAL_IMAGE)["id"],
+                "flavorRef": "1",
+                "networks": "auto",
+            }
+        },
+    )["server"]
+    assert server["adminPass"] and repr(server["adminPass"]) == "'********'"
+    assert str(server["adminPass"]).encode() not in pickle.dumps(server)

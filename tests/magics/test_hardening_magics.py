@@ -57,3 +57,57 @@ def test_a_big_count_is_refused_in_one_line_before_anything_is_sent(shell, cloud
         assert "cloud up" not in seen and "AttributeError" not in seen
     assert max(len(h["path"]) for h in cloud.history) < 2000
     assert not [h for h in cloud.history if h["method"] == "POST"] and cloud.servers() == []
+
+
+def test_admin_passwords_survive_no_pickle_and_no_copy(shell, cloud):
+    import copy
+    import pickle
+
+    df = run(
+        shell, f"%%nova_boot --count 2 -o web\nname: web-{{n}}\nimage: {IMAGE}\nflavor: m1.tiny\n"
+    )
+    secret = df.attrs["admin_passwords"]["web-1"]
+    assert secret == cloud.admin_password("web-1")
+    derived = [df.head(1), df.copy(), copy.copy(df), copy.deepcopy(df), df[df["name"] == "web-1"]]
+    derived.append(pickle.loads(pickle.dumps(df)))
+    for other in derived:
+        kept = other.attrs["admin_passwords"]
+        assert "not kept" in repr(kept) and "web-1" in repr(kept)
+        try:
+            kept["web-1"]
+        except KeyError as exc:
+            assert "cloud.admin_password" in str(exc)
+        else:
+            raise AssertionError("a copy holds an adminPass")
+    blobs = [pickle.dumps(df), pickle.dumps(df.head(1)), pickle.dumps(df.attrs)]
+    assert all(secret.encode() not in blob for blob in blobs)
+    assert df.attrs["admin_passwords"]["web-1"] == secret  # the frame itself still has it
+    run(shell, "web.to_pickle('web.pkl')")
+    assert secret.encode() not in open("web.pkl", "rb").read()
+
+
+def test_raw_masks_a_generated_private_key_and_says_how_to_read_it(shell, cloud, capsys):
+    import pickle
+
+    view = run(
+        shell,
+        '%nova raw -o gen --microversion 2.91 POST /os-keypairs \'{"keypair": {"name": "gen"}}\'',
+    )
+    key = str(view.data["keypair"]["private_key"])
+    assert key.startswith("-----BEGIN") and shell.user_ns["gen"] is view
+    shown = shell.display_formatter.format(view)[0]
+    texts = [shown["text/plain"], shown["text/html"], repr(view), repr(view.data), str(view.data)]
+    texts.append(capsys.readouterr().out)
+    assert all(key not in text and key.splitlines()[1] not in text for text in texts)
+    assert '"private_key": "********"' in shown["text/plain"]
+    note = shown["text/plain"].splitlines()[-1]
+    assert note.startswith("masked: keypair.private_key")
+    assert "str(NAME.data['keypair']['private_key'])" in note and "create_keypair" in note
+    assert all(key.splitlines()[1].encode() not in pickle.dumps(x) for x in (view, view.data))
+
+
+def test_the_magics_mask_the_clients_secret_fields():
+    from novamagic.client.masking import SECRET_FIELDS
+    from novamagic.magics import rendering
+
+    assert rendering._SECRET_KEYS == SECRET_FIELDS
