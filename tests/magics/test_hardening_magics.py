@@ -111,3 +111,50 @@ def test_the_magics_mask_the_clients_secret_fields():
     from novamagic.magics import rendering
 
     assert rendering._SECRET_KEYS == SECRET_FIELDS
+
+
+def _boot_plain(cloud, *names):
+    return [cloud.create_server(n, IMAGE, "m1.tiny", wait=True) for n in names]
+
+
+def _actions(cloud):
+    return [h for h in cloud.history if h["method"] == "POST" and h["path"].endswith("/action")]
+
+
+def test_a_var_holding_an_option_is_one_value_never_an_option(shell, cloud, capsys):
+    _boot_plain(cloud, "x")
+    shell.user_ns["name"] = "x --hard"
+    error, seen = fail(shell, "%nova reboot $name", capsys)
+    assert type(error).__name__ == "NotFound" and "'x --hard'" in seen and "Traceback" not in seen
+    assert _actions(cloud) == [] and cloud.server("x")["OS-EXT-STS:task_state"] is None
+    # a value that is exactly an option is a server name too
+    shell.user_ns["opt"] = "--hard"
+    error, seen = fail(shell, "%nova reboot x $opt", capsys)
+    assert "'--hard'" in seen and cloud.server("x")["OS-EXT-STS:task_state"] == "reboot_started"
+
+
+def test_a_var_holding_two_names_deletes_no_server(shell, cloud, capsys):
+    _boot_plain(cloud, "victim", "other")
+    shell.user_ns["name"] = "victim other"
+    error, seen = fail(shell, "%nova delete $name", capsys)
+    assert type(error).__name__ == "NotFound" and "'victim other'" in seen
+    assert sorted(s["name"] for s in cloud.servers()) == ["other", "victim"]
+    assert not [h for h in cloud.history if h["method"] == "DELETE"]
+
+
+def test_vars_still_work_as_one_value_each(shell, cloud, capsys):
+    _boot_plain(cloud, "my server", "a", "b", "c")
+    shell.user_ns.update(spaced="my server", several=["a", "b"], n=2, names={"third": "c"})
+    assert "rebooting my server (soft)" in str(run(shell, "%nova reboot $spaced"))
+    assert "renamed c to c-2" in str(run(shell, "%nova rename {names['third']} c-$n"))
+    frame = run(shell, "%nova delete $several")  # a list: one name per item
+    assert sorted(frame["item"]) == ["a", "b"]
+    # ...also inside a function, from its locals
+    run(
+        shell,
+        "def rename(new):\n    return get_ipython().run_line_magic('nova', 'rename c-2 $new')",
+    )
+    assert "renamed c-2 to z" in str(run(shell, "rename('z')"))
+    error, seen = fail(shell, "%nova reboot $missing", capsys)
+    assert type(error).__name__ == "UsageError" and "no variable named 'missing'" in seen
+    assert len(seen.strip().splitlines()) == 1
