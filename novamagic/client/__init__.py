@@ -21,6 +21,7 @@ from novamagic.client.errors import (
     Forbidden,
     NotFound,
     NovaError,
+    NovaWarning,
     OverLimit,
     ServerError,
     Timeout,
@@ -46,6 +47,7 @@ __all__ = [
     "MetadataAPI",
     "NotFound",
     "NovaError",
+    "NovaWarning",
     "OverLimit",
     "ServerError",
     "Timeout",
@@ -67,6 +69,7 @@ def connect(
     workers: int = 8,
     sleep=None,
     monotonic=None,
+    retry_deadline: float | None = None,
     **options,
 ) -> Cloud:
     """Connect to a cloud and return a :class:`Cloud` (authenticated, microversion negotiated).
@@ -82,7 +85,9 @@ def connect(
     :class:`~novamagic.localcloud.LocalCloud`) connects to it as its demo account, trusting its CA
     and presenting the learner certificate when it speaks TLS; when ``lc`` runs on a
     ``ManualClock``, waiting advances that clock instead of sleeping (deterministic notebooks).
-    ``retries`` bounds retries of idempotent requests; ``workers`` sizes the bulk pool;
+    ``retries`` bounds retries of idempotent requests; ``retry_deadline`` (seconds, default twice
+    the timeout) bounds one call's attempts and pauses, Retry-After included (a longer wait the
+    cloud asks for fails at once, naming it); ``workers`` sizes the bulk pool;
     ``sleep``/``monotonic`` inject a clock (tests; default: real time).
     """
     config = load_config(cloud, local=local, **options)
@@ -96,6 +101,7 @@ def connect(
     return Cloud(
         config,
         retries=retries,
+        retry_deadline=retry_deadline,
         workers=workers,
         sleep=sleep or time.sleep,
         monotonic=monotonic or time.monotonic,

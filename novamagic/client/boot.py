@@ -19,6 +19,9 @@ from novamagic.client.bulk import BulkResult, StopFlag, run_bulk
 from novamagic.client.connection import version_tuple
 from novamagic.client.errors import (
     ConnectionFailed,
+    NotFound,
+    NovaError,
+    OverLimit,
     ServerError,
     Timeout,
     ValidationError,
@@ -53,6 +56,23 @@ def boot_names(name: str, count: int = 1) -> list[str]:
     for each in names:
         validate.check_name(each)
     return names
+
+
+def _may_exist(error: NovaError, name: str, marker, why: str, *, still=False) -> NovaError:
+    """``error`` (a boot whose answer was lost) saying that the server may exist and how to find
+    it; ``error.maybe_created`` holds the same for the layers above (name, id None, marker)."""
+    if marker is None:
+        find = f"cloud.servers(name='^{re.escape(name)}$')"
+    elif marker[0] == "tag":
+        find = f"tag {marker[1]!r}: cloud.servers(tags={marker[1]!r})"
+    else:
+        find = f"metadata {MARKER_KEY}={marker[1]!r}"
+    error.hint = (
+        f"the boot may {'still reach' if still else 'have reached'} the cloud, so a server may "
+        f"exist ({why}): look for a server named {name!r} ({find}) before trying again"
+    )
+    error.maybe_created = {"name": name, "id": None, "marker": marker}
+    return error
 
 
 BOOT_STAGES = ("skipped", "requested", "polled", "ready", "failed", "cancelled")
@@ -169,7 +189,15 @@ class BootMixin:
         if isinstance(stub.get("flavor"), Mapping) and stub["flavor"].keys() == FLAVOR_KEYS:
             server = stub  # found by its marker: already a full, normalised server
         else:
-            server = self._get_server(str(stub["id"]))
+            try:
+                server = self._get_server(str(stub["id"]))
+            except NovaError as exc:  # the boot went through: it must not read as a failed one
+                exc.hint = (
+                    f"the server {name!r} was created (id {stub['id']}); only reading it back "
+                    f"failed: cloud.server({str(stub['id'])!r}) shows it"
+                )
+                exc.maybe_created = {"name": name, "id": str(stub["id"]), "marker": marker}
+                raise
         if wait:
             server = self.wait(server["id"], timeout=timeout, callback=callback, cancel=cancel)
         return server
@@ -269,24 +297,29 @@ class BootMixin:
             except (ConnectionFailed, Timeout, ServerError) as exc:
                 if isinstance(exc, ServerError) and exc.status not in (502, 503, 504):
                     raise
+                name = body["name"]
                 if marker is None:
-                    exc.hint = (
-                        f"the boot may have reached the cloud: look for a server named "
-                        f"{body['name']!r} before trying again (no marker could be attached: "
-                        "all metadata slots are in use and the cloud has no tags)"
-                    )
-                    raise
-                found = self._find_marked(marker, body["name"])
+                    raise _may_exist(
+                        exc,
+                        name,
+                        None,
+                        "no marker could be attached: all metadata slots are in "
+                        "use and the cloud has no tags",
+                    ) from None
+                try:
+                    found = self._find_marked(marker, name)
+                except NovaError as lookup:
+                    # The answer is lost and so is the lookup: the server may well exist, and a
+                    # re-run that boots anew (--force-new) would make a second one.
+                    raise _may_exist(
+                        exc, name, marker, f"looking for it failed: {lookup}"
+                    ) from None
                 if found:
                     return found[0]
                 if isinstance(exc, Timeout) or exc.status == 504:
                     # No answer in time: the cloud may still be creating it, after this lookup.
                     # Sending the boot again could then make a second server; say so instead.
-                    exc.hint = (
-                        f"the boot may still reach the cloud: look for a server named "
-                        f"{body['name']!r} (tag or metadata {marker[1]!r}) before trying again"
-                    )
-                    raise
+                    raise _may_exist(exc, name, marker, "no answer in time", still=True) from None
                 if attempts > self._http.retries:
                     raise
                 self._sleep(self._http._backoff_delay(attempts))
@@ -330,8 +363,12 @@ class BootMixin:
             raise TypeError("create_servers reports each server through progress=, not callback=")
         names = self._boot_names(names, count)
         image_id, flavor_id = self._image_id(image), self._flavor_id(flavor)
-        self._validation_limits()  # once, before the pool
         existing = self._existing_servers(names) if skip_existing else {}
+        to_boot = [n for n in names if n not in existing]
+        if len(to_boot) > 1:
+            self._check_bulk_quota(len(to_boot), flavor_id)
+        else:
+            self._validation_limits()  # once, before the pool
         report = progress or (lambda event: None)
         for name in names:
             if name in existing:
@@ -350,9 +387,7 @@ class BootMixin:
             if not entry["ok"]:
                 report(boot_event(entry["item"], _failure_stage(entry), error=entry["error"]))
 
-        result = run_bulk(
-            boot_one, [n for n in names if n not in existing], workers=self.workers, on_done=booted
-        )
+        result = run_bulk(boot_one, to_boot, workers=self.workers, on_done=booted)
         if wait:
             self._wait_booted([entry for entry in result if entry["ok"]], timeout, report, cancel)
         booted_entries = iter(result)
@@ -364,6 +399,21 @@ class BootMixin:
             else:
                 merged.append({**next(booted_entries), "skipped": False})
         return merged
+
+    def _check_bulk_quota(self, count: int, flavor_id: str) -> None:
+        """Refuse a bulk boot the quota cannot hold, before anything is sent: booting one by one
+        into a quota of 10 would make 10 servers and fail the 11th, leaving the 10 behind."""
+        try:
+            absolute = dict(self.limits().get("absolute") or {})  # fresh usage
+        except NotFound:  # a cloud without /limits: the cloud's own refusals will say
+            self._abs_limits = {}
+            return
+        flavor = self._flavor_index().get(flavor_id) or self.flavor(flavor_id)
+        try:
+            validate.check_quota(absolute, count, flavor)
+        except OverLimit as exc:
+            exc.hint = f"nothing was sent; {exc.hint}"
+            raise
 
     def _wait_booted(self, sent: list[dict], timeout: float, report, cancel) -> None:
         """Wait for the booted entries (in place). Waiting starts once every boot is sent: a
@@ -454,13 +504,41 @@ class BootMixin:
         return names
 
     def _existing_servers(self, names: list[str]) -> dict[str, dict]:
-        """The servers (not deleted) named exactly one of ``names``: one listing, by regex."""
+        """The servers (not deleted) named exactly one of ``names``. A few names go in name
+        regexes of at most MAX_NAME_FILTER characters each; more than MAX_NAME_LOOKUPS such
+        lookups list the servers once and filter here: thousands of names in one URL is a 414."""
         if not names:
             return {}
-        pattern = "^(" + "|".join(re.escape(n) for n in names) + ")$"
+        patterns = _name_patterns(names)
+        if len(patterns) > MAX_NAME_LOOKUPS:
+            listings = [self.servers()]
+        else:
+            listings = [self.servers(name=pattern) for pattern in patterns]
         wanted = set(names)
         existing: dict[str, dict] = {}
-        for server in self.servers(name=pattern):
+        for server in (s for listing in listings for s in listing):
             if server.get("name") in wanted and server.get("status") != "DELETED":
                 existing.setdefault(server["name"], server)
         return existing
+
+
+#: Characters of one name regex in a URL (before encoding), and how many such lookups one check
+#: makes before it lists every server instead.
+MAX_NAME_FILTER = 1024
+MAX_NAME_LOOKUPS = 4
+
+
+def _name_patterns(names: list[str]) -> list[str]:
+    """``^(a|b|...)$`` regexes matching exactly ``names``, each within MAX_NAME_FILTER."""
+    patterns: list[str] = []
+    chunk: list[str] = []
+    size = 0
+    for escaped in (re.escape(n) for n in dict.fromkeys(names)):
+        if chunk and size + len(escaped) + 1 > MAX_NAME_FILTER - 4:
+            patterns.append("^(" + "|".join(chunk) + ")$")
+            chunk, size = [], 0
+        chunk.append(escaped)
+        size += len(escaped) + 1
+    if chunk:
+        patterns.append("^(" + "|".join(chunk) + ")$")
+    return patterns

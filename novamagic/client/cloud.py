@@ -75,6 +75,7 @@ class Cloud(
         workers: int = DEFAULT_WORKERS,
         sleep=time.sleep,
         monotonic=time.monotonic,
+        retry_deadline: float | None = None,
     ):
         self.config = config
         self._sleep = sleep
@@ -88,6 +89,7 @@ class Cloud(
             retries=retries,
             sleep=sleep,
             monotonic=monotonic,
+            retry_deadline=retry_deadline,
         )
         self.history = self._http.history
         self.session_tag = SESSION_TAG_PREFIX + secrets.token_hex(4)
@@ -100,6 +102,7 @@ class Cloud(
         self._image_names: dict[str, str] | None = None
         self._abs_limits: dict | None = None
         self._caches_at = 0.0
+        self._lookups_failed: set[str] = set()
         self._control = None
         self.api = "v2.1"
         self.microversion: str | None = None

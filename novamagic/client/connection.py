@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from novamagic.client.config import CloudConfig
 from novamagic.client.control import LocalControl
 from novamagic.client.errors import ConfigurationError, NotFound
+from novamagic.client.masking import mask_secrets
 from novamagic.client.session import HttpSession
 
 if TYPE_CHECKING:
@@ -221,10 +222,14 @@ class ConnectionMixin:
         }
 
     def raw(self, method: str, path: str, json=None, *, params=None, microversion=None) -> Any:
-        """One request to the compute API (or any absolute URL) through this session."""
-        return self._compute(
+        """One request to the compute API (or any absolute URL) through this session: the JSON
+        as answered, except that secret fields (adminPass, a generated private_key, passwords,
+        tokens) are :class:`~novamagic.client.masking.Secret` strings: masked when shown or
+        pickled, the value for ``str()``."""
+        data = self._compute(
             method.upper(), path, json=json, params=params, microversion=microversion
         )
+        return mask_secrets(data)
 
     @property
     def control(self) -> LocalControl:

@@ -6,7 +6,7 @@ cloud's own words when it gave any), ``request_id``, ``method``, ``url`` and an 
 is; no error ever holds a request body, a token or a password.
 
     NovaError
-      BadRequest (400, 406)      ValidationError (client-side, nothing was sent)
+      BadRequest (400, 406, 414) ValidationError (client-side, nothing was sent)
       Unauthorized (401)
       Forbidden (403)
       NotFound (404; also a name nothing matched)
@@ -20,6 +20,8 @@ is; no error ever holds a request body, a token or a password.
       WaitError                  (the server went to ERROR while waiting)
         WaitTimeout (also a Timeout: the deadline passed before the status was reached)
         WaitCancelled              (the caller's cancel event stopped the waiting; nothing undone)
+
+    NovaWarning (a UserWarning): the client carried on without something (a name lookup failed)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "NovaError",
+    "NovaWarning",
     "OverLimit",
     "ServerError",
     "Timeout",
@@ -55,6 +58,7 @@ class NovaError(Exception):
     """Base of every error raised by :mod:`novamagic.client`."""
 
     default_hint: str | None = None
+    retry_after: float | None = None  # seconds the cloud asked to wait (Retry-After), if any
 
     def __init__(
         self,
@@ -100,6 +104,11 @@ class NovaError(Exception):
                 self.hint,
             ),
         )
+
+
+class NovaWarning(UserWarning):
+    """Something went partly wrong and the client carried on (e.g. image names unavailable, so
+    a listing shows ids): one line, said once per cloud."""
 
 
 def _rebuild(cls, message, status, request_id, method, url, hint):
@@ -191,6 +200,7 @@ _BY_STATUS = {
     406: BadRequest,
     409: Conflict,
     413: OverLimit,
+    414: BadRequest,
     429: OverLimit,
 }
 
@@ -202,6 +212,7 @@ _REASONS = {
     406: "Not Acceptable",
     409: "Conflict",
     413: "Request Entity Too Large",
+    414: "URI Too Long",
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -259,15 +270,27 @@ def error_from_response(response, method: str, url: str) -> NovaError:
     request_id = headers.get("x-openstack-request-id") or headers.get("x-compute-request-id")
     cls = error_class_for(status)
     kwargs = dict(status=status, request_id=request_id, method=method, url=url)
+    asked = retry_after_seconds(headers.get("Retry-After"))
     if cls is OverLimit:
-        kwargs["retry_after"] = retry_after_seconds(headers.get("Retry-After"))
+        kwargs["retry_after"] = asked
         if "quota" not in message.lower():
             kwargs["hint"] = "the cloud is rate limiting: slow down and retry later"
+    if asked is not None:  # how long the cloud asked to wait, whatever the status
+        wait = f"the cloud asked to wait {describe_seconds(asked)} before retrying (Retry-After)"
+        kwargs["hint"] = f"{kwargs['hint']}; {wait}" if kwargs.get("hint") else wait
     if cls is Forbidden and "quota" in message.lower():
         kwargs["hint"] = "delete servers you no longer need or ask for a larger quota"
+    if status == 414:
+        kwargs["hint"] = (
+            f"the request URL was {len(getattr(response, 'url', None) or url)} characters "
+            "long, more than the cloud takes: "
+            "use shorter filters (fewer names in one regex)"
+        )
     if cls is BadRequest and status == 406:
         kwargs["hint"] = "pin another microversion: connect(..., compute_api_version=...)"
-    return cls(message, **kwargs)
+    error = cls(message, **kwargs)
+    error.retry_after = asked
+    return error
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -288,6 +311,18 @@ def retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def describe_seconds(seconds: float) -> str:
+    """``1000000000`` -> ``"1000000000 s (about 31.7 years)"``: the figure as sent, and its size."""
+    whole = seconds == int(seconds) and seconds < 1e15
+    text = f"{int(seconds)} s" if whole else f"{seconds:.3g} s"
+    if seconds < 120:
+        return text
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600)):
+        if seconds >= 2 * size:
+            return f"{text} (about {seconds / size:.1f} {unit})"
+    return f"{text} (about {seconds / 60:.1f} minutes)"
 
 
 def _one_line(text) -> str:

@@ -8,19 +8,9 @@ from urllib.parse import quote
 from novamagic.client import validate
 from novamagic.client.connection import version_tuple
 from novamagic.client.errors import ValidationError
+from novamagic.client.masking import PrivateKey
 
-
-class PrivateKey(str):
-    """A generated key pair's private key: the PEM text for ``str()``, writing and formatting,
-    masked in ``repr()`` (and so in a printed dict, a notebook output or a log line)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"<private key, {len(self)} characters: str() it to save it>"
-
-    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's display of the dict
-        printer.text(repr(self))
+__all__ = ["KeyPairsMixin", "PrivateKey"]
 
 
 class KeyPairsMixin:

@@ -8,6 +8,7 @@ whatever the microversion, and adminPass taken out (kept for :meth:`admin_passwo
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -15,7 +16,7 @@ from urllib.parse import quote
 
 from novamagic.client import validate
 from novamagic.client.bulk import BulkResult, StopFlag, run_bulk
-from novamagic.client.errors import ValidationError, WaitCancelled
+from novamagic.client.errors import NovaError, NovaWarning, ValidationError, WaitCancelled
 from novamagic.client.resolve import ambiguous, is_uuid, not_found, ref_to_string
 from novamagic.client.shapes import normalise_servers
 from novamagic.client.wait import wait_for_server
@@ -27,6 +28,7 @@ class ServersMixin:
     """Servers and their addresses."""
 
     _admin_passwords: dict[str, str]
+    _lookups_failed: set[str]  # name lookups that failed (each warned about once)
 
     def servers(
         self,
@@ -114,13 +116,11 @@ class ServersMixin:
         if not servers:
             return
         fresh = self._flavors is None or self._image_names is None
-        self._flavor_index()
-        self._image_index()
+        self._load_names()
         stale = self._normalise_batch(servers)
         if stale and not fresh and self._monotonic() - self._caches_at >= CACHE_REFRESH_SECONDS:
             # (a server of a deleted image stays unknown: refresh at most once a minute)
-            self._flavor_index(refresh=True)
-            self._image_index(refresh=True)
+            self._load_names(refresh=True)
             for server in stale:  # the normalised dicts keep what is needed to look them up again
                 flavor, image = server["flavor"], server["image"]
                 server["flavor"] = (
@@ -136,6 +136,30 @@ class ServersMixin:
                 )
                 server["image"] = {"id": image["id"]} if image["id"] else ""
             self._normalise_batch(stale)
+
+    def _load_names(self, refresh: bool = False) -> None:
+        """Fill the flavor and image name caches for a listing. A lookup that fails (a cloud with
+        no image service nor proxy, a flaky flavors call) must not sink the listing: its cache
+        stays empty until the next refresh (at most once a minute), so the servers show ids
+        with None for the names, and a NovaWarning says so once per cloud."""
+        for kind, load in (("flavor", self._flavor_index), ("image", self._image_index)):
+            try:
+                load(refresh=refresh)
+            except NovaError as exc:
+                with self._lock:
+                    if kind == "flavor":
+                        self._flavors, self._flavor_rows, self._flavor_ids_by_name = {}, {}, {}
+                    else:
+                        self._image_names = {}
+                    self._caches_at = self._monotonic()
+                    first = kind not in self._lookups_failed
+                    self._lookups_failed.add(kind)
+                if first:
+                    warnings.warn(
+                        f"{kind} names are unavailable ({exc}); servers show {kind} ids only",
+                        NovaWarning,
+                        stacklevel=4,
+                    )
 
     def _normalise_batch(self, servers: list[dict]) -> list[dict]:
         return normalise_servers(

@@ -9,7 +9,10 @@ Every call goes through :meth:`HttpSession.request`, which
 * retries connection errors and 502/503/504 with exponential backoff, but only for idempotent
   requests (GET, HEAD, PUT, DELETE): a POST that may have reached the cloud is never re-sent
   blindly — :meth:`novamagic.client.Cloud.create_server` looks its server up by a marker first;
-* honours ``Retry-After`` on 413/429 (the cloud refused the request, so any method may retry);
+* honours ``Retry-After`` on 413/429 (the cloud refused the request, so any method may retry)
+  and on 502/503/504, but only within the call's ``retry_deadline`` (all attempts and pauses of
+  one call; default twice the timeout): when the cloud asks for a longer wait than is left, the
+  call fails at once with an error naming the wait it asked for;
 * records method, path, status, milliseconds, request id and attempt in :attr:`history`;
 * turns every failure into a :class:`novamagic.client.errors.NovaError`.
 
@@ -47,7 +50,9 @@ log = logging.getLogger("novamagic.client.http")
 DEFAULT_TIMEOUT = 60.0
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
-MAX_RETRY_AFTER = 60.0
+LONG_URL = (
+    8000  # characters: common front ends (Apache, nginx, eventlet) refuse longer request lines
+)
 
 
 class History(collections.deque):
@@ -149,6 +154,7 @@ class HttpSession:
         sleep=time.sleep,
         monotonic=time.monotonic,
         history_size: int = 1000,
+        retry_deadline: float | None = None,
     ):
         from keystoneauth1 import session as ks_session
 
@@ -162,6 +168,10 @@ class HttpSession:
             app_version=_distribution_version(),
         )
         self.retries = retries
+        # One call's attempts and pauses end within this; a Retry-After beyond it fails at once.
+        self.retry_deadline = (
+            float(retry_deadline) if retry_deadline is not None else 2.0 * self.ks.timeout
+        )
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.sleep = sleep
@@ -226,6 +236,7 @@ class HttpSession:
         if idempotent is None:
             idempotent = method in IDEMPOTENT
         retries = self.retries if retries is None else retries
+        deadline = self.monotonic() + self.retry_deadline
         attempt = 0
         reauthenticated = False
         while True:
@@ -250,12 +261,18 @@ class HttpSession:
                 ksa_exc.UnknownConnectionError,
             ) as exc:
                 error = self._connection_error(exc, method, url)
+                length = len(url) + len(urlencode(params or {}, doseq=True))
+                if length > LONG_URL:  # not "is the cloud up?": the URL is the likely cause
+                    error.hint = (
+                        f"the request URL was {length} characters long: clouds refuse or drop "
+                        "URLs that long (HTTP 414); use shorter filters"
+                    )
                 self._record(
                     method, url, params, None, started, None, attempt, type(error).__name__
                 )
                 if idempotent and attempt <= retries and not isinstance(exc, ksa_exc.SSLError):
-                    self._pause(self._backoff_delay(attempt))
-                    continue
+                    if self._pause_within(deadline, self._backoff_delay(attempt)):
+                        continue
                 raise error from None
             except ksa_exc.ClientException as exc:  # authentication failed before sending
                 self._record(method, url, params, None, started, None, attempt, "Unauthorized")
@@ -275,17 +292,21 @@ class HttpSession:
                 reauthenticated = True
                 self._invalidate_if_current(response.request.headers.get("X-Auth-Token"))
                 continue
-            if status in (413, 429) and attempt <= retries:
-                delay = errors.retry_after_seconds(response.headers.get("Retry-After"))
-                if delay is None and status == 429:
+            retryable = (status in (413, 429)) or (status in RETRY_STATUSES and idempotent)
+            if retryable and attempt <= retries:
+                asked = errors.retry_after_seconds(response.headers.get("Retry-After"))
+                delay = asked
+                if delay is None and status != 413:
                     delay = self._backoff_delay(attempt)
-                if delay is not None and delay <= MAX_RETRY_AFTER:
-                    self._pause(delay)
+                if delay is not None and self._pause_within(deadline, delay):
                     continue
-            if status in RETRY_STATUSES and idempotent and attempt <= retries:
-                delay = errors.retry_after_seconds(response.headers.get("Retry-After"))
-                self._pause(min(delay, MAX_RETRY_AFTER) if delay else self._backoff_delay(attempt))
-                continue
+                if asked is not None and raise_for_status:
+                    error = errors.error_from_response(response, method, url)
+                    error.hint = (
+                        f"{error.hint}, more than is left of this call's "
+                        f"{self.retry_deadline:g} s retry deadline: try again later"
+                    )
+                    raise error
             if not raise_for_status:
                 return response
             raise errors.error_from_response(response, method, url)
@@ -332,6 +353,13 @@ class HttpSession:
     def _pause(self, seconds: float) -> None:
         if seconds > 0:
             self.sleep(seconds)
+
+    def _pause_within(self, deadline: float, seconds: float) -> bool:
+        """Pause ``seconds`` and say True, or say False when that would pass ``deadline``."""
+        if self.monotonic() + seconds > deadline:
+            return False
+        self._pause(seconds)
+        return True
 
     def _record(self, method, url, params, status, started, request_id, attempt, error) -> None:
         ms = round((self.monotonic() - started) * 1000.0, 1)

@@ -11,16 +11,22 @@ import time
 from contextlib import contextmanager
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic import (
+    Magics,
+    cell_magic,
+    line_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+)
 
 from novamagic.magics import commands  # noqa: F401 - registers the subcommands
 from novamagic.magics.config import NovaSettings
 from novamagic.magics.parsing import (
     HelpShown,
     did_you_mean,
+    expand_line,
     refuse_secrets,
-    split_keeping_tail,
-    split_line,
 )
 from novamagic.magics.registry import SUBCOMMANDS
 from novamagic.magics.rendering import NovaMagicError, make_short
@@ -128,17 +134,29 @@ class NovaMagics(Magics, NovaSettings):
 
     # --- %nova ---------------------------------------------------------------------------------
 
+    # IPython would expand $var into the line before it is split, so a value "x --hard" became
+    # an option and "a b" two names; the magics get the raw line and expand each $var/{expr}
+    # into its own word (parsing.expand_line), from the caller's namespace.
+    @no_var_expand
+    @needs_local_scope
     @line_magic
-    def nova(self, line: str = ""):
+    def nova(self, line: str = "", local_ns=None):
         """OpenStack Compute: ``%nova SUBCOMMAND [options]``; ``%nova help`` lists subcommands,
         ``%nova SUBCOMMAND --help`` explains one. Every subcommand returns its result (a
-        DataFrame or a small object) and ``-o NAME`` stores it in a variable too."""
+        DataFrame or a small object) and ``-o NAME`` stores it in a variable too. ``$var`` and
+        ``{expr}`` are one argument each, whatever they hold (a list or tuple: one per item)."""
+        namespace = self._namespace(local_ns)
         name, _, rest = line.strip().partition(" ")
         command = SUBCOMMANDS.get(name)
         if command is not None and command.verbatim_after is not None:
-            words = split_keeping_tail(rest, command.verbatim_after, command.flags_with_values())
+            words = expand_line(
+                rest,
+                namespace,
+                verbatim_after=command.verbatim_after,
+                flags_with_values=command.flags_with_values(),
+            )
             return self.run_subcommand(name, words)
-        words = split_line(line)
+        words = expand_line(line, namespace)
         if not words or words[0] in _HELP_WORDS:
             return self.run_subcommand("help", words[1:])
         return self.run_subcommand(words[0], words[1:])
@@ -162,7 +180,8 @@ class NovaMagics(Magics, NovaSettings):
         from novamagic.client.errors import NovaError
 
         try:
-            result = handler(self, args)
+            with _notes():
+                result = handler(self, args)
         except (NovaError, NovaMagicError) as exc:
             make_short(exc, self.short_errors)
             raise
@@ -171,8 +190,17 @@ class NovaMagics(Magics, NovaSettings):
 
     # --- %%nova_boot ---------------------------------------------------------------------------
 
+    def _namespace(self, local_ns) -> dict:
+        """Where $var is looked up: the user's namespace, then the caller's locals."""
+        namespace = dict(self.shell.user_ns) if self.shell is not None else {}
+        if local_ns is not None and local_ns is not namespace:
+            namespace.update(local_ns)
+        return namespace
+
+    @no_var_expand
+    @needs_local_scope
     @cell_magic
-    def nova_boot(self, line: str, cell: str):
+    def nova_boot(self, line: str, cell: str, local_ns=None):
         """Boot servers from a YAML spec in the cell (``%%nova_boot --help`` for the options)::
 
         %%nova_boot --count 3 --wait -o web
@@ -184,7 +212,7 @@ class NovaMagics(Magics, NovaSettings):
           /etc/motd: "Welcome"
           /etc/app.conf: {file: app.conf}
         """
-        words = split_line(line)
+        words = expand_line(line, self._namespace(local_ns))
         refuse_secrets(words, "nova_boot")
         command = SUBCOMMANDS["nova_boot"]
         try:
@@ -216,6 +244,30 @@ class NovaMagics(Magics, NovaSettings):
             names = cached[1] if cached else []
         self._names_cache[key] = (now, names)
         return names
+
+
+@contextmanager
+def _notes():
+    """The client's NovaWarnings (it carried on without something, e.g. image names) as one
+    ``note:`` line each, instead of a warning with a file name and a source line; other
+    warnings are shown as they would have been."""
+    import warnings
+
+    from novamagic.client.errors import NovaWarning
+
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NovaWarning)
+            yield
+    finally:  # also when the command failed: the note may explain the failure
+        for warning in caught:
+            if issubclass(warning.category, NovaWarning):
+                print(f"note: {warning.message}")
+            else:
+                warnings.showwarning(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
 
 
 class _NoBar:

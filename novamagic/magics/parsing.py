@@ -1,5 +1,6 @@
-"""Turning a magic's line and cell into arguments: argparse that raises instead of exiting,
-refusal of secrets typed on the line, ``key=value`` lists, JSON bodies and %%nova_boot specs.
+"""Turning a magic's line and cell into arguments: ``$var`` expansion word by word, argparse
+that raises instead of exiting, refusal of secrets typed on the line, ``key=value`` lists, JSON
+bodies and %%nova_boot specs.
 
 Every problem is an IPython ``UsageError`` with one line saying what was wrong and what is allowed.
 """
@@ -9,8 +10,8 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import shlex
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from IPython.core.error import UsageError
@@ -18,13 +19,13 @@ from IPython.core.error import UsageError
 __all__ = [
     "HelpShown",
     "NovaArgumentParser",
+    "Value",
+    "expand_line",
     "did_you_mean",
     "parse_boot_spec",
     "parse_json_body",
     "parse_pairs",
     "refuse_secrets",
-    "split_keeping_tail",
-    "split_line",
 ]
 
 # Options that would put a secret into the notebook. Matched as a prefix of the token, so
@@ -34,6 +35,13 @@ _SECRET_OPTIONS = ("--password", "--os-password", "--passwd", "--pass", "--admin
 
 class HelpShown(Exception):  # noqa: N818 - a control-flow signal, not an error
     """argparse printed --help; the magic returns quietly."""
+
+
+class Value(str):
+    """A word that came from a ``$var`` or ``{expr}`` expansion: always a value for argparse
+    (a server name, an option's argument), never an option, even when it starts with "-"."""
+
+    __slots__ = ()
 
 
 class NovaArgumentParser(argparse.ArgumentParser):
@@ -48,9 +56,30 @@ class NovaArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self.secret_safe = secret_safe
 
+    def parse_args(self, args=None, namespace=None):
+        # An expanded value starting with "-" stands in as a placeholder argparse cannot take
+        # for an option; _get_value puts the value back before its type and choices are checked.
+        self._values: dict[str, str] = {}
+        words = []
+        for word in args if args is not None else []:
+            if isinstance(word, Value) and word.startswith("-"):
+                placeholder = f"\x00value{len(self._values)}\x00"
+                self._values[placeholder] = str(word)
+                word = placeholder
+            words.append(str(word))
+        try:
+            return super().parse_args(words, namespace)
+        finally:
+            self._values = {}
+
+    def _get_value(self, action, arg_string):
+        return super()._get_value(action, getattr(self, "_values", {}).get(arg_string, arg_string))
+
     def error(self, message: str):
         if self.secret_safe and "unrecognized arguments" in message:
             message = "unexpected argument(s) (not repeated here in case one is a secret)"
+        for placeholder, value in getattr(self, "_values", {}).items():
+            message = message.replace(placeholder, value)
         raise UsageError(f"{self.prog}: {message}; see {self.prog} --help")
 
     def exit(self, status: int = 0, message: str | None = None):
@@ -59,51 +88,184 @@ class NovaArgumentParser(argparse.ArgumentParser):
         raise HelpShown()
 
 
-def split_line(line: str) -> list[str]:
-    """Shell-like words of a magic line (quotes group words, as in a terminal)."""
-    try:
-        return shlex.split(line, posix=True)
-    except ValueError as exc:
-        raise UsageError(f"cannot split the line into words: {exc} (check the quotes)") from None
+# --- $var and {expr} ----------------------------------------------------------------------------
+
+_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 
-def split_keeping_tail(line: str, positionals: int, flags_with_values: Sequence[str]) -> list[str]:
-    """Words of ``line`` where everything after the first ``positionals`` positional words is
-    kept verbatim as one last word (minus one pair of enclosing quotes): a JSON body or an
-    expanded ``$dict`` keeps its quotes and spaces. Options go before the positional words."""
-    import io
+def expand_line(
+    line: str,
+    namespace: Mapping,
+    *,
+    verbatim_after: int | None = None,
+    flags_with_values: Sequence[str] = (),
+) -> list[str]:
+    """The words of a magic line, with ``$name`` (``$name.attr``) and ``{expr}`` expanded from
+    ``namespace``, each expansion inside its own word: a value holding "x --hard" or "a b" is
+    one word, and a word that starts with a value is a :class:`Value` (never an option). Quotes
+    group words as in a shell; single quotes and ``$$`` keep a ``$`` or ``{`` as it is. A list
+    or tuple that is a whole word gives one word per item (each a Value).
 
-    stream = io.StringIO(line)
-    lexer = shlex.shlex(stream, posix=True, punctuation_chars=False)
-    lexer.whitespace_split = True
+    ``verbatim_after``: after that many positional words the rest of the line is one last
+    word, kept as typed (minus one pair of enclosing quotes: a JSON body), or the value of a
+    ``$name`` that is all of it (a dict for ``%nova raw``). Options go before the positionals.
+    """
     words: list[str] = []
-    seen = 0
-    expect_value = False
-    try:
-        while seen < positionals:
-            word = lexer.get_token()
-            if word is None:
-                return words
-            words.append(word)
-            if expect_value:
-                expect_value = False
-            elif word.startswith("-"):
-                expect_value = word in flags_with_values
-            else:
-                seen += 1
-    except ValueError as exc:
-        raise UsageError(f"cannot split the line into words: {exc} (check the quotes)") from None
-    tail = stream.read().strip()
+    position, seen, expect_value = 0, 0, False
+    while True:
+        if verbatim_after is not None and seen >= verbatim_after:
+            tail = line[position:].strip()
+            if tail:
+                words.append(_expand_tail(tail, namespace))
+            return words
+        found = _next_word(line, position)
+        if found is None:
+            return words
+        pieces, position = found
+        expanded = _expand_word(pieces, namespace)
+        words.extend(expanded)
+        if verbatim_after is not None:
+            for word in expanded:
+                if expect_value:
+                    expect_value = False
+                elif word.startswith("-") and not isinstance(word, Value):
+                    expect_value = word in flags_with_values
+                else:
+                    seen += 1
+
+
+def _expand_tail(tail: str, namespace: Mapping) -> str:
     if len(tail) >= 2 and tail[0] == tail[-1] and tail[0] in "'\"":
-        tail = tail[1:-1]
-    if tail:
-        words.append(tail)
-    return words
+        quote, tail = tail[0], tail[1:-1]
+        if quote == "'":
+            return tail
+    if tail.startswith("$") and _NAME.fullmatch(tail, 1):
+        return Value(_text(_lookup(tail[1:], namespace, tail), tail))
+    return tail
+
+
+def _next_word(line: str, i: int):
+    """(pieces, end) of the word at or after ``i``, or None at the end. A piece is
+    ("text", str) or ("name", "a.b") or ("expr", "python expression")."""
+    n = len(line)
+    while i < n and line[i].isspace():
+        i += 1
+    if i >= n:
+        return None
+    pieces: list[tuple[str, str]] = []
+    quote = None  # '"' inside double quotes
+    while i < n:
+        c = line[i]
+        if quote is None and c.isspace():
+            break
+        if quote is None and c == "'":
+            end = line.find("'", i + 1)
+            if end < 0:
+                raise UsageError("cannot split the line into words: no closing quotation")
+            pieces.append(("text", line[i + 1 : end]))
+            i = end + 1
+        elif c == '"':
+            quote = None if quote else '"'
+            i += 1
+        elif c == "\\" and i + 1 < n and (quote is None or line[i + 1] in '"\\$`{'):
+            pieces.append(("text", line[i + 1]))  # inside "..." only these are escaped (POSIX)
+            i += 2
+        elif c == "$" and line.startswith("$$", i):
+            pieces.append(("text", "$"))
+            i += 2
+        elif c == "$" and (match := _NAME.match(line, i + 1)):
+            pieces.append(("name", match.group()))
+            i = match.end()
+        elif c in "{}" and line.startswith(c * 2, i):
+            pieces.append(("text", c))
+            i += 2
+        elif c == "{" and (end := _closing_brace(line, i)) > i + 1:
+            pieces.append(("expr", line[i + 1 : end]))
+            i = end + 1
+        else:
+            pieces.append(("text", c))
+            i += 1
+    if quote:
+        raise UsageError("cannot split the line into words: no closing quotation")
+    return pieces, i
+
+
+def _closing_brace(line: str, start: int) -> int:
+    """The index of the "}" closing the "{" at ``start`` (strings inside skipped), or -1."""
+    depth, i, n = 0, start, len(line)
+    while i < n:
+        c = line[i]
+        if c in "'\"":
+            end = line.find(c, i + 1)
+            if end < 0:
+                return -1
+            i = end
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _expand_word(pieces, namespace: Mapping) -> list[str]:
+    values = []
+    for kind, text in pieces:
+        if kind == "name":
+            values.append(_lookup(text, namespace, "$" + text))
+        elif kind == "expr":
+            values.append(_evaluate(text, namespace))
+    if len(pieces) == 1 and pieces[0][0] != "text" and isinstance(values[0], (list, tuple)):
+        source = "$" + pieces[0][1] if pieces[0][0] == "name" else "{" + pieces[0][1] + "}"
+        return [Value(_text(item, source)) for item in values[0]]
+    parts, expanded = [], iter(values)
+    for kind, text in pieces:
+        parts.append(text if kind == "text" else _text(next(expanded), text))
+    word = "".join(parts)
+    return [Value(word) if pieces and pieces[0][0] != "text" else word]
+
+
+def _lookup(dotted: str, namespace: Mapping, source: str):
+    first, *attributes = dotted.split(".")
+    if first not in namespace:
+        raise UsageError(
+            f"{source}: no variable named {first!r} (write $$ or quote with '' for a literal $)"
+        )
+    value = namespace[first]
+    for attribute in attributes:
+        try:
+            value = getattr(value, attribute)
+        except AttributeError:
+            raise UsageError(
+                f"{source}: {type(value).__name__} has no attribute {attribute!r}"
+            ) from None
+    return value
+
+
+def _evaluate(expression: str, namespace: Mapping):
+    try:
+        return eval(expression, dict(namespace))  # noqa: S307 - the user's own expression, as IPython's {expr}
+    except Exception as exc:
+        raise UsageError(
+            f"{{{expression}}}: {type(exc).__name__}: {exc} (write {{{{ or quote with '' for a "
+            "literal {)"
+        ) from None
+
+
+def _text(value, source: str) -> str:
+    if isinstance(value, bytes):
+        raise UsageError(f"{source}: bytes, not text; decode it first")
+    return str(value)
 
 
 def refuse_secrets(words: Sequence[str], command: str) -> None:
-    """Refuse a password on the magic line; the message never repeats it."""
+    """Refuse a password typed on the magic line (it would be saved in the notebook; a $var's
+    value is not); the message never repeats it."""
     for word in words:
+        if isinstance(word, Value):
+            continue
         lowered = word.lower()
         if any(lowered == opt or lowered.startswith(opt + "=") for opt in _SECRET_OPTIONS) or (
             lowered.startswith("--") and "password" in lowered

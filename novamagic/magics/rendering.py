@@ -23,7 +23,23 @@ __all__ = [
 ]
 
 FRAME_MARK = "novamagic"  # key in DataFrame.attrs of frames made by the magics
-_SECRET_KEYS = frozenset({"adminpass", "admin_pass", "password", "token", "auth_token", "secret"})
+# The client's list (novamagic.client.masking.SECRET_FIELDS), copied: importing the client here
+# would load keystoneauth at %load_ext. tests/magics checks that the two stay the same.
+_SECRET_KEYS = frozenset(
+    {
+        "adminpass",
+        "admin_pass",
+        "password",
+        "passwd",
+        "private_key",
+        "secret",
+        "application_credential_secret",
+        "token",
+        "auth_token",
+        "access_token",
+        "id_token",
+    }
+)
 
 
 def _escape(text: str) -> str:
@@ -142,15 +158,26 @@ def _redact(mapping: Mapping) -> dict:
     return {k: ("********" if str(k).lower() in _SECRET_KEYS else v) for k, v in mapping.items()}
 
 
-def _redact_deep(data: Any) -> Any:
-    """``data`` with every secret field masked, at any depth (a raw answer's server.adminPass)."""
+def _is_secret(key, value) -> bool:
+    # a value the client marked (novamagic.client.masking.Secret) is secret under any key
+    return str(key).lower() in _SECRET_KEYS or type(value).__name__ in ("Secret", "PrivateKey")
+
+
+def _redact_deep(data: Any, path: tuple = (), masked: list | None = None) -> Any:
+    """``data`` with every secret field masked, at any depth (a raw answer's server.adminPass,
+    keypair.private_key); the paths of the masked fields are added to ``masked``."""
     if isinstance(data, Mapping):
-        return {
-            k: ("********" if str(k).lower() in _SECRET_KEYS else _redact_deep(v))
-            for k, v in data.items()
-        }
+        shown = {}
+        for k, v in data.items():
+            if _is_secret(k, v):
+                shown[k] = "********"
+                if masked is not None:
+                    masked.append((*path, k))
+            else:
+                shown[k] = _redact_deep(v, (*path, k), masked)
+        return shown
     if isinstance(data, list):
-        return [_redact_deep(item) for item in data]
+        return [_redact_deep(item, (*path, i), masked) for i, item in enumerate(data)]
     return data
 
 
@@ -213,13 +240,14 @@ class JSONView:
         self.request_id = request_id
 
     def text(self) -> str:
-        body = json.dumps(
-            _redact_deep(self.data), indent=2, sort_keys=False, ensure_ascii=False, default=str
-        )
+        masked: list[tuple] = []
+        shown = _redact_deep(self.data, (), masked)
+        body = json.dumps(shown, indent=2, sort_keys=False, ensure_ascii=False, default=str)
         head = " ".join(
             x for x in (f"HTTP {self.status}" if self.status else "", self.request_id or "") if x
         )
-        return f"{head}\n{body}" if head else body
+        text = f"{head}\n{body}" if head else body
+        return f"{text}\n{_masked_note(masked)}" if masked else text
 
     def __repr__(self) -> str:
         return self.text()
@@ -234,13 +262,37 @@ class JSONView:
         return f"<pre>{_escape(self.text())}</pre>"
 
 
-class AdminPasswords(Mapping):
-    """adminPass of each new server by name. Masked in every repr; ``[name]`` reads one value."""
+def _masked_note(masked: list[tuple]) -> str:
+    """One line under a raw answer: what was masked and how to read it on purpose."""
+    names = ", ".join(".".join(str(p) for p in path) for path in masked[:3])
+    first = "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in masked[0])
+    note = (
+        f"masked: {names}{' and more' if len(masked) > 3 else ''} (with -o NAME, "
+        f"str(NAME.data{first}) reads it"
+    )
+    if any(path[-1] == "private_key" for path in masked):
+        note += "; or cloud.create_keypair(name) returns the key as a PrivateKey to save"
+    return note + ")"
 
-    def __init__(self, passwords: Mapping[str, str] | None = None):
+
+class AdminPasswords(Mapping):
+    """adminPass of each new server by name. Masked in every repr; ``[name]`` reads one value.
+
+    Only the object ``%%nova_boot`` made holds the values: a copy (pandas deep-copies attrs on
+    ``df.head()``, ``df.copy()``, most operations) and a pickle (``%store``, ``to_pickle``) keep
+    the names only, so a saved or derived frame never carries a password.
+    """
+
+    def __init__(self, passwords: Mapping[str, str] | None = None, *, dropped=()):
         self._passwords = dict(passwords or {})
+        self._dropped = tuple(dropped)  # names whose value this copy does not hold
 
     def __getitem__(self, name: str) -> str:
+        if name in self._dropped:
+            raise KeyError(
+                f"{name!r}: an adminPass is kept only in the frame %%nova_boot returned, not in "
+                "copies or pickles of it; cloud.admin_password(server) reads it in this session"
+            )
         return self._passwords[name]
 
     def __iter__(self):
@@ -250,6 +302,9 @@ class AdminPasswords(Mapping):
         return len(self._passwords)
 
     def __repr__(self) -> str:
+        if self._dropped and not self._passwords:
+            names = ", ".join(repr(name) for name in self._dropped)
+            return f"AdminPasswords(not kept in this copy: {names})"
         names = ", ".join(f"{name!r}: '********'" for name in self._passwords)
         return f"AdminPasswords({{{names}}})"
 
@@ -258,8 +313,21 @@ class AdminPasswords(Mapping):
     def _repr_pretty_(self, p, cycle):
         p.text(repr(self))
 
-    def __deepcopy__(self, memo):  # pandas copies attrs on every operation
-        return self
+    def _without_values(self) -> AdminPasswords:
+        return AdminPasswords(dropped=(*self._dropped, *self._passwords))
+
+    def __copy__(self) -> AdminPasswords:
+        return self._without_values()
+
+    def __deepcopy__(self, memo) -> AdminPasswords:  # pandas deep-copies attrs
+        return self._without_values()
+
+    def __reduce__(self):  # pickle, %store, to_pickle: the names, never the values
+        return (_dropped_passwords, (tuple(self._dropped) + tuple(self._passwords),))
+
+
+def _dropped_passwords(names) -> AdminPasswords:
+    return AdminPasswords(dropped=names)
 
 
 class Report:

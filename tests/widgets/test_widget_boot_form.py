@@ -205,11 +205,14 @@ def test_metadata_rows_and_files_are_capped_at_the_clouds_limits(cloud):
 def test_quota_refusal_shows_in_one_line_with_the_request_id(localcloud_factory, sleeper):
     from widget_helpers import Sleeper, now_clock
 
-    lc = localcloud_factory(clock=now_clock(), quotas={"cores": 4})
+    lc = localcloud_factory(clock=now_clock())
     cloud = connect_to(lc, Sleeper(lc.clock))
     try:
         form = boot_form(cloud)
         fill(form, name="big", flavor="m1.medium", count=3)  # 2 vCPUs each
+        # the quota held the three when checked, but the cloud refuses one all the same
+        refusal = "Quota exceeded for cores: Requested 2, but already used 20 of 20 cores"
+        lc.inject_fault(r"/servers$", method="POST", status=403, message=refusal, count=1)
         form.boot_button.click()
         finished(form.model)
 
@@ -223,6 +226,24 @@ def test_quota_refusal_shows_in_one_line_with_the_request_id(localcloud_factory,
         assert "Quota exceeded for cores" in line and "HTTP 403" in line and "req-" in line
         assert "req-" in text(form.error) and "Quota exceeded" in text(form.error)
         assert form.progress.value == 100
+    finally:
+        cloud.close()
+
+
+def test_a_count_beyond_the_quota_is_refused_before_anything_is_sent(localcloud_factory):
+    from widget_helpers import Sleeper, now_clock
+
+    lc = localcloud_factory(clock=now_clock(), quotas={"cores": 4})
+    cloud = connect_to(lc, Sleeper(lc.clock))
+    try:
+        form = boot_form(cloud)
+        fill(form, name="big", flavor="m1.medium", count=3)  # 2 vCPUs each: 6 of 4
+        form.boot_button.click()
+        finished(form.model)
+        assert form.model.phase == "failed" and cloud.servers() == []
+        line = form.model.error
+        assert "\n" not in line and "booting 3 server(s)" in line and "0 of 4 used" in line
+        assert "nothing was sent" in line and "nothing was sent" in text(form.error)
     finally:
         cloud.close()
 

@@ -75,11 +75,36 @@ def nova_boot(nova, args):
     if failed:
         error = failed[0]["error"]
         tried = len(results) - len(existing)
-        error.hint = f"{len(failed)} of {tried} boots failed; the others are in the result" + (
-            f"; {error.hint}" if error.hint else ""
+        summary = f"{len(failed)} of {tried} boots failed" + (
+            "; the others are in the result" if tried > len(failed) else ""
         )
+        maybe = [
+            e["error"].maybe_created for e in failed if getattr(e["error"], "maybe_created", None)
+        ]
+        if maybe:  # the notebook's way to look, instead of the client's cloud.servers(...)
+            error.hint = f"{summary}; {_where_to_look(maybe, cloud.session_tag)}"
+        else:
+            error.hint = summary + (f"; {error.hint}" if error.hint else "")
         raise error
     return frame
+
+
+def _where_to_look(maybe: list[dict], session_tag: str) -> str:
+    """How to find servers whose boot answer was lost: they may exist, and --force-new would
+    boot them a second time."""
+    import re
+
+    names = [m["name"] for m in maybe]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    if all((m["marker"] or ("",))[0] == "tag" for m in maybe):
+        look = f"%nova servers --tag {session_tag} lists this kernel's servers"
+    else:
+        look = f"%nova servers --name '^{re.escape(names[0])}$' finds {names[0]}"
+    return (
+        f"{len(names)} may exist all the same ({shown}): the cloud may have booted them before "
+        f"the answer was lost; {look}; re-running the cell skips those that exist (do not use "
+        "--force-new before looking)"
+    )
 
 
 class _BootTracker:
