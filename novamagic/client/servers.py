@@ -16,7 +16,16 @@ from urllib.parse import quote
 
 from novamagic.client import validate
 from novamagic.client.bulk import BulkResult, StopFlag, run_bulk
-from novamagic.client.errors import NovaError, NovaWarning, ValidationError, WaitCancelled
+from novamagic.client.errors import (
+    ConnectionFailed,
+    NotFound,
+    NovaError,
+    NovaWarning,
+    ServerError,
+    Timeout,
+    ValidationError,
+    WaitCancelled,
+)
 from novamagic.client.resolve import ambiguous, is_uuid, not_found, ref_to_string
 from novamagic.client.shapes import normalise_servers
 from novamagic.client.wait import wait_for_server
@@ -195,15 +204,32 @@ class ServersMixin:
     ) -> None:
         """Delete a server; ``wait=True`` waits until it is gone (``cancel`` as :meth:`wait`'s)."""
         server_id = self._server_id(ref)
-        self._http.request(
-            "DELETE",
-            self._url(f"/servers/{quote(server_id, safe='')}"),
-            headers=self._headers(self.microversion),
-            gone_ok=True,
-        )
+        try:
+            self._http.request(
+                "DELETE",
+                self._url(f"/servers/{quote(server_id, safe='')}"),
+                headers=self._headers(self.microversion),
+                gone_ok=True,
+            )
+        except (ServerError, ConnectionFailed, Timeout) as exc:
+            # An attempt whose answer was lost may have done it: look before reporting a failure.
+            if not self._deletion_happened(server_id):
+                raise exc from None
         self._admin_passwords.pop(server_id, None)
         if wait:
             self.wait(server_id, status="DELETED", timeout=timeout, cancel=cancel)
+
+    def _deletion_happened(self, server_id: str) -> bool:
+        """Whether the server is gone or being deleted (False when even looking fails)."""
+        try:
+            server = self._get_server(server_id)
+        except NotFound:
+            return True
+        except NovaError:
+            return False
+        return (
+            server.get("status") == "DELETED" or server.get("OS-EXT-STS:task_state") == "deleting"
+        )
 
     def delete_servers(
         self, refs, *, wait: bool = False, timeout: float = 600.0, cancel=None
