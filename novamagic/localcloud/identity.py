@@ -259,8 +259,9 @@ def issue_v3(call: Call):
 
 def validate_v3(call: Call):
     subject = call.request.headers.get("X-Subject-Token")
+    action = "check_token" if call.request.method == "HEAD" else "validate_token"
     try:
-        token = call.state.validate_token(subject)
+        token = call.state.subject_token(call.token, subject, action)
     except errors.Unauthorized:
         raise errors.NotFound(
             f"Could not find token: {'<none given>' if not subject else '<the given token>'}."
@@ -273,8 +274,10 @@ def revoke_v3(call: Call):
     subject = call.request.headers.get("X-Subject-Token")
     if not subject:
         raise errors.BadRequest("X-Subject-Token header is required.")
-    if subject != call.token.id and not call.token.is_admin:
-        call.state.validate_token(subject)
+    try:
+        call.state.subject_token(call.token, subject, "revoke_token")
+    except errors.Unauthorized:
+        raise errors.NotFound("Could not find token: <the given token>.") from None
     call.state.revoke_token(subject)
     return None, 204
 

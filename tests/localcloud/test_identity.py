@@ -139,6 +139,43 @@ def test_validate_and_revoke_token(localcloud):
     assert response.status_code == 401
 
 
+def test_another_users_token_can_be_validated_and_revoked_only_by_its_user_or_an_admin(
+    localcloud,
+):
+    """Keystone's admin_or_token_subject: holding someone's token id is not leave to check it."""
+    localcloud.add_user("ann", "ann-pw", project="other")
+    joe = issue_token(localcloud).headers["X-Subject-Token"]
+    ann = issue_token(localcloud, "ann", "ann-pw", "other").headers["X-Subject-Token"]
+    admin = issue_token(localcloud, "admin", "admin", "admin").headers["X-Subject-Token"]
+    url = localcloud.auth_url + "/v3/auth/tokens"
+    for root in (localcloud.auth_url, localcloud.url):
+        foreign = {"X-Auth-Token": joe, "X-Subject-Token": ann}
+        for method in ("GET", "DELETE"):
+            response = requests.request(
+                method, root + "/v3/auth/tokens", headers=foreign, timeout=5
+            )
+            message = keystone_error(response, 403)
+            assert "not authorized" in message and "_token" in message
+            assert "ann" not in response.text
+        assert (
+            requests.head(root + "/v3/auth/tokens", headers=foreign, timeout=5).status_code == 403
+        )
+    # ann's token is untouched and works; the admin may check and revoke it
+    assert (
+        requests.get(
+            localcloud.compute_url + "/flavors", headers={"X-Auth-Token": ann}, timeout=5
+        ).status_code
+        == 200
+    )
+    as_admin = {"X-Auth-Token": admin, "X-Subject-Token": ann}
+    response = requests.get(url, headers=as_admin, timeout=5)
+    assert response.status_code == 200 and response.json()["token"]["user"]["name"] == "ann"
+    assert requests.delete(url, headers=as_admin, timeout=5).status_code == 204
+    keystone_error(
+        requests.get(url, headers={"X-Auth-Token": joe, "X-Subject-Token": ann}, timeout=5), 404
+    )
+
+
 def test_token_method_rescopes_and_keeps_expiry(localcloud):
     first = issue_token(localcloud)
     token = first.headers["X-Subject-Token"]

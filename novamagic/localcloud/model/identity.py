@@ -254,6 +254,17 @@ class IdentityBackend:
             raise Unauthorized("The request you have made requires authentication.")
         return token
 
+    def subject_token(self, caller: Token, token_id: str | None, action: str) -> Token:
+        """The token a validate, check or revoke names (``X-Subject-Token``), for a caller who
+        may touch it: its own user or an admin (Keystone's admin_or_token_subject). Holding
+        another learner's token id is no leave to read or revoke it: 403. Unknown: 401."""
+        token = self.validate_token(token_id)
+        if token.user.id != caller.user.id and not caller.is_admin:
+            raise Forbidden(
+                f"You are not authorized to perform the requested action: identity:{action}."
+            )
+        return token
+
     def revoke_token(self, token_id: str) -> None:
         with self.lock:
             if self.tokens.pop(token_id, None) is None:
