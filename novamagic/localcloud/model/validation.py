@@ -2,6 +2,7 @@
 
 Each raises :class:`BadRequest` (or :class:`OverQuota` past a limit) with Nova's wording, so the
 compute API, the book's v1.1 face and the control API refuse bad input the same way.
+:func:`check_schema` checks a body against a JSON-schema subset (Keystone's bodies are schemas).
 """
 
 from __future__ import annotations
@@ -14,6 +15,60 @@ from novamagic.localcloud.errors import BadRequest, OverQuota
 MAX_NAME_LENGTH = 255
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 60
+
+_JSON_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_schema(value, schema: dict, path: tuple[str, ...] = ()) -> None:
+    """Check ``value`` against ``schema``: the JSON-schema keywords ``type`` (object, array,
+    string, boolean, null, or a list of them), ``required``, ``properties``,
+    ``additionalProperties: False``, ``items``, ``minLength`` and ``maxLength``. The first
+    mismatch raises BadRequest in Keystone's words: "Invalid input for field 'a/b': ..."."""
+    where = f"Invalid input for field '{'/'.join(path)}'" if path else "Invalid request body"
+    types = schema.get("type")
+    if types is not None:
+        types = [types] if isinstance(types, str) else types
+        if not any(_JSON_TYPES[t](value) for t in types):
+            raise BadRequest(
+                f"{where}: {_shown(value)} is not of type {' or '.join(map(repr, types))}."
+            )
+    if isinstance(value, dict):
+        for name in schema.get("required", ()):
+            if name not in value:
+                raise BadRequest(f"{where}: {name!r} is a required property.")
+        properties = schema.get("properties", {})
+        if schema.get("additionalProperties") is False:
+            extra = sorted(k for k in value if k not in properties)
+            if extra:
+                raise BadRequest(
+                    f"{where}: additional properties are not allowed ({_shown(extra[0])} was "
+                    f"unexpected; allowed: {', '.join(properties)})."
+                )
+        for name, inner in properties.items():
+            if name in value:
+                check_schema(value[name], inner, (*path, name))
+    elif isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            check_schema(item, schema["items"], (*path, str(index)))
+    elif isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            raise BadRequest(f"{where}: {_shown(value)} is too short.")
+        if len(value) > schema.get("maxLength", len(value)):
+            raise BadRequest(
+                f"{where}: it is {len(value)} characters long; at most {schema['maxLength']} "
+                "are allowed."
+            )
 
 
 def check_name(value, field_name: str = "name", allow_empty: bool = False) -> str:
