@@ -213,6 +213,11 @@ class LocalCloudApp:
             response.headers["Vary"] = "OpenStack-API-Version, X-OpenStack-Nova-API-Version"
         return response
 
+    def refusal(self, path: str, status: int, message: str) -> Response:
+        """An answer the HTTP server makes before a request reaches :meth:`handle` (its 414,
+        431 and 503), in the error shape of the face ``path`` names."""
+        return self._error(_face_of_path(path), status, message, "req-" + str(uuid.uuid4()))
+
     def _error(self, face: str, status: int, message: str, request_id: str) -> Response:
         # 401s come from keystonemiddleware in front of every real service: Keystone's shape.
         if face == "identity" or status == 401:
