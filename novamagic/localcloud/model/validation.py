@@ -7,6 +7,8 @@ compute API, the book's v1.1 face and the control API refuse bad input the same 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 
@@ -15,6 +17,8 @@ from novamagic.localcloud.errors import BadRequest, OverQuota
 MAX_NAME_LENGTH = 255
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 60
+#: Nova's user_data: a base64 string of at most 65,535 characters.
+MAX_USER_DATA = 65535
 
 _JSON_TYPES = {
     "object": lambda v: isinstance(v, dict),
@@ -108,6 +112,26 @@ def check_metadata(metadata, limit: int, what: str = "metadata") -> dict[str, st
             f"Quota exceeded for metadata_items: Requested {len(metadata)}, but limit is {limit} metadata items."
         )
     return dict(metadata)
+
+
+def check_user_data(value) -> str | None:
+    """None, or a base64 string of at most :data:`MAX_USER_DATA` characters (Nova's schema)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest("Invalid input for field/attribute user_data. It must be a base64 string.")
+    if len(value) > MAX_USER_DATA:
+        raise BadRequest(
+            f"Invalid input for field/attribute user_data. It is {len(value)} characters long; "
+            f"at most {MAX_USER_DATA} are allowed."
+        )
+    try:
+        base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest(
+            "Invalid input for field/attribute user_data. It is not a base64 string."
+        ) from None
+    return value
 
 
 def check_ip(value, version: int, field_name: str) -> str:
