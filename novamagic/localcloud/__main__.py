@@ -16,6 +16,7 @@ import sys
 import threading
 
 from novamagic.localcloud.clock import ManualClock, ScaledClock
+from novamagic.localcloud.connections import IDLE_TIMEOUT
 from novamagic.localcloud.server import LocalCloud
 
 
@@ -44,6 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--manual-clock", action="store_true", help="time moves only through POST /_localcloud/tick"
     )
     parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="connections open at once (default 256, fewer under a low `ulimit -n`); past them "
+        "the longest idle one is closed, or a newcomer gets 503 with Retry-After",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"close a connection that leaves a read or write waiting this long (default "
+        f"{IDLE_TIMEOUT:g})",
+    )
+    parser.add_argument(
         "--tls",
         action="store_true",
         help="serve HTTPS with a generated CA; prints the CA path and the learner's client "
@@ -65,6 +82,9 @@ def main(argv=None) -> int:
     if args.speed <= 0:
         print("error: --speed must be a positive number", file=sys.stderr)
         return 2
+    if (args.max_connections is not None and args.max_connections < 1) or args.idle_timeout <= 0:
+        print("error: --max-connections and --idle-timeout must be positive", file=sys.stderr)
+        return 2
     clock = ManualClock() if args.manual_clock else ScaledClock(speed=args.speed)
     try:
         cloud = LocalCloud(
@@ -76,6 +96,8 @@ def main(argv=None) -> int:
             open_control=False,
             tls=args.tls,
             client_cert_required=args.client_cert_required,
+            max_connections=args.max_connections,
+            idle_timeout=args.idle_timeout,
         )
         cloud.start()
     except (ValueError, TypeError) as exc:

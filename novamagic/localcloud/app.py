@@ -48,6 +48,7 @@ from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from novamagic.localcloud import compute, control, errors, identity, image, legacy
+from novamagic.localcloud.budget import Budget
 from novamagic.localcloud.http import (
     MAX_BODY,
     MAX_VERSION,
@@ -99,6 +100,7 @@ class LocalCloudApp:
         self.state = cloud_state
         self.open_control = open_control
         self.faults = FaultInjector(cloud_state.seed if seed is None else seed)
+        self.budget = Budget()  # slots for costly regex filters, fair between projects
         rules = [rule for face in FACES for rule in face.rules()]
         self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
         self.hooks: dict[str, Any] = {}  # set by LocalCloud (e.g. "speed" for a ScaledClock)
@@ -173,6 +175,8 @@ class LocalCloudApp:
             response = to_response(result)
         except errors.CloudError as exc:
             response = self._error(face, errors.status_of(exc), exc.message, request_id)
+            if isinstance(exc, errors.TooManyRequests):
+                response.headers["Retry-After"] = str(exc.retry_after)
             if isinstance(exc, errors.Unauthorized):
                 response.headers["WWW-Authenticate"] = (
                     f'Keystone uri="{request.host_url.rstrip("/")}/identity"'
@@ -208,6 +212,11 @@ class LocalCloudApp:
             response.headers["X-OpenStack-Nova-API-Version"] = text
             response.headers["Vary"] = "OpenStack-API-Version, X-OpenStack-Nova-API-Version"
         return response
+
+    def refusal(self, path: str, status: int, message: str) -> Response:
+        """An answer the HTTP server makes before a request reaches :meth:`handle` (its 414,
+        431 and 503), in the error shape of the face ``path`` names."""
+        return self._error(_face_of_path(path), status, message, "req-" + str(uuid.uuid4()))
 
     def _error(self, face: str, status: int, message: str, request_id: str) -> Response:
         # 401s come from keystonemiddleware in front of every real service: Keystone's shape.

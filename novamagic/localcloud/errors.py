@@ -24,6 +24,7 @@ __all__ = [
     "OverQuota",
     "NotFound",
     "Conflict",
+    "TooManyRequests",
     "NOVA_FAULT_NAMES",
     "one_line",
     "status_of",
@@ -66,6 +67,14 @@ class Conflict(CloudError):
     """The resource is in a state that does not allow this action now (wait and retry)."""
 
 
+class TooManyRequests(CloudError):
+    """Too much expensive work at once (429); ``retry_after`` seconds go in ``Retry-After``."""
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 #: Nova's fault names by status (nova.api.openstack.wsgi.Fault); anything else is computeFault.
 NOVA_FAULT_NAMES = {
     400: "badRequest",
@@ -102,6 +111,7 @@ _STATUS = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyRequests: 429,
 }
 
 

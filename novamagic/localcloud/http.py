@@ -3,7 +3,7 @@
 :func:`route` makes the URL rules the faces register; :class:`Call` is one request as a handler
 reads it (caller, JSON body, microversion); :func:`negotiate_version` and
 :func:`check_content_type` are Nova's wsgi checks; :func:`query_limit` and :func:`regex_filter`
-read list parameters; :func:`to_response` turns a handler's return value into a response. The
+read list parameters (:func:`regex_matches` runs the costly ones within a budget); :func:`to_response` turns a handler's return value into a response. The
 application (:mod:`novamagic.localcloud.app`) imports the faces, which import this module.
 """
 
@@ -32,6 +32,8 @@ __all__ = [
     "MAX_BODY",
     "query_limit",
     "regex_filter",
+    "regex_matches",
+    "RegexFilter",
     "negotiate_version",
     "check_content_type",
     "to_response",
@@ -137,37 +139,61 @@ def query_limit(args, default: int, maximum: int) -> int:
     return min(limit, maximum)
 
 
-def regex_filter(text, what: str) -> Callable[[str], bool]:
-    """A client's regular expression as ``search(value) -> bool``, all calls of one request
-    sharing one time budget (:data:`REGEX_BUDGET`); bad or too costly patterns raise BadRequest.
+class RegexFilter:
+    """A client's regular expression, compiled at once (a bad one raises BadRequest).
 
     Python's ``re`` cannot be interrupted, so this uses the ``regex`` module (same syntax) with
-    its ``timeout``.
+    its ``timeout``; ``concurrent`` lets other threads run while it matches.
     """
-    import regex
 
-    try:
-        pattern = regex.compile(text)
-    except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as exc:
-        raise errors.BadRequest(
-            f"Invalid {what} filter {text!r}: not a regular expression ({exc})."
-        ) from None
-    deadline = None
+    __slots__ = ("text", "what", "pattern")
 
-    def search(value: str) -> bool:
-        nonlocal deadline
-        now = time.monotonic()
-        if deadline is None:
-            deadline = now + REGEX_BUDGET
+    def __init__(self, text, what: str):
+        import regex
+
+        self.text, self.what = text, what
         try:
-            return pattern.search(value, timeout=max(1e-6, deadline - now)) is not None
-        except TimeoutError:
+            self.pattern = regex.compile(text)
+        except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as exc:
             raise errors.BadRequest(
-                f"The {what} filter {text!r} takes too long to match; use a simpler regular "
-                "expression."
+                f"Invalid {what} filter {text!r}: not a regular expression ({exc})."
             ) from None
 
-    return search
+    def search(self, value: str, deadline: float) -> bool:
+        timeout = max(1e-6, deadline - time.monotonic())
+        try:
+            return self.pattern.search(value, timeout=timeout, concurrent=True) is not None
+        except TimeoutError:
+            raise errors.BadRequest(
+                f"The {self.what} filter {self.text!r} takes too long to match; use a simpler "
+                "regular expression."
+            ) from None
+
+
+def regex_filter(text, what: str) -> RegexFilter:
+    """A client's regular-expression filter (``name``, ``ip``, ``ip6``); see :func:`regex_matches`."""
+    return RegexFilter(text, what)
+
+
+def regex_matches(call: Call, filters: list[RegexFilter], rows: list[tuple]) -> list[bool]:
+    """For each row (per filter, the strings it may match), whether every filter matches one.
+
+    Call it outside the state lock, on strings copied under it: a costly pattern then delays
+    only its own request. The matching holds one of the project's slots of the app's
+    :class:`~novamagic.localcloud.budget.Budget` (429 when none frees up) and all of it shares
+    one :data:`REGEX_BUDGET` (400 past it).
+    """
+    if not filters:
+        return [True] * len(rows)
+    with call.app.budget.slot(call.token.project.id, "regular-expression filter"):
+        deadline = time.monotonic() + REGEX_BUDGET
+        return [
+            all(
+                any(f.search(v, deadline) for v in texts)
+                for f, texts in zip(filters, row, strict=True)
+            )
+            for row in rows
+        ]
 
 
 class NotAcceptable(Exception):

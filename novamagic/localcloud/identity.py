@@ -18,6 +18,12 @@ import hashlib
 from novamagic.localcloud import errors, model
 from novamagic.localcloud.clock import iso_micro_z, iso_seconds, parse_time
 from novamagic.localcloud.http import Call, route
+from novamagic.localcloud.identity_schemas import (
+    APP_CREDENTIAL_CREATE,
+    TOKEN_ISSUE_V2,
+    TOKEN_ISSUE_V3,
+)
+from novamagic.localcloud.model.validation import check_schema
 
 DOMAIN = {"id": "default", "name": "Default"}
 REGION = "RegionOne"
@@ -213,6 +219,7 @@ def _project_scope(auth: dict) -> tuple[str | None, bool]:
 
 def issue_v3(call: Call):
     body = call.json()
+    check_schema(body, TOKEN_ISSUE_V3)  # every field's type, before any is looked up
     auth = _need(body, "auth", "request body")
     identity = _need(auth, "identity", "auth")
     methods = _need(identity, "methods", "identity")
@@ -259,8 +266,9 @@ def issue_v3(call: Call):
 
 def validate_v3(call: Call):
     subject = call.request.headers.get("X-Subject-Token")
+    action = "check_token" if call.request.method == "HEAD" else "validate_token"
     try:
-        token = call.state.validate_token(subject)
+        token = call.state.subject_token(call.token, subject, action)
     except errors.Unauthorized:
         raise errors.NotFound(
             f"Could not find token: {'<none given>' if not subject else '<the given token>'}."
@@ -273,8 +281,10 @@ def revoke_v3(call: Call):
     subject = call.request.headers.get("X-Subject-Token")
     if not subject:
         raise errors.BadRequest("X-Subject-Token header is required.")
-    if subject != call.token.id and not call.token.is_admin:
-        call.state.validate_token(subject)
+    try:
+        call.state.subject_token(call.token, subject, "revoke_token")
+    except errors.Unauthorized:
+        raise errors.NotFound("Could not find token: <the given token>.") from None
     call.state.revoke_token(subject)
     return None, 204
 
@@ -323,7 +333,9 @@ def _app_cred_body(cred: model.AppCredential, with_secret: bool) -> dict:
 
 
 def create_app_credential(call: Call, user_id: str):
-    ref = call.body_dict("application_credential", ["name"])
+    body = call.json()
+    check_schema(body, APP_CREDENTIAL_CREATE)
+    ref = body["application_credential"]
     expires = ref.get("expires_at")
     if expires is not None:
         try:
@@ -355,8 +367,7 @@ def _fmt_seconds(t: float) -> str:
 
 def issue_v2(call: Call):
     body = call.json()
-    if not isinstance(body, dict):
-        raise errors.BadRequest("Expecting a JSON object with auth credentials.")
+    check_schema(body, TOKEN_ISSUE_V2)
     cloud = call.state
     if "passwordCredentials" in body:
         # The book's form: {"passwordCredentials": {"username", "password"}, "tenantName"?}

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 from novamagic.localcloud.errors import BadRequest
 
+#: Fault rules kept at once (each request is checked against every one).
+MAX_FAULT_RULES = 100
+
 __all__ = ["FaultRule", "FaultInjector", "drop_connection", "injected_message"]
 
 
@@ -128,6 +131,11 @@ class FaultInjector:
         if message is not None and not isinstance(message, str):
             raise BadRequest("message must be a string.")
         with self._lock:
+            if len(self._rules) >= MAX_FAULT_RULES:
+                raise BadRequest(
+                    f"At most {MAX_FAULT_RULES} fault rules at once; clear some first "
+                    "(DELETE /_localcloud/faults)."
+                )
             rule = FaultRule(
                 self._next_id,
                 path,

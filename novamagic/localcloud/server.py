@@ -13,26 +13,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from novamagic.localcloud.app import LocalCloudApp
 from novamagic.localcloud.clock import Clock, ScaledClock
+from novamagic.localcloud.connections import IDLE_TIMEOUT, CloudServer
 from novamagic.localcloud.model import CloudState
 
 log = logging.getLogger("novamagic.localcloud")
 
 __all__ = ["LocalCloud", "load_users"]
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Werkzeug's handler, logging to ``novamagic.localcloud`` at DEBUG instead of stderr."""
-
-    def log_request(self, code="-", size="-") -> None:
-        log.debug('%s "%s %s" %s', self.address_string(), self.command, self.path, code)
-
-    def log(self, type: str, message: str, *args) -> None:
-        level = logging.WARNING if type == "error" else logging.DEBUG
-        log.log(level, "%s: " + message, self.address_string(), *args)
 
 
 def load_users(users) -> list[dict] | None:
@@ -70,7 +58,10 @@ class LocalCloud:
     ``admin``), ``host``/``port`` (127.0.0.1, a free port), ``token_ttl`` seconds, ``quotas``
     (default quota overrides, e.g. ``{"instances": 100}``), ``durations`` (lifecycle seconds),
     ``open_control`` (any valid token may use /_localcloud; False: admin only), ``tls`` and
-    ``client_cert_required`` (HTTPS with generated certificates).
+    ``client_cert_required`` (HTTPS with generated certificates), ``max_connections`` (open at
+    once; default 256 or fewer under a low descriptor limit) and ``idle_timeout`` (seconds a
+    connection may leave a read or write waiting; default 60), see
+    :mod:`novamagic.localcloud.connections`.
     """
 
     def __init__(
@@ -86,6 +77,8 @@ class LocalCloud:
         open_control: bool = True,
         tls: bool = False,
         client_cert_required: bool = False,
+        max_connections: int | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
     ):
         self.clock = clock if clock is not None else ScaledClock(speed=10.0)
         self.state = CloudState(
@@ -101,6 +94,8 @@ class LocalCloud:
         self._requested_port = port
         self.tls_enabled = bool(tls)
         self.client_cert_required = bool(client_cert_required)
+        self.max_connections = max_connections
+        self.idle_timeout = idle_timeout
         self.tls = None
         self._tls_dir: tempfile.TemporaryDirectory | None = None
         self._server = None
@@ -117,15 +112,14 @@ class LocalCloud:
             self._tls_dir = tempfile.TemporaryDirectory(prefix="novamagic-tls-")
             self.tls = make_tls_material(self._tls_dir.name)
             ssl_context = server_ssl_context(self.tls, self.client_cert_required)
-        self._server = make_server(
+        self._server = CloudServer(
             self.host,
             self._requested_port,
             self.app,
-            threaded=True,
-            request_handler=_QuietHandler,
             ssl_context=ssl_context,
+            max_connections=self.max_connections,
+            idle_timeout=self.idle_timeout,
         )
-        self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -140,6 +134,7 @@ class LocalCloud:
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
+            server.close_connections()  # held sockets must not outlive the stop
             server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

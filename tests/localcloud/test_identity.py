@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
@@ -105,6 +106,116 @@ def test_v3_malformed_bodies_are_400(localcloud):
     keystone_error(requests.post(url, json=v3_body(["password"], {}), timeout=5), 400)
 
 
+_PASSWORD = {"user": {"name": "joe", "domain": {"id": "default"}, "password": "shhh"}}
+#: (route, body, the field the 400 must name): type confusions anywhere in an identity body.
+TYPE_CONFUSIONS = [
+    ("/v2.0/tokens", {"auth": "x"}, "auth"),
+    ("/v2.0/tokens", {"auth": {"tenantName": ["a"], "passwordCredentials": {}}}, "tenantName"),
+    ("/v2.0/tokens", {"auth": {"tenantId": {}, "token": {"id": "t"}}}, "tenantId"),
+    ("/v2.0/tokens", {"auth": {"token": {"id": [1]}}}, "auth/token/id"),
+    ("/v2.0/tokens", {"auth": {"token": "t"}}, "auth/token"),
+    ("/v2.0/tokens", {"auth": {"passwordCredentials": {"userId": [], "password": "x"}}}, "userId"),
+    ("/v2.0/tokens", {"passwordCredentials": {"username": 1, "password": "x"}}, "username"),
+    ("/v2.0/tokens", {"passwordCredentials": "joe"}, "passwordCredentials"),
+    (
+        "/v2.0/tokens",
+        {"passwordCredentials": {"username": "joe", "password": "shhh"}, "tenantName": 7},
+        "tenantName",
+    ),
+    ("/v2.0/tokens", ["auth"], "request body"),
+    ("/v3/auth/tokens", v3_body(["token"], {"token": {"id": [1]}}), "identity/token/id"),
+    (
+        "/v3/auth/tokens",
+        v3_body(["password"], {"password": _PASSWORD}, {"project": {"id": []}}),
+        "scope/project/id",
+    ),
+    (
+        "/v3/auth/tokens",
+        v3_body(["password"], {"password": _PASSWORD}, {"project": {"name": {"n": 1}}}),
+        "scope/project/name",
+    ),
+    (
+        "/v3/auth/tokens",
+        v3_body(
+            ["password"],
+            {"password": _PASSWORD},
+            {"project": {"name": "openstack", "domain": {"id": 5}}},
+        ),
+        "scope/project/domain/id",
+    ),
+    ("/v3/auth/tokens", v3_body(["password"], {"password": _PASSWORD}, 12), "auth/scope"),
+    (
+        "/v3/auth/tokens",
+        v3_body(["password"], {"password": {"user": {"id": [1], "password": "x"}}}),
+        "password/user/id",
+    ),
+    (
+        "/v3/auth/tokens",
+        v3_body(["password"], {"password": {"user": {"name": "joe", "password": 123}}}),
+        "password/user/password",
+    ),
+    ("/v3/auth/tokens", v3_body(["password"], {"password": {"user": "joe"}}), "password/user"),
+    ("/v3/auth/tokens", v3_body([["password"]], {"password": _PASSWORD}), "methods/0"),
+    ("/v3/auth/tokens", v3_body("password", {"password": _PASSWORD}), "identity/methods"),
+    ("/v3/auth/tokens", {"auth": {"identity": "password"}}, "auth/identity"),
+    ("/v3/auth/tokens", {"auth": []}, "auth"),
+    (
+        "/v3/auth/tokens",
+        v3_body(
+            ["application_credential"], {"application_credential": {"id": {"x": 1}, "secret": "s"}}
+        ),
+        "application_credential/id",
+    ),
+    (
+        "/v3/auth/tokens",
+        v3_body(
+            ["application_credential"],
+            {"application_credential": {"name": "ci", "secret": "s", "user": {"name": ["joe"]}}},
+        ),
+        "user/name",
+    ),
+    (
+        "/v3/auth/tokens",
+        v3_body(
+            ["application_credential"],
+            {"application_credential": {"name": "ci", "secret": "s", "user": "joe"}},
+        ),
+        "application_credential/user",
+    ),
+    (
+        "/v3/auth/tokens",
+        v3_body(["application_credential"], {"application_credential": {"id": "x", "secret": 1}}),
+        "application_credential/secret",
+    ),
+    ("APPCRED", {"application_credential": {"name": ["ci"]}}, "application_credential/name"),
+    ("APPCRED", {"application_credential": {"name": "ci", "secret": 5}}, "secret"),
+    ("APPCRED", {"application_credential": {"name": "ci", "expires_at": 5}}, "expires_at"),
+    ("APPCRED", {"application_credential": {"name": "ci", "description": []}}, "description"),
+    ("APPCRED", {"application_credential": {"name": "ci", "roles": "admin"}}, "roles"),
+    ("APPCRED", {"application_credential": {"name": "ci", "unrestricted": "yes"}}, "unrestricted"),
+    ("APPCRED", {"application_credential": {"name": "ci", "owner": "ann"}}, "'owner'"),
+    ("APPCRED", {"application_credential": "ci"}, "application_credential"),
+]
+
+
+@pytest.mark.parametrize(("route", "body", "field"), TYPE_CONFUSIONS)
+def test_identity_bodies_are_validated_field_by_field(localcloud, route, body, field):
+    """Never a 500: a wrong type anywhere is a 400 that names the field and what it must be."""
+    headers = {}
+    if route == "APPCRED":
+        token = issue_token(localcloud)
+        headers["X-Auth-Token"] = token.headers["X-Subject-Token"]
+        user_id = token.json()["token"]["user"]["id"]
+        route = f"/v3/users/{user_id}/application_credentials"
+    for root in (localcloud.auth_url, localcloud.url):
+        response = requests.post(root + route, json=body, headers=headers, timeout=5)
+        message = keystone_error(response, 400)
+        assert field in message, message
+        assert "not of type" in message or "required" in message or "allowed" in message
+        assert "\n" not in message
+    assert localcloud.state.app_credentials == {}
+
+
 def test_validate_and_revoke_token(localcloud):
     token = issue_token(localcloud).headers["X-Subject-Token"]
     other = issue_token(localcloud).headers["X-Subject-Token"]
@@ -137,6 +248,43 @@ def test_validate_and_revoke_token(localcloud):
         localcloud.compute_url + "/flavors", headers={"X-Auth-Token": other}, timeout=5
     )
     assert response.status_code == 401
+
+
+def test_another_users_token_can_be_validated_and_revoked_only_by_its_user_or_an_admin(
+    localcloud,
+):
+    """Keystone's admin_or_token_subject: holding someone's token id is not leave to check it."""
+    localcloud.add_user("ann", "ann-pw", project="other")
+    joe = issue_token(localcloud).headers["X-Subject-Token"]
+    ann = issue_token(localcloud, "ann", "ann-pw", "other").headers["X-Subject-Token"]
+    admin = issue_token(localcloud, "admin", "admin", "admin").headers["X-Subject-Token"]
+    url = localcloud.auth_url + "/v3/auth/tokens"
+    for root in (localcloud.auth_url, localcloud.url):
+        foreign = {"X-Auth-Token": joe, "X-Subject-Token": ann}
+        for method in ("GET", "DELETE"):
+            response = requests.request(
+                method, root + "/v3/auth/tokens", headers=foreign, timeout=5
+            )
+            message = keystone_error(response, 403)
+            assert "not authorized" in message and "_token" in message
+            assert "ann" not in response.text
+        assert (
+            requests.head(root + "/v3/auth/tokens", headers=foreign, timeout=5).status_code == 403
+        )
+    # ann's token is untouched and works; the admin may check and revoke it
+    assert (
+        requests.get(
+            localcloud.compute_url + "/flavors", headers={"X-Auth-Token": ann}, timeout=5
+        ).status_code
+        == 200
+    )
+    as_admin = {"X-Auth-Token": admin, "X-Subject-Token": ann}
+    response = requests.get(url, headers=as_admin, timeout=5)
+    assert response.status_code == 200 and response.json()["token"]["user"]["name"] == "ann"
+    assert requests.delete(url, headers=as_admin, timeout=5).status_code == 204
+    keystone_error(
+        requests.get(url, headers={"X-Auth-Token": joe, "X-Subject-Token": ann}, timeout=5), 404
+    )
 
 
 def test_token_method_rescopes_and_keeps_expiry(localcloud):

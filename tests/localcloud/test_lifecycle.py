@@ -312,3 +312,17 @@ def test_failed_delete_leaves_an_errored_server(api, localcloud):
     assert api.delete(f"/servers/{sid}").status_code == 204
     localcloud.tick(5)
     fault(api.get(f"/servers/{sid}"), 404)
+
+
+def test_quota_counts_only_servers_not_yet_deleted_by_the_clock(api, localcloud):
+    """Finished deletions free their quota before the next boot, with no listing in between."""
+    ids = [api.boot(f"q{n}") for n in range(10)]
+    localcloud.tick(20)
+    for sid in ids:
+        assert api.delete(f"/servers/{sid}").status_code == 204
+    boot = {"server": {"name": "early", "imageRef": "3", "flavorRef": "1"}}
+    assert "already used 10 of 10" in fault(api.post("/servers", boot), 403)  # still deleting
+    localcloud.tick(600)
+    api.boot("after")  # the first request since the deletions finished: it must fit
+    absolute = api.get("/limits").json()["limits"]["absolute"]
+    assert absolute["totalInstancesUsed"] == 1

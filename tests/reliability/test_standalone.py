@@ -207,5 +207,40 @@ def test_it_keeps_serving_with_idle_and_half_sent_connections(workshop, figures)
     )
 
 
+def test_held_sockets_neither_starve_others_nor_stop_ctrl_c(tmp_path, secrets_ledger, figures):
+    """300 silent sockets on a cloud capped at 100 connections: a normal request still answers,
+    the cloud never holds more than its cap, and Ctrl-C stops it at once."""
+    users = [{"name": "kim", "password": random_password(), "project": "class-a"}]
+    secrets_ledger.add(users[0]["password"], "password of kim")
+    users_file = tmp_path / "users.yaml"
+    users_file.write_text(yaml.safe_dump(users))
+    cloud = Standalone(users_file, STANDALONE_LOG, "--max-connections", "100")
+    cloud.users = {u["name"]: u for u in users}
+    held = []
+    try:
+        host, port = cloud.address
+        for _ in range(300):
+            held.append(socket.create_connection((host, port), timeout=10))
+        started = time.perf_counter()
+        _healthy(cloud)
+        served_in = time.perf_counter() - started
+        server_side = [
+            c for c in cloud.psutil.net_connections("tcp") if c.laddr.port == port and c.raddr
+        ]
+        assert len(server_side) <= 100 + 8, len(server_side)  # the cap, plus refusals in flight
+        started = time.perf_counter()
+        assert cloud.stop() == 0
+        stopped_in = time.perf_counter() - started
+    finally:
+        for sock in held:
+            sock.close()
+        cloud.stop()
+    assert stopped_in < 5, f"Ctrl-C took {stopped_in:.1f} s with 300 sockets held"
+    figures.add(
+        "standalone", "answer time beside 300 silent sockets (cap 100)", served_in * 1000, "ms"
+    )
+    figures.add("standalone", "Ctrl-C with 300 sockets held: stopped in", stopped_in * 1000, "ms")
+
+
 def test_abuse_figures(figures):
     figures.add("standalone", "malformed-HTTP cases survived", len(ABUSE))

@@ -18,7 +18,7 @@ from novamagic.localcloud.compute.common import (
     time_param,
 )
 from novamagic.localcloud.compute.views.servers import ServerView
-from novamagic.localcloud.http import Call, regex_filter, route
+from novamagic.localcloud.http import Call, regex_filter, regex_matches, route
 from novamagic.localcloud.model import AddressPools
 
 SORT_KEYS = {
@@ -58,9 +58,10 @@ def _list_servers(call: Call, detail: bool):
                 "The value of changes-since must be less than or equal to changes-before."
             )
     filters = []
+    # Regex filters as (filter, the strings of a server it may match): matched apart, see below.
+    regexes = []
     if "name" in args:
-        name_matches = regex_filter(args["name"], "name")
-        filters.append(lambda s: name_matches(s.name))
+        regexes.append((regex_filter(args["name"], "name"), lambda s: (s.name,)))
     if "status" in args:
         wanted = {v.strip().upper() for v in args.getlist("status")}
         unknown = wanted - model.SERVER_STATUSES
@@ -86,17 +87,19 @@ def _list_servers(call: Call, detail: bool):
         filters.append(lambda s: s.locked == locked)
     if "key_name" in args:
         filters.append(lambda s, k=args["key_name"]: s.key_name == k)
-    if "ip" in args or "ip6" in args:
-        for key, version in (("ip", 4), ("ip6", 6)):
-            if key in args:
-                ip_matches = regex_filter(args[key], key)
-                filters.append(
-                    lambda s, p=ip_matches, v=version: any(
-                        a[0] == v and p(a[1])
+    for key, version in (("ip", 4), ("ip6", 6)):
+        if key in args:
+            regexes.append(
+                (
+                    regex_filter(args[key], key),
+                    lambda s, v=version: [
+                        a[1]
                         for entries in AddressPools.addresses(s.slot).values()
                         for a in entries
-                    )
+                        if a[0] == v
+                    ],
                 )
+            )
     if call.at_least("2.26"):
         for key in ("tags", "tags-any", "not-tags", "not-tags-any", "tag"):
             if key not in args:
@@ -125,6 +128,15 @@ def _list_servers(call: Call, detail: bool):
         )
         if filters:
             servers = [s for s in servers if all(f(s) for f in filters)]
+        texts = [tuple(strings(s) for _, strings in regexes) for s in servers]
+    if regexes:
+        # Outside the lock and within the project's budget: a costly pattern (up to a second
+        # of matching) delays its own request only, never another learner's.
+        keep = regex_matches(call, [f for f, _ in regexes], texts)
+        servers = [s for s, kept in zip(servers, keep, strict=True) if kept]
+    with call.state.lock:
+        if changes_since is None:  # a deletion may have finished since the lock was let go
+            servers = [s for s in servers if not s.deleted]
         if sort_key is not None or sort_dir == "asc":
             servers.sort(key=SORT_KEYS[sort_key or "created_at"], reverse=sort_dir == "desc")
         page, links = paginate(call, servers, BY_ID)

@@ -213,15 +213,18 @@ def find_image(call: Call, ident: str) -> model.Image:
         raise errors.NotFound(NOT_FOUND) from None
 
 
-def book_call(handler, with_face: bool = False):
-    """Check the path's tenant, hold the lock and answer quota errors as v1.1 did (413
-    overLimit). The handler gets the request's :class:`Face` (``with_face``) or the call."""
+def book_call(handler, with_face: bool = False, locked: bool = True):
+    """Check the path's tenant, hold the lock (unless ``locked`` is False: the handler takes it
+    itself) and answer quota errors as v1.1 did (413 overLimit). The handler gets the request's
+    :class:`Face` (``with_face``) or the call."""
 
     @functools.wraps(handler)
     def wrapper(call: Call, tenant: str, **args):
         try:
+            face = Face(call, tenant)
+            if not locked:
+                return handler(face if with_face else call, **args)
             with call.state.lock:
-                face = Face(call, tenant)
                 return handler(face if with_face else call, **args)
         except errors.OverQuota as exc:
             return errors.nova_fault(413, exc.message)
@@ -232,6 +235,12 @@ def book_call(handler, with_face: bool = False):
 def legacy(handler):
     """:func:`book_call` for a handler that takes the request's :class:`Face`."""
     return book_call(handler, with_face=True)
+
+
+def legacy_unlocked(handler):
+    """:func:`legacy` for a handler that holds the lock itself (a listing whose regex filter
+    must match outside it)."""
+    return book_call(handler, with_face=True, locked=False)
 
 
 # --------------------------------------------------------------------------- lenient input

@@ -7,7 +7,7 @@ from novamagic.localcloud import errors, model
 from novamagic.localcloud.clock import parse_time
 from novamagic.localcloud.compute.metadata import MetadataStore, metadata_controller
 from novamagic.localcloud.compute.server_actions import ActionDispatcher
-from novamagic.localcloud.http import Call, regex_filter
+from novamagic.localcloud.http import Call, regex_filter, regex_matches
 from novamagic.localcloud.legacy.face import (
     BOOK_WORDING,
     Face,
@@ -18,17 +18,18 @@ from novamagic.localcloud.legacy.face import (
     find_server,
     last_segment,
     legacy,
+    legacy_unlocked,
     repair_ipv6,
     v11,
     without_placeholder_files,
 )
 
 
-def _listed(face: Face) -> list[model.Server]:
+def _listed(face: Face, render) -> list[dict]:
     """The tenant's servers, newest first, filtered as v1.1 allowed: ``changes-since`` (deleted
     servers included), ``image``, ``flavor`` (number, id or URL), ``status``, ``name`` (a regular
     expression). Lists are not paginated: ``limit`` and ``marker`` are ignored, every server
-    comes back in one page."""
+    comes back in one page. Each server is rendered with ``render``."""
     args = face.call.request.args
     since = None
     if "changes-since" in args:
@@ -38,33 +39,36 @@ def _listed(face: Face) -> list[model.Server]:
             raise errors.BadRequest(
                 f"Invalid changes-since value {args['changes-since']!r}: use ISO 8601, e.g. 2012-03-21T00:00:00Z."
             ) from None
-    servers = face.cloud.list_servers(face.token, include_deleted_since=since)
-    if "image" in args:
-        try:
-            image_id = face.image(last_segment(args["image"])).id
-        except errors.NotFound:
-            return []
-        servers = [s for s in servers if s.image_id == image_id]
-    if "flavor" in args:
-        servers = [s for s in servers if s.flavor_id == last_segment(args["flavor"])]
-    if "status" in args:
-        servers = [s for s in servers if s.status == args["status"].upper()]
-    if "name" in args:
-        name_matches = regex_filter(args["name"], "name")
-        servers = [s for s in servers if name_matches(s.name)]
-    return servers
+    name_filter = regex_filter(args["name"], "name") if "name" in args else None
+    with face.cloud.lock:
+        servers = face.cloud.list_servers(face.token, include_deleted_since=since)
+        if "image" in args:
+            try:
+                image_id = face.image(last_segment(args["image"])).id
+            except errors.NotFound:
+                return []
+            servers = [s for s in servers if s.image_id == image_id]
+        if "flavor" in args:
+            servers = [s for s in servers if s.flavor_id == last_segment(args["flavor"])]
+        if "status" in args:
+            servers = [s for s in servers if s.status == args["status"].upper()]
+        names = [((s.name,),) for s in servers]  # per server: per filter, its strings
+    if name_filter is not None:
+        # Outside the lock, within the project's budget (see http.regex_matches).
+        keep = regex_matches(face.call, [name_filter], names)
+        servers = [s for s, kept in zip(servers, keep, strict=True) if kept]
+    with face.cloud.lock:
+        return [render(s) for s in servers if since is not None or not s.deleted]
 
 
-@legacy
+@legacy_unlocked
 def list_servers(face: Face):
-    servers = _listed(face)
-    return {"servers": [face.server_brief(s) for s in servers]}
+    return {"servers": _listed(face, face.server_brief)}
 
 
-@legacy
+@legacy_unlocked
 def list_servers_detail(face: Face):
-    servers = _listed(face)
-    return {"servers": [face.server_full(s) for s in servers]}
+    return {"servers": _listed(face, face.server_full)}
 
 
 @legacy

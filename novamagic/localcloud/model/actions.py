@@ -11,13 +11,14 @@ from collections.abc import Iterable
 
 from novamagic.localcloud.errors import BadRequest, OverQuota
 from novamagic.localcloud.model.identity import Token
-from novamagic.localcloud.model.images import Image
+from novamagic.localcloud.model.images import MAX_IMAGES_PER_PROJECT, Image
 from novamagic.localcloud.model.lifecycle import NOSTATE, RUNNING, Operation
 from novamagic.localcloud.model.servers import Server
 from novamagic.localcloud.model.validation import (
     check_ip,
     check_metadata,
     check_name,
+    check_user_data,
     hostname_from,
 )
 
@@ -80,6 +81,8 @@ class ServerActionBackend:
                 )
             if "key_name" in fields:  # null unsets the key (2.54)
                 self._check_key_name(caller, key_name)
+            if "user_data" in fields:
+                user_data = check_user_data(user_data)
             # All checks passed: apply.
             server.image_id = image.id
             if "name" in fields:
@@ -201,6 +204,12 @@ class ServerActionBackend:
         with self.lock:
             server = self.get_server(caller, server_id)
             self._require(server, "createImage", ("active", "stopped", "paused", "suspended"))
+            owned = sum(1 for i in self.images.values() if i.owner == server.project_id)
+            if owned >= MAX_IMAGES_PER_PROJECT:
+                raise OverQuota(
+                    f"Quota exceeded for images: the project owns {owned} of at most "
+                    f"{MAX_IMAGES_PER_PROJECT}; delete one before taking another snapshot."
+                )
             base = self.images.get(server.image_id)
             properties = {
                 "image_type": "snapshot",

@@ -6,6 +6,7 @@ Tokens are checked on the cloud's clock but report expiry on the real clock (see
 
 from __future__ import annotations
 
+import collections
 import random
 import secrets
 import threading
@@ -15,6 +16,16 @@ from dataclasses import dataclass, field
 
 from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from novamagic.localcloud.model.validation import check_name
+
+#: Application credentials one user may hold (Keystone's [application_credential] user_limit).
+MAX_APP_CREDENTIALS_PER_USER = 100
+#: Characters of an application credential's description (Keystone stores any text; a
+#: classroom cloud keeps a learner's 600 credentials from holding 112 KB each).
+MAX_DESCRIPTION_LENGTH = 255
+#: Live tokens kept per user: past it the user's oldest is revoked (a client holding it gets
+#: a 401 and authenticates again). Keystone's tokens cost nothing stored; ours do, and a loop
+#: of logins would otherwise grow the cloud for a whole token lifetime.
+MAX_TOKENS_PER_USER = 500
 
 DEFAULT_USERS = [
     {"name": "joe", "password": "shhh", "project": "openstack", "roles": ["member", "reader"]},
@@ -96,6 +107,7 @@ class IdentityBackend:
     tokens: dict[str, Token]
     app_credentials: dict[str, AppCredential]
     _identity_rng: random.Random
+    _tokens_by_user: dict[str, collections.deque[str]]  # token ids, oldest first
 
     def add_user(
         self, name: str, password: str, project: str = "openstack", roles=("member",), **extra
@@ -165,6 +177,13 @@ class IdentityBackend:
                 for key in [k for k, t in self.tokens.items() if t.expires_at <= now]:
                     del self.tokens[key]
             self.tokens[token.id] = token
+            mine = self._tokens_by_user.setdefault(user.id, collections.deque())
+            mine.append(token.id)
+            if len(mine) > MAX_TOKENS_PER_USER:
+                live = collections.deque(t for t in mine if t in self.tokens)
+                while len(live) > MAX_TOKENS_PER_USER:
+                    del self.tokens[live.popleft()]
+                self._tokens_by_user[user.id] = live
         return token
 
     def _scope(self, user: User, project_ref: str | None, by_id: bool = False) -> Project:
@@ -254,6 +273,17 @@ class IdentityBackend:
             raise Unauthorized("The request you have made requires authentication.")
         return token
 
+    def subject_token(self, caller: Token, token_id: str | None, action: str) -> Token:
+        """The token a validate, check or revoke names (``X-Subject-Token``), for a caller who
+        may touch it: its own user or an admin (Keystone's admin_or_token_subject). Holding
+        another learner's token id is no leave to read or revoke it: 403. Unknown: 401."""
+        token = self.validate_token(token_id)
+        if token.user.id != caller.user.id and not caller.is_admin:
+            raise Forbidden(
+                f"You are not authorized to perform the requested action: identity:{action}."
+            )
+        return token
+
     def revoke_token(self, token_id: str) -> None:
         with self.lock:
             if self.tokens.pop(token_id, None) is None:
@@ -277,7 +307,20 @@ class IdentityBackend:
             secret = secrets.token_urlsafe(48)
         if not isinstance(secret, str) or not secret:
             raise BadRequest("Invalid input for field 'secret': a non-empty string is required.")
+        if description is not None and (
+            not isinstance(description, str) or len(description) > MAX_DESCRIPTION_LENGTH
+        ):
+            raise BadRequest(
+                "Invalid input for field 'description': a string of at most "
+                f"{MAX_DESCRIPTION_LENGTH} characters is allowed."
+            )
         with self.lock:
+            owned = sum(1 for c in self.app_credentials.values() if c.user_id == user_id)
+            if owned >= MAX_APP_CREDENTIALS_PER_USER:
+                raise Forbidden(
+                    "Unable to create additional application credentials, maximum of "
+                    f"{MAX_APP_CREDENTIALS_PER_USER} already exceeded for user."
+                )
             if any(c.name == name and c.user_id == user_id for c in self.app_credentials.values()):
                 raise Conflict(
                     f"Duplicate entry: an application credential named {name!r} already exists."

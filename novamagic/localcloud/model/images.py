@@ -14,6 +14,10 @@ from novamagic.localcloud.model.identity import Token
 from novamagic.localcloud.model.lifecycle import Operation
 from novamagic.localcloud.model.validation import check_metadata, ref_to_id
 
+#: Images (snapshots) one project may own (Glance's image_count_total limit): snapshots
+#: otherwise pile up without end, one per createImage.
+MAX_IMAGES_PER_PROJECT = 100
+
 IMAGES = [
     # number, name, disk_format, container_format, size bytes, min_disk, min_ram, properties
     (1, "ubuntu-11.04-kernel", "aki", "aki", 4_594_688, 0, 0, {}),

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, NotFound, OverQuota
 from novamagic.localcloud.model.identity import Token
 
+#: Characters of a public key (an 8192-bit RSA key is about 1,400; a certificate a few KB):
+#: with the key_pairs quota (100 per user), a user's keys stay under 2 MB.
+MAX_PUBLIC_KEY_LENGTH = 16384
+
 
 @dataclass(slots=True)
 class KeyPair:
@@ -69,6 +73,11 @@ class KeyPairBackend:
     ) -> KeyPair:
         """Register a checked public key (the route parses it and computes its fingerprint)."""
         owner = self.keypair_owner(caller, user_id, "create")
+        if len(public_key) > MAX_PUBLIC_KEY_LENGTH:
+            raise BadRequest(
+                f"Keypair data is invalid: the public key is {len(public_key)} characters long; "
+                f"at most {MAX_PUBLIC_KEY_LENGTH} are allowed."
+            )
         with self.lock:
             if (owner, name) in self.keypairs:
                 raise Conflict(f"Key pair '{name}' already exists.")

@@ -39,10 +39,16 @@ class QuotaBackend:
         return {**self.default_quotas, **self.quotas.get(project_id, {})}
 
     def usage(self, project_id: str) -> dict[str, int]:
+        """What the project's live servers use, settled to now first: a deletion (or resize
+        revert) that finished on the clock frees its share before any check counts it."""
         with self.lock:
+            now = self.now()
             instances = cores = ram = 0
-            for server in self.servers.values():
+            for server in list(self.servers.values()):
                 if server.project_id == project_id:
+                    self._settle(server, now)
+                    if server.deleted:
+                        continue
                     flavor = self.flavors.get(server.flavor_id)
                     instances += 1
                     if flavor is not None:

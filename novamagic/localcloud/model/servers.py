@@ -18,10 +18,13 @@ from novamagic.localcloud.model.validation import (
     check_name,
     check_tag,
     check_tags,
+    check_user_data,
     hostname_from,
 )
 
-MAX_TOMBSTONES = 20_000  # deleted servers remembered for changes-since
+#: Deleted servers remembered for changes-since, each slimmed to what a listing shows (see
+#: _finish_delete): a few hundred bytes, so the bound is a few MiB however big servers were.
+MAX_TOMBSTONES = 20_000
 #: populate_servers() at most: a benchmark's fleet, not a count that would run for hours.
 MAX_POPULATE = 100_000
 
@@ -97,6 +100,11 @@ class ServerBackend:
         server.updated = when
         self.servers.pop(server.id, None)
         self.pools.release(server.slot)
+        # A tombstone keeps what a changes-since listing shows (ids, name, status, times,
+        # project, flavor, image), never the blobs: user_data (64 KB), files, metadata, tags
+        # and the password would make 20,000 deletions cost gigabytes. Nova drops them too.
+        server.user_data, server.personality, server.admin_pass = None, [], ""
+        server.metadata, server.tags, server.operation = {}, [], None
         self.deleted_servers[server.id] = server
         if len(self.deleted_servers) > MAX_TOMBSTONES:
             # Forget the oldest deletions so a long-running classroom cloud stays small.
@@ -257,6 +265,7 @@ class ServerBackend:
             check_name(description, "description", allow_empty=True)
         if admin_pass is not None and not isinstance(admin_pass, str):
             raise BadRequest("Invalid input for field/attribute adminPass. It must be a string.")
+        user_data = check_user_data(user_data)
         min_count, max_count = check_counts(min_count, max_count)
         if availability_zone not in (None, "", "nova"):
             raise BadRequest(

@@ -76,6 +76,7 @@ class CloudState(
         self.projects: dict[str, Project] = {}
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
+        self._tokens_by_user = {}
         self.app_credentials: dict[str, AppCredential] = {}
         for spec in users if users is not None else DEFAULT_USERS:
             self.add_user(**spec)

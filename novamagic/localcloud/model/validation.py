@@ -2,10 +2,13 @@
 
 Each raises :class:`BadRequest` (or :class:`OverQuota` past a limit) with Nova's wording, so the
 compute API, the book's v1.1 face and the control API refuse bad input the same way.
+:func:`check_schema` checks a body against a JSON-schema subset (Keystone's bodies are schemas).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 
@@ -14,6 +17,62 @@ from novamagic.localcloud.errors import BadRequest, OverQuota
 MAX_NAME_LENGTH = 255
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 60
+#: Nova's user_data: a base64 string of at most 65,535 characters.
+MAX_USER_DATA = 65535
+
+_JSON_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_schema(value, schema: dict, path: tuple[str, ...] = ()) -> None:
+    """Check ``value`` against ``schema``: the JSON-schema keywords ``type`` (object, array,
+    string, boolean, null, or a list of them), ``required``, ``properties``,
+    ``additionalProperties: False``, ``items``, ``minLength`` and ``maxLength``. The first
+    mismatch raises BadRequest in Keystone's words: "Invalid input for field 'a/b': ..."."""
+    where = f"Invalid input for field '{'/'.join(path)}'" if path else "Invalid request body"
+    types = schema.get("type")
+    if types is not None:
+        types = [types] if isinstance(types, str) else types
+        if not any(_JSON_TYPES[t](value) for t in types):
+            raise BadRequest(
+                f"{where}: {_shown(value)} is not of type {' or '.join(map(repr, types))}."
+            )
+    if isinstance(value, dict):
+        for name in schema.get("required", ()):
+            if name not in value:
+                raise BadRequest(f"{where}: {name!r} is a required property.")
+        properties = schema.get("properties", {})
+        if schema.get("additionalProperties") is False:
+            extra = sorted(k for k in value if k not in properties)
+            if extra:
+                raise BadRequest(
+                    f"{where}: additional properties are not allowed ({_shown(extra[0])} was "
+                    f"unexpected; allowed: {', '.join(properties)})."
+                )
+        for name, inner in properties.items():
+            if name in value:
+                check_schema(value[name], inner, (*path, name))
+    elif isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            check_schema(item, schema["items"], (*path, str(index)))
+    elif isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            raise BadRequest(f"{where}: {_shown(value)} is too short.")
+        if len(value) > schema.get("maxLength", len(value)):
+            raise BadRequest(
+                f"{where}: it is {len(value)} characters long; at most {schema['maxLength']} "
+                "are allowed."
+            )
 
 
 def check_name(value, field_name: str = "name", allow_empty: bool = False) -> str:
@@ -53,6 +112,26 @@ def check_metadata(metadata, limit: int, what: str = "metadata") -> dict[str, st
             f"Quota exceeded for metadata_items: Requested {len(metadata)}, but limit is {limit} metadata items."
         )
     return dict(metadata)
+
+
+def check_user_data(value) -> str | None:
+    """None, or a base64 string of at most :data:`MAX_USER_DATA` characters (Nova's schema)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest("Invalid input for field/attribute user_data. It must be a base64 string.")
+    if len(value) > MAX_USER_DATA:
+        raise BadRequest(
+            f"Invalid input for field/attribute user_data. It is {len(value)} characters long; "
+            f"at most {MAX_USER_DATA} are allowed."
+        )
+    try:
+        base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest(
+            "Invalid input for field/attribute user_data. It is not a base64 string."
+        ) from None
+    return value
 
 
 def check_ip(value, version: int, field_name: str) -> str:
