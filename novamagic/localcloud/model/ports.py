@@ -62,11 +62,11 @@ class PortBackend:
             return [p for p in self.ports.values() if caller.owns(p.project_id)]
 
     def _settle_port_devices(self) -> None:
-        # A deletion that finished unobserved still holds its ports until its server settles.
+        # A port's status follows its server, and a deletion that finished unobserved still
+        # holds its ports: settle the servers that are busy first.
         now = self.now()
         for server in [s for s in self.servers.values() if s.operation is not None]:
-            if server.operation.kind == "delete":
-                self._settle(server, now)
+            self._settle(server, now)
 
     # ------------------------------------------------------------------ ports
     def create_port(
@@ -196,7 +196,7 @@ class PortBackend:
                         for s in network.subnets
                         for srv in self.servers.values()
                     ):
-                        raise Conflict(
+                        raise BadRequest(
                             f"Fixed IP address {fixed_ip} is already in use on instance."
                         )
                 plan.append((network, None, fixed_ip))
