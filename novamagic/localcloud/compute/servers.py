@@ -8,7 +8,7 @@ import ipaddress
 from werkzeug.wrappers import Response
 
 from novamagic.localcloud import errors, model
-from novamagic.localcloud.compute import schemas
+from novamagic.localcloud.compute import instance_actions, schemas
 from novamagic.localcloud.compute.common import (
     BY_ID,
     bool_param,
@@ -268,6 +268,8 @@ def create_server(call: Call):
         networks=networks,
         security_groups=groups,
     )
+    for server in servers:
+        instance_actions.record(call, server, "create")
     first = servers[0]
     if spec.get("return_reservation_id"):
         return {"reservation_id": first.reservation_id}, 202
@@ -304,7 +306,9 @@ def update_server(call: Call, server_id: str):
 
 
 def delete_server(call: Call, server_id: str):
-    call.state.delete_server(call.token, server_id)
+    with call.state.lock:
+        call.state.delete_server(call.token, server_id)
+        instance_actions.record(call, call.state.servers[server_id], "delete")
     return None, 204
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from novamagic.localcloud.clock import Clock, ManualClock, iso_micro_z
 from novamagic.localcloud.model.actions import ServerActionBackend
 from novamagic.localcloud.model.addresses import AddressPools
+from novamagic.localcloud.model.console import ConsoleBackend
 from novamagic.localcloud.model.flavors import FlavorBackend
 from novamagic.localcloud.model.floatingips import FloatingIPBackend
 from novamagic.localcloud.model.identity import (
@@ -33,6 +34,7 @@ from novamagic.localcloud.model.identity import (
     User,
 )
 from novamagic.localcloud.model.images import ImageBackend
+from novamagic.localcloud.model.instance_actions import InstanceActionBackend
 from novamagic.localcloud.model.keypairs import KeyPairBackend
 from novamagic.localcloud.model.lifecycle import DURATIONS, LifecycleBackend
 from novamagic.localcloud.model.netquotas import NetworkQuotaBackend
@@ -57,6 +59,8 @@ class CloudState(
     SecurityGroupBackend,
     FloatingIPBackend,
     NetworkQuotaBackend,
+    InstanceActionBackend,
+    ConsoleBackend,
 ):
     """All the resources of one local cloud. Thread-safe; see the module docstring."""
 
@@ -111,6 +115,7 @@ class CloudState(
             self._reset_floating_ips()
             self._reset_security_groups()
             self._reset_networks()  # seeds each project's network and default group
+            self._reset_instance_actions()
 
     def reset(self) -> None:
         """Back to the seeded catalogue with no servers or key pairs; identity (users, tokens)

@@ -205,6 +205,9 @@ class ServerView:
                 "created": _seconds(s.fault["created"]),
                 "message": s.fault["message"],
             }
+            # Nova shows the traceback to admins, and to owners only for faults below 500
+            if s.fault.get("details") and (self.admin or s.fault["code"] != 500):
+                fault_body["details"] = s.fault["details"]
             add(',"fault":' + dumps(fault_body))
         if self.v2_9:
             add(',"locked":' + ("true" if s.locked else "false"))
