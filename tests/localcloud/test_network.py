@@ -428,3 +428,37 @@ def test_neutron_quotas(net, ann, admin_net):
     )
     admin_net.ok("delete", f"/quotas/{net.project_id}", status=204)
     net.ok("post", "/networks", {"network": {"name": "x"}}, 201)
+
+
+def test_deleting_seeded_networks_and_groups_never_breaks_a_boot(localcloud, net, api, admin_net):
+    private = private_id(net)
+    for subnet_id in net.ok("get", f"/networks/{private}")["network"]["subnets"]:
+        net.ok("delete", f"/subnets/{subnet_id}", status=204)
+    net.ok("delete", f"/networks/{private}", status=204)
+    assert [n["name"] for n in net.ok("get", "/networks")["networks"]] == ["public"]
+    server = api.boot("public-only")
+    localcloud.tick(20)
+    assert list(api.server(server)["addresses"]) == ["public"]
+    default = net.ok("get", "/security-groups?name=default")["security_groups"][0]
+    admin_net.ok("delete", f"/security-groups/{default['id']}", status=409)  # in use
+    api.delete(f"/servers/{server}")
+    localcloud.tick(5)
+    admin_net.ok("delete", f"/security-groups/{default['id']}", status=204)
+    again = net.ok("get", "/security-groups?name=default")["security_groups"]
+    assert [g["id"] for g in again] == [default["id"]]  # Neutron's default group comes back
+    for subnet in admin_net.ok("get", f"/subnets?network_id={PUBLIC}")["subnets"]:
+        admin_net.ok("delete", f"/subnets/{subnet['id']}", status=204)
+    admin_net.ok("delete", f"/networks/{PUBLIC}", status=204)
+    refused = api.post("/servers", {"server": {"name": "x", "imageRef": "3", "flavorRef": "1"}})
+    assert "Unable to automatically allocate a network" in fault(refused, 400)
+
+
+def test_the_ip_filter_reads_ports(localcloud, net, api):
+    lab = net.ok("post", "/networks", {"network": {"name": "lab"}}, 201)["network"]
+    net.ok("post", "/subnets", {"subnet": {"network_id": lab["id"], "cidr": "192.168.5.0/24",
+                                           "ip_version": 4}}, 201)  # fmt: skip
+    server = api.boot("lab-1", networks=[{"uuid": lab["id"]}])
+    api.boot("other")
+    localcloud.tick(20)
+    found = api.get("/servers?ip=192.168.5.2").json()["servers"]
+    assert [s["id"] for s in found] == [server]

@@ -21,7 +21,6 @@ from novamagic.localcloud.compute.common import (
 )
 from novamagic.localcloud.compute.views.servers import ServerView
 from novamagic.localcloud.http import Call, regex_filter, route
-from novamagic.localcloud.model import AddressPools
 from novamagic.localcloud.model.networks import PUBLIC_NETWORK_ID
 
 SORT_KEYS = {
@@ -96,7 +95,7 @@ def _list_servers(call: Call, detail: bool):
                 filters.append(
                     lambda s, p=ip_matches, v=version: any(
                         a[0] == v and p(a[1])
-                        for entries in AddressPools.addresses(s.slot).values()
+                        for _, entries in call.state.server_addresses(s)
                         for a in entries
                     )
                 )
@@ -205,12 +204,15 @@ def _networks(call: Call, value, present: bool):
 
 
 LEGACY_NETWORK_NAMES = {
-    "private": lambda call: call.state.private_network(call.token.project.id).id,
-    "c0ffee00-0000-4000-8000-000000000001": lambda call: (
-        call.state.private_network(call.token.project.id).id
-    ),
+    "private": lambda call: _private_id(call),
+    "c0ffee00-0000-4000-8000-000000000001": lambda call: _private_id(call),
     "public": lambda call: PUBLIC_NETWORK_ID,
 }
+
+
+def _private_id(call: Call) -> str:
+    network = call.state.private_network(call.token.project.id)
+    return network.id if network is not None else "private"
 
 
 def _security_groups(value) -> list[str] | None:

@@ -102,6 +102,7 @@ class NetworkBackend:
         self._net_rng = random.Random(f"{self.seed}:network")
         self.networks, self.subnets, self.ports, self.server_ports = {}, {}, {}, {}
         self._claimed: set[tuple[str, int]] = set()  # (subnet id, address) given on purpose
+        self._seeded_projects: set[str] = set()
         admin = self.find_project("admin")
         owner = admin.id if admin is not None else ""
         self._seed_network("public", owner, PUBLIC_NETWORK_ID)
@@ -160,15 +161,21 @@ class NetworkBackend:
         return network
 
     def _project_seeded(self, project_id: str) -> None:
-        """The project's ``private`` network and ``default`` security group exist after this."""
-        network_id = self._seeded_id("network", project_id, "private")
-        if network_id not in self.networks:
-            self._seed_network("private", project_id, network_id)
+        """The project's ``private`` network and ``default`` security group are made once (a
+        project's owner may delete the network later; the default group comes back, as
+        Neutron's does)."""
+        if project_id not in self._seeded_projects:
+            self._seeded_projects.add(project_id)
+            self._seed_network(
+                "private", project_id, self._seeded_id("network", project_id, "private")
+            )
+        if self._seeded_id("security-group", project_id, "default") not in self.security_groups:
             self._seed_security_group(project_id)
 
-    def private_network(self, project_id: str) -> Network:
+    def private_network(self, project_id: str) -> Network | None:
+        """The project's seeded ``private`` network (None once its owner deleted it)."""
         self._project_seeded(project_id)
-        return self.networks[self._seeded_id("network", project_id, "private")]
+        return self.networks.get(self._seeded_id("network", project_id, "private"))
 
     # ------------------------------------------------------------------ visibility
     def _sees_network(self, caller: Token, network: Network) -> bool:

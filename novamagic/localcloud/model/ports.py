@@ -157,8 +157,13 @@ class PortBackend:
         before anything is made: [(network, port or None, fixed ip or None)]; Nova's 400s."""
         project_id = caller.project.id
         if requested is None:
-            plan = [(self.private_network(project_id), None, None),
-                    (self.networks[PUBLIC_NETWORK_ID], None, None)]  # fmt: skip
+            found = (self.private_network(project_id), self.networks.get(PUBLIC_NETWORK_ID))
+            plan = [(network, None, None) for network in found if network is not None]
+            if not plan:
+                raise BadRequest(
+                    f"Unable to automatically allocate a network for project {project_id}: "
+                    "its private network and public are gone; name a network to boot on."
+                )
         else:
             plan = []
             for item in requested:
