@@ -462,3 +462,20 @@ def test_the_ip_filter_reads_ports(localcloud, net, api):
     localcloud.tick(20)
     found = api.get("/servers?ip=192.168.5.2").json()["servers"]
     assert [s["id"] for s in found] == [server]
+
+
+def test_fixed_ips_asked_for_never_collide_and_reset_clears_networking(localcloud, net, admin_net):
+    fip = net.ok("post", "/floatingips", {"floatingip": {"floating_network_id": PUBLIC}}, 201)
+    address = fip["floatingip"]["floating_ip_address"]
+    taken = {"port": {"network_id": PUBLIC, "fixed_ips": [{"ip_address": address}]}}
+    assert address in neutron_error(
+        admin_net.post("/ports", taken), 409, "IpAddressAlreadyAllocated"
+    )
+    outside = {"port": {"network_id": PUBLIC, "fixed_ips": [{"ip_address": "192.0.2.1"}]}}
+    neutron_error(admin_net.post("/ports", outside), 400, "InvalidIpForNetwork")
+    wanted = {"port": {"network_id": PUBLIC, "fixed_ips": [{"ip_address": "172.24.4.200"}]}}
+    port = admin_net.ok("post", "/ports", wanted, 201)["port"]
+    assert [ip["ip_address"] for ip in port["fixed_ips"]] == ["172.24.4.200"]
+    localcloud.reset()
+    assert net.ok("get", "/floatingips")["floatingips"] == []
+    assert admin_net.ok("get", "/ports")["ports"] == []

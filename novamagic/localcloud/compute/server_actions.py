@@ -201,8 +201,9 @@ def server_action(call: Call, server_id: str):
     with call.state.lock:  # the action and its record are one step for other requests
         result = action(call, server_id, arg)
         name = RECORDED.get(next(iter(call.json())))
-        if name is not None:
-            instance_actions.record(call, call.state.servers[server_id], name)
+        server = call.state.servers.get(server_id)
+        if name is not None and server is not None:
+            instance_actions.record(call, server, name)
     return result
 
 

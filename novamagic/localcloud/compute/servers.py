@@ -310,7 +310,9 @@ def update_server(call: Call, server_id: str):
 def delete_server(call: Call, server_id: str):
     with call.state.lock:
         call.state.delete_server(call.token, server_id)
-        instance_actions.record(call, call.state.servers[server_id], "delete")
+        server = call.state.servers.get(server_id)
+        if server is not None:
+            instance_actions.record(call, server, "delete")
     return None, 204
 
 

@@ -368,6 +368,9 @@ class NetworkBackend:
         if self.subnets[subnet_id].slot_base is not None:
             base = self.subnets[subnet_id].slot_base
             used |= {base + server.slot for server in self.servers.values()}
+            # floating IPs hold slot addresses of public's IPv4 subnet
+            used |= {int(ipaddress.ip_address(f.floating_ip_address))
+                     for f in self.floating_ips.values()}  # fmt: skip
         return used
 
     def _fixed_ips(self, network: Network, slot: int | None, wanted: list) -> list:
