@@ -479,3 +479,12 @@ def test_fixed_ips_asked_for_never_collide_and_reset_clears_networking(localclou
     localcloud.reset()
     assert net.ok("get", "/floatingips")["floatingips"] == []
     assert admin_net.ok("get", "/ports")["ports"] == []
+
+
+def test_the_port_quota_covers_what_the_nova_quota_allows(localcloud_factory):
+    cloud = localcloud_factory(quotas={"instances": 400, "cores": 640, "ram": 1_228_800})
+    net = Net(cloud)
+    assert net.ok("get", f"/quotas/{net.project_id}")["quota"]["port"] == 800
+    assert net.ok("get", f"/quotas/{net.project_id}/default")["quota"]["port"] == 800
+    cloud.populate_servers(260)
+    Api(cloud).boot("one-more")  # 522 ports: more than Neutron's 500, fewer than 2 x 400

@@ -1,8 +1,9 @@
 """Neutron's quotas (``/v2.0/quotas``): per-project limits over Neutron's defaults, with usage.
 
-Apart from Nova's quota sets (:mod:`.quotas`), as in a real cloud: Neutron keeps its own. Over
-quota is Neutron's 409 ``OverQuota``; a boot that would need more ports than allowed is Nova's
-403 ("Maximum number of ports exceeded").
+Apart from Nova's quota sets (:mod:`.quotas`), as in a real cloud: Neutron keeps its own
+(Neutron's defaults; the port default grows to two per server the Nova instance quota allows).
+Over quota is Neutron's 409 ``OverQuota``; a boot that would need more ports than allowed is
+Nova's 403 ("Maximum number of ports exceeded").
 """
 
 from __future__ import annotations
@@ -32,7 +33,21 @@ class NetworkQuotaBackend:
         self.network_quotas = {}
 
     def network_quota_limits(self, project_id: str) -> dict[str, int]:
-        return {**NETWORK_QUOTAS, **self.network_quotas.get(project_id, {})}
+        return {
+            **self.network_quota_defaults(project_id),
+            **self.network_quotas.get(project_id, {}),
+        }
+
+    def network_quota_defaults(self, project_id: str) -> dict[str, int]:
+        defaults = dict(NETWORK_QUOTAS)
+        # A cloud whose Nova quota allows more servers than Neutron's 500 ports would carry
+        # (two each: private and public) gets the ports they need, as an operator would set.
+        instances = self.quota_limits(project_id)["instances"]
+        if instances < 0:
+            defaults["port"] = -1
+        else:
+            defaults["port"] = max(defaults["port"], 2 * instances)
+        return defaults
 
     def network_usage(self, project_id: str) -> dict[str, int]:
         with self.lock:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from novamagic.localcloud import errors
 from novamagic.localcloud.errors import typed
 from novamagic.localcloud.http import Call, route
-from novamagic.localcloud.model.netquotas import NETWORK_QUOTAS
 
 
 def _may_read(call: Call, project_id: str) -> None:
@@ -35,7 +34,7 @@ def show_quota(call: Call, project_id: str):
 
 def default_quota(call: Call, project_id: str):
     _may_read(call, project_id)
-    return {"quota": dict(NETWORK_QUOTAS)}
+    return {"quota": call.state.network_quota_defaults(project_id)}
 
 
 def quota_details(call: Call, project_id: str):
