@@ -17,7 +17,8 @@ How to add a route module
 
    ``face`` chooses the error shape and extras: ``"compute"`` (Nova faults, microversion
    negotiation, ``project_id`` path check), ``"legacy"`` (Nova fault shape, no microversions),
-   ``"identity"`` (Keystone errors), ``"image"`` (Glance text errors), ``"control"``.
+   ``"identity"`` (Keystone errors), ``"image"`` (Glance text errors), ``"network"``
+   (Neutron's ``NeutronError`` bodies; an error's ``kind`` is their ``type``), ``"control"``.
    ``auth=False`` lets a route through without ``X-Auth-Token``. A new Nova resource is a
    controller module in ``compute/`` whose ``relative_rules()`` ``compute.rules()`` mounts under
    every compute root (see ``compute/__init__.py``).
@@ -47,7 +48,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from novamagic.localcloud import compute, control, errors, identity, image, legacy
+from novamagic.localcloud import compute, control, errors, identity, image, legacy, network
 from novamagic.localcloud.budget import Budget
 from novamagic.localcloud.http import (
     MAX_BODY,
@@ -78,7 +79,7 @@ __all__ = [
 ]
 
 #: The faces composed into the URL map, in this order.
-FACES = (identity, compute, image, control, legacy)
+FACES = (identity, compute, image, network, control, legacy)
 
 
 def _face_of_path(path: str) -> str:
@@ -86,6 +87,8 @@ def _face_of_path(path: str) -> str:
         return "identity"
     if path.startswith("/image"):
         return "image"
+    if path.startswith("/networking"):
+        return "network"
     if path.startswith("/_localcloud"):
         return "control"
     if path.startswith("/v1.1"):
@@ -174,7 +177,7 @@ class LocalCloudApp:
             result = endpoint.handler(call, **args)
             response = to_response(result)
         except errors.CloudError as exc:
-            response = self._error(face, errors.status_of(exc), exc.message, request_id)
+            response = self._error(face, errors.status_of(exc), exc.message, request_id, exc.kind)
             if isinstance(exc, errors.TooManyRequests):
                 response.headers["Retry-After"] = str(exc.retry_after)
             if isinstance(exc, errors.Unauthorized):
@@ -218,12 +221,14 @@ class LocalCloudApp:
         431 and 503), in the error shape of the face ``path`` names."""
         return self._error(_face_of_path(path), status, message, "req-" + str(uuid.uuid4()))
 
-    def _error(self, face: str, status: int, message: str, request_id: str) -> Response:
+    def _error(self, face: str, status: int, message: str, request_id: str, kind=None) -> Response:
         # 401s come from keystonemiddleware in front of every real service: Keystone's shape.
         if face == "identity" or status == 401:
             response = errors.keystone_error(status, message)
         elif face == "image":
             response = errors.glance_error(status, message)
+        elif face == "network":
+            response = errors.neutron_error(status, message, kind)
         else:
             response = errors.nova_fault(status, message)
         response.headers["x-openstack-request-id"] = request_id

@@ -6,7 +6,8 @@ app turns it into a status (:func:`status_of`) and a body in the shape of the fa
 python-novaclient and openstacksdk read Nova faults as ``{name: {"message", "code"}}`` and crash
 or lose the message on any other shape, so every compute error goes through :func:`nova_fault`.
 Keystone (and keystonemiddleware in front of Nova) answers ``{"error": {"code", "title",
-"message"}}``; Glance answers plain text.
+"message"}}``; Glance answers plain text; Neutron answers ``{"NeutronError": {"type", "message",
+"detail"}}``, where ``type`` is the name of Neutron's exception (an error's ``kind``).
 """
 
 from __future__ import annotations
@@ -31,12 +32,19 @@ __all__ = [
     "nova_fault",
     "keystone_error",
     "glance_error",
+    "neutron_error",
     "json_response",
+    "typed",
 ]
 
 
 class CloudError(Exception):
-    """Base of every error the model raises; ``message`` is one line meant for the user."""
+    """Base of every error the model raises; ``message`` is one line meant for the user.
+
+    ``kind`` names the error the way Neutron's body does (``NetworkNotFound``); None lets the
+    face pick a name from the status."""
+
+    kind: str | None = None
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -130,6 +138,13 @@ def one_line(message: str) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), message)
 
 
+def typed(cls: type[CloudError], kind: str, message: str) -> CloudError:
+    """An error of ``cls`` (its status) that Neutron's face names ``kind``."""
+    error = cls(message)
+    error.kind = kind
+    return error
+
+
 def json_response(body, status: int = 200, headers=None) -> Response:
     return Response(
         json.dumps(body, separators=(",", ":")),
@@ -160,3 +175,29 @@ def glance_error(status: int, message: str, headers=None) -> Response:
         headers=headers,
         content_type="text/plain",
     )
+
+
+#: Neutron's exception names for errors that carry no ``kind`` of their own.
+NEUTRON_TYPES = {
+    400: "HTTPBadRequest",
+    403: "HTTPForbidden",
+    404: "HTTPNotFound",
+    405: "HTTPMethodNotAllowed",
+    409: "HTTPConflict",
+    413: "HTTPRequestEntityTooLarge",
+    415: "HTTPUnsupportedMediaType",
+    500: "HTTPInternalServerError",
+    503: "HTTPServiceUnavailable",
+}
+
+
+def neutron_error(status: int, message: str, kind: str | None = None, headers=None) -> Response:
+    """``{"NeutronError": {"type": "NetworkNotFound", "message": ..., "detail": ""}}``."""
+    body = {
+        "NeutronError": {
+            "type": kind or NEUTRON_TYPES.get(status, "HTTPError"),
+            "message": one_line(message),
+            "detail": "",
+        }
+    }
+    return json_response(body, status, headers)

@@ -32,6 +32,7 @@ SERVICES = (
     # type, name, path below the server's root
     ("compute", "nova", "/compute/v2.1"),
     ("image", "glance", "/image"),
+    ("network", "neutron", "/networking"),
     ("identity", "keystone", "/identity"),
 )
 

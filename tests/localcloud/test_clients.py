@@ -261,3 +261,88 @@ def test_openstack_cli(localcloud_factory):
     assert shown["flavor"]["name"] == "m1.small"
     limits = {row["Name"]: row["Value"] for row in run("limits", "show", "--absolute")}
     assert limits["total_instances_used"] == 3 and limits["server_meta"] == 5
+
+
+# ------------------------------------------------------------------ networking and diagnosis
+
+
+def _cli_runner(cloud, command: str = "openstack"):
+    cli = Path(sys.executable).with_name(command)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OS_")} | {
+        "OS_AUTH_URL": cloud.auth_url,
+        "OS_USERNAME": "joe",
+        "OS_PASSWORD": "shhh",
+        "OS_PROJECT_NAME": "openstack",
+        "OS_USER_DOMAIN_NAME": "Default",
+        "OS_PROJECT_DOMAIN_NAME": "Default",
+        "OS_IDENTITY_API_VERSION": "3",
+    }
+
+    def run(*args, as_json=True):
+        tail = ["-f", "json"] if as_json else []
+        result = subprocess.run(
+            [str(cli), *args, *tail], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        if not as_json:
+            return result.stdout
+        start = min(
+            (i for i in (result.stdout.find("{"), result.stdout.find("[")) if i >= 0), default=-1
+        )
+        return json.loads(result.stdout[start:]) if start >= 0 else None
+
+    return run
+
+
+def test_openstack_cli_reaches_and_diagnoses_a_server(localcloud_factory):
+    from novamagic.localcloud import ManualClock
+
+    cloud = localcloud_factory(clock=ManualClock(step_per_request=20))
+    run = _cli_runner(cloud)
+    networks = {n["Name"]: n for n in run("network", "list")}
+    assert set(networks) == {"public", "private"}
+    assert networks["public"]["ID"] == "c0ffee00-0000-4000-8000-000000000002"
+    run("server", "create", "--image", "cirros-0.6.2-x86_64-disk", "--flavor", "m1.tiny",
+        "--wait", "reach-1")  # fmt: skip
+    fip = run("floating", "ip", "create", "public")
+    assert fip["floating_ip_address"] == "172.24.4.11" and fip["status"] == "DOWN"
+    assert run("server", "add", "floating", "ip", "reach-1", "172.24.4.11", as_json=False) == ""
+    addresses = run("server", "show", "reach-1")["addresses"]
+    assert addresses["private"] == ["10.0.0.3", "fd8e:1f01:a11c::10", "172.24.4.11"]
+    (listed,) = run("floating", "ip", "list")
+    assert listed["Fixed IP Address"] == "10.0.0.3"
+    rule = run("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22",
+               "default")  # fmt: skip
+    assert (rule["port_range_min"], rule["port_range_max"], rule["protocol"]) == (22, 22, "tcp")
+    assert rule["remote_ip_prefix"] == "0.0.0.0/0" and rule["direction"] == "ingress"
+    rules = run("security", "group", "rule", "list", "default")
+    assert len(rules) == 5
+    run("server", "remove", "floating", "ip", "reach-1", "172.24.4.11", as_json=False)
+    assert run("server", "show", "reach-1")["addresses"]["private"][-1] == "fd8e:1f01:a11c::10"
+    run("server", "reboot", "--wait", "reach-1", as_json=False)
+    log = run("console", "log", "show", "--lines", "3", "reach-1", as_json=False)
+    assert log.splitlines()[-1].endswith("reach-1 login:") and len(log.splitlines()) == 3
+    events = run("server", "event", "list", "reach-1")
+    assert [e["Action"] for e in events] == ["reboot", "create"]
+    shown = run("server", "event", "show", "reach-1", events[1]["Request ID"])
+    assert shown["action"] == "create" and shown["events"][0]["result"] == "Success"
+
+
+def test_novaclient_console_log_and_instance_actions(localcloud):
+    nova = nova_client.Client("2.58", session=nova_session(localcloud))
+    image = nova.glance.find_image("cirros-0.6.2-x86_64-disk")
+    server = nova.servers.create("nc-diag", image=image, flavor="1", nics="auto")
+    localcloud.tick(20)
+    assert nova.servers.get_console_output(server, length=1).endswith("nc-diag login:\n")
+    server.reboot()
+    localcloud.tick(10)
+    actions = nova.instance_action.list(server)
+    assert [a.action for a in actions] == ["reboot", "create"]
+    detail = nova.instance_action.get(server, actions[1].request_id)
+    assert detail.events[0]["event"] == "compute__do_build_and_run_instance"
+    # and the nova shell itself
+    run = _cli_runner(localcloud, "nova")
+    log = run("console-log", "--length", "2", "nc-diag", as_json=False)
+    assert log.strip().splitlines()[-1].endswith("nc-diag login:")
+    table = run("instance-action-list", "nc-diag", as_json=False)
+    assert "reboot" in table and "create" in table and actions[0].request_id in table

@@ -1,7 +1,8 @@
 """The arena of the bad-input and isolation tests: a populated local cloud and its state snapshot.
 
 Two projects (joe in ``openstack``, ann in ``other``) and an admin; joe has an ACTIVE server
-``base-1`` with metadata and a tag, and a snapshot image ``snap-1``; ann has ``ann-1``. The
+``base-1`` with metadata and a tag, a snapshot image ``snap-1``, a security group ``web`` with
+a rule and a floating IP on base-1's private port; ann has ``ann-1``. The
 control API needs an admin token, as in the standalone classroom cloud. ``snapshot()`` is a
 deep, comparable picture of everything the cloud holds: a refused request must leave it equal.
 """
@@ -84,6 +85,16 @@ class Arena:
         self.image = state.create_image(joe, self.server.id, "snap-1", {"kind": "backup"})
         self.cloud.tick(60)  # snapshot uploaded
         self.public_image = next(i.id for i in state.images.values() if i.owner is None)
+        # joe's networking: a group with a rule, a floating IP on base-1's private port
+        self.network = state.private_network(joe.project.id)
+        self.other_network = state.private_network(ann.project.id)
+        self.port = state.ports[state.server_ports[self.server.id][0]]
+        self.group = state.create_security_group(joe, "web")
+        self.rule = state.create_security_group_rule(
+            joe, self.group.id, "ingress", protocol="tcp", port_range_min=22, port_range_max=22
+        )
+        self.fip = state.create_floating_ip(joe, "c0ffee00-0000-4000-8000-000000000002")
+        state.update_floating_ip(joe, self.fip.id, {"port_id": self.port.id})
         self.baseline = self.snapshot()
 
     def issue_tokens(self) -> None:

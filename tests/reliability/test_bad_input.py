@@ -27,6 +27,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from novamagic.localcloud.model.networks import PUBLIC_NETWORK_ID
 from tests.reliability.arena import ROUTES, Arena
 
 EXAMPLES_PER_ROUTE = 5
@@ -273,6 +274,13 @@ def _path_value(arena: Arena, name: str):
         "key": ["k1", "role", "kind", "missing"],
         "tag": ["blue", "red"],
         "network": ["private", "public", "nope"],
+        "network_id": [arena.network.id, arena.other_network.id, PUBLIC_NETWORK_ID],
+        "subnet_id": [arena.network.subnets[0], arena.other_network.subnets[1]],
+        "port_id": [arena.port.id, str(uuid.UUID(int=11))],
+        "fip_id": [arena.fip.id, str(uuid.UUID(int=12))],
+        "group_id": [arena.group.id, str(uuid.UUID(int=13))],
+        "rule_id": [arena.rule.id, str(uuid.UUID(int=14))],
+        "alias": ["router", "quotas", "nope"],
     }.get(name, [])
     hostile = HOSTILE_TEXT.filter(lambda s: s not in (".", ".."))
     if known:
@@ -336,6 +344,9 @@ def _one_line_message(response, face: str) -> str:
     assert isinstance(body, dict) and len(body) == 1, body
     (inner,) = body.values()
     message = inner["message"]
+    if face == "network" and response.status_code != 401:  # 401s are keystonemiddleware's
+        assert set(body) == {"NeutronError"} and inner["type"] and inner["detail"] == "", body
+        return message
     assert inner["code"] == response.status_code
     return message
 

@@ -35,7 +35,22 @@ GOOD_BODIES = {
     "set_speed": {"speed": 2},
     "populate": {"count": 1, "project": "openstack"},
     "create_keypair": {"keypair": {"name": "pwned"}},
-}
+    "create_network": {"network": {"name": "pwned"}},
+    "update_network": {"network": {"name": "pwned"}},
+    "create_subnet": {"subnet": {"network_id": "@joe-network", "cidr": "10.9.0.0/24",
+                                 "ip_version": 4}},
+    "update_subnet": {"subnet": {"name": "pwned"}},
+    "create_port": {"port": {"network_id": "@joe-network"}},
+    "update_port": {"port": {"name": "pwned"}},
+    "create_floating_ip": {"floatingip": {"floating_network_id": "@public",
+                                          "port_id": "@joe-port"}},
+    "update_floating_ip": {"floatingip": {"port_id": None}},
+    "create_group": {"security_group": {"name": "pwned"}},
+    "update_group": {"security_group": {"name": "pwned"}},
+    "create_rule": {"security_group_rule": {"security_group_id": "@joe-group",
+                                            "direction": "ingress"}},
+    "update_quota": {"quota": {"network": 1}},
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +79,12 @@ def _fill(rule: str, world: Arena, owner: str = "joe") -> str:
         "key": "k1",
         "tag": "blue",
         "network": "private",
+        "network_id": world.network.id,
+        "subnet_id": world.network.subnets[0],
+        "port_id": world.port.id,
+        "fip_id": world.fip.id,
+        "group_id": world.group.id,
+        "rule_id": world.rule.id,
     }
     # a variable of a route added later gets a plain value: still a request to refuse
     return re.sub(
@@ -73,7 +94,21 @@ def _fill(rule: str, world: Arena, owner: str = "joe") -> str:
     )
 
 
+def _aimed(body, world: Arena):
+    """A body with "@joe-..." standing for joe's resources (an arena rebuilt has new ids)."""
+    if isinstance(body, dict):
+        return {k: _aimed(v, world) for k, v in body.items()}
+    names = {
+        "@joe-network": world.network.id,
+        "@joe-port": world.port.id,
+        "@joe-group": world.group.id,
+        "@public": "c0ffee00-0000-4000-8000-000000000002",
+    }
+    return names.get(body, body) if isinstance(body, str) else body
+
+
 def _send(world: Arena, method: str, path: str, token: str | None, body=None):
+    body = _aimed(body, world)
     headers = {} if token is None else {"X-Auth-Token": token}
     return world.http.request(
         method, world.cloud.url + path, headers=headers, json=body, timeout=10
@@ -110,6 +145,10 @@ def _reveals(text: str, world: Arena, asked: str = "") -> list[str]:
         "joe's snapshot id": world.image.id,
         "joe's snapshot name": "snap-1",
         "joe's metadata": "role",
+        "joe's network": world.network.id,
+        "joe's port": world.port.id,
+        "joe's security group": world.group.id,
+        "joe's floating IP": world.fip.floating_ip_address,
     }
     return [what for what, value in secrets_of_joe.items() if value in text and value not in asked]
 
@@ -125,7 +164,9 @@ def test_another_projects_token_sees_and_changes_nothing(world, figures):
         status = response.status_code
         assert status < 500, f"{method} {path}: {status} {response.text[:200]}"
         assert status != 401, f"{method} {path}: ann's token was not accepted at all"
-        shown = _reveals(response.text, world, asked=path)
+        # what ann named herself (in the path or the body) may be echoed back
+        asked = path + repr(_aimed(GOOD_BODIES.get(handler), world))
+        shown = _reveals(response.text, world, asked=asked)
         assert not shown, f"{method} {path} ({status}) shows ann {shown}"
         if status >= 400:
             outcomes["refused"] += 1
@@ -154,6 +195,24 @@ def _joe_view(world: Arena):
                 [(i.id, i.name, i.status, dict(i.properties)) for i in images],
                 dict(state.quotas.get(joe_project, {})),
                 [u for u in state.users.values() if u.project_id == joe_project],
+                [
+                    (thing.id, thing.name if hasattr(thing, "name") else "", thing.revision)
+                    for things in (
+                        state.networks,
+                        state.subnets,
+                        state.ports,
+                        state.security_groups,
+                        state.security_group_rules,
+                    )
+                    for thing in things.values()
+                    if thing.project_id == joe_project
+                ],  # fmt: skip
+                [
+                    (f.id, f.port_id)
+                    for f in state.floating_ips.values()
+                    if f.project_id == joe_project
+                ],
+                dict(state.network_quotas.get(joe_project, {})),
             )
         )
 
@@ -180,6 +239,11 @@ ADMIN_ONLY = [
     ("DELETE", "/_localcloud/faults", None),
     ("POST", "/_localcloud/speed", {"speed": 2}),
     ("POST", "/_localcloud/servers", {"count": 1, "project": "openstack"}),
+    ("GET", "/networking/v2.0/quotas", None),
+    ("PUT", "/networking/v2.0/quotas/{joe}", {"quota": {"network": 5}}),
+    ("DELETE", "/networking/v2.0/quotas/{joe}", None),
+    ("PUT", "/networking/v2.0/quotas/{ann}", {"quota": {"floatingip": 100}}),
+    ("POST", "/networking/v2.0/networks", {"network": {"name": "x", "shared": True}}),
 ]
 
 

@@ -4,19 +4,21 @@ Mounted at ``/compute/v2.1`` and ``/v2.1``, each with and without ``/{project_id
 follow today's Nova for the negotiated microversion; the version-dependent changes honoured
 here (those touching these endpoints) are:
 
-2.3 extended attributes (admin) · 2.9 ``locked`` · 2.16 ``host_status`` (admin) · 2.19
+2.3 extended attributes (admin) · 2.21 deleted servers' instance actions · 2.9 ``locked`` · 2.16 ``host_status`` (admin) · 2.19
 ``description`` · 2.26 tags API and ``tags`` · 2.36 image proxy API gone, limits and quotas
 trimmed · 2.37 ``networks`` required at boot · 2.38 invalid status filter is 400 · 2.39
 ``maxImageMeta`` gone · 2.45 createImage answers ``{"image_id"}`` without Location · 2.47 the
 flavor embedded in the server · 2.52 tags at boot · 2.55 flavor ``description`` · 2.57
 personality rejected, ``user_data`` at rebuild, personality limits gone · 2.61 flavor
 ``extra_specs`` · 2.63 ``trusted_image_certificates`` · 2.66 ``changes-before`` · 2.71
-``server_groups`` · 2.73 ``locked_reason`` and the ``locked`` filter · 2.75 full server bodies
+``server_groups`` · 2.51 / 2.58 / 2.62 / 2.84 instance action events, paging, hosts, details ·
+2.73 ``locked_reason`` and the ``locked`` filter · 2.75 full server bodies
 from update/rebuild, flavor ``swap`` 0, unknown list parameters rejected · 2.90 ``hostname``
 (create/update/rebuild, shown to all) · 2.96 ``pinned_availability_zone``.
 
-One controller module per resource (``servers``, ``server_actions``, ``metadata``, ``tags``,
-``flavors``, ``images``, ``limits``, ``quotas``, ``keypairs``), each with ``relative_rules()``
+One controller module per resource (``servers``, ``server_actions`` (with ``console``'s
+``os-getConsoleOutput``), ``metadata``, ``tags``, ``flavors``, ``images``, ``limits``,
+``quotas``, ``keypairs``, ``instance_actions``), each with ``relative_rules()``
 that :func:`rules` mounts under every compute root; JSON views in ``views/``, allowed request keys
 per microversion in ``schemas``, paging and links in ``common``. Adding a resource: a controller
 module with ``relative_rules()``, listed in :data:`CONTROLLERS`.
@@ -29,6 +31,7 @@ from werkzeug.routing import Submount
 from novamagic.localcloud.compute import (
     flavors,
     images,
+    instance_actions,
     keypairs,
     limits,
     metadata,
@@ -53,6 +56,7 @@ CONTROLLERS = (
     limits,
     quotas,
     keypairs,
+    instance_actions,
 )
 
 #: Nova answers below these roots alike (keystoneauth and the book use each of them).

@@ -7,8 +7,9 @@ face dispatches its own table through it too.
 from __future__ import annotations
 
 from novamagic.localcloud import errors
-from novamagic.localcloud.compute import schemas
+from novamagic.localcloud.compute import instance_actions, schemas
 from novamagic.localcloud.compute.common import check_body_keys, root_url
+from novamagic.localcloud.compute.console import console_output
 from novamagic.localcloud.compute.views.servers import ServerView
 from novamagic.localcloud.http import Call, route
 
@@ -163,6 +164,7 @@ ACTIONS = {
     "os-stop": _action_stop,
     "lock": _action_lock,
     "unlock": _action_unlock,
+    "os-getConsoleOutput": console_output,
 }
 
 
@@ -178,9 +180,31 @@ DISPATCH = ActionDispatcher(
 )
 
 
+#: The instance action each body name records once accepted (Nova's names).
+RECORDED = {
+    "reboot": "reboot",
+    "changePassword": "changePassword",
+    "rebuild": "rebuild",
+    "resize": "resize",
+    "confirmResize": "confirmResize",
+    "revertResize": "revertResize",
+    "createImage": "createImage",
+    "os-start": "start",
+    "os-stop": "stop",
+    "lock": "lock",
+    "unlock": "unlock",
+}
+
+
 def server_action(call: Call, server_id: str):
     action, arg = DISPATCH.pick(call)
-    return action(call, server_id, arg)
+    with call.state.lock:  # the action and its record are one step for other requests
+        result = action(call, server_id, arg)
+        name = RECORDED.get(next(iter(call.json())))
+        server = call.state.servers.get(server_id)
+        if name is not None and server is not None:
+            instance_actions.record(call, server, name)
+    return result
 
 
 def relative_rules() -> list:

@@ -3,10 +3,12 @@ and the addresses under ``/ips``."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from werkzeug.wrappers import Response
 
 from novamagic.localcloud import errors, model
-from novamagic.localcloud.compute import schemas
+from novamagic.localcloud.compute import instance_actions, schemas
 from novamagic.localcloud.compute.common import (
     BY_ID,
     bool_param,
@@ -19,7 +21,7 @@ from novamagic.localcloud.compute.common import (
 )
 from novamagic.localcloud.compute.views.servers import ServerView
 from novamagic.localcloud.http import Call, regex_filter, regex_matches, route
-from novamagic.localcloud.model import AddressPools
+from novamagic.localcloud.model.networks import PUBLIC_NETWORK_ID
 
 SORT_KEYS = {
     "created_at": lambda s: (s.created, s.seq),
@@ -94,7 +96,7 @@ def _list_servers(call: Call, detail: bool):
                     regex_filter(args[key], key),
                     lambda s, v=version: [
                         a[1]
-                        for entries in AddressPools.addresses(s.slot).values()
+                        for _, entries in call.state.server_addresses(s)
                         for a in entries
                         if a[0] == v
                     ],
@@ -166,47 +168,77 @@ def show_server(call: Call, server_id: str):
     return Response(f'{{"server":{text}}}', content_type="application/json")
 
 
-def _networks(call: Call, value, present: bool) -> bool:
-    """True when the server gets networks. 'auto'/'none' or a list naming private/public."""
+def _networks(call: Call, value, present: bool):
+    """(networked, requests): requests None for "auto" (the project's private network and
+    public), else Nova's list of ``{"uuid"|"port", "fixed_ip"}`` checked for shape here and
+    against the networks in the model."""
     if not present:
         if call.at_least("2.37"):
             raise errors.BadRequest(
                 'Invalid input for field/attribute server. \'networks\' is a required property (since microversion 2.37): use "auto" or "none".'
             )
-        return True
+        return True, None
     if value in ("auto", "none"):
         if not call.at_least("2.37"):
             raise errors.BadRequest(
                 f"Invalid input for field/attribute networks. Value {value!r} needs microversion 2.37 or later; give a list."
             )
-        return value == "auto"
+        return value == "auto", None
     if not isinstance(value, list):
         raise errors.BadRequest(
             'Invalid input for field/attribute networks: use "auto", "none" or a list of {"uuid": ...}.'
         )
+    requests = []
     for item in value:
         if not isinstance(item, dict) or set(item) - {"uuid", "port", "fixed_ip", "tag"}:
             raise errors.BadRequest(
-                "Invalid network entry: each is an object with 'uuid' (and optionally 'fixed_ip')."
+                "Invalid network entry: each is an object with 'uuid' or 'port' (and optionally 'fixed_ip')."
             )
-        if "port" in item:
-            raise errors.BadRequest(
-                'The local cloud has no Networking service, so no ports: use networks "auto".'
-            )
-        if "uuid" in item and item["uuid"] not in (
-            NETWORK_IDS["private"],
-            NETWORK_IDS["public"],
-            "private",
-            "public",
-        ):
-            raise errors.BadRequest(f"Network {item['uuid']} could not be found.")
-    return True
+        for key in ("uuid", "port", "fixed_ip"):
+            if key in item and not isinstance(item[key], str):
+                raise errors.BadRequest(
+                    f"Invalid input for field/attribute {key}. Value: {item[key]!r}. It must be a string."
+                )
+        if not item.get("uuid") and not item.get("port"):
+            raise errors.BadRequest("Bad networks format: each network needs a 'uuid' or a 'port'.")
+        if "fixed_ip" in item:
+            try:
+                ipaddress.ip_address(item["fixed_ip"])
+            except ValueError:
+                raise errors.BadRequest(
+                    f"Invalid input for field/attribute fixed_ip. Value: {item['fixed_ip']!r} is not an IP address."
+                ) from None
+        uuid = item.get("uuid")
+        if uuid in LEGACY_NETWORK_NAMES:  # names the local cloud has always taken
+            uuid = LEGACY_NETWORK_NAMES[uuid](call)
+        requests.append({"uuid": uuid, "port": item.get("port"), "fixed_ip": item.get("fixed_ip")})
+    return True, requests
 
 
-NETWORK_IDS = {
-    "private": "c0ffee00-0000-4000-8000-000000000001",
-    "public": "c0ffee00-0000-4000-8000-000000000002",
+LEGACY_NETWORK_NAMES = {
+    "private": lambda call: _private_id(call),
+    "c0ffee00-0000-4000-8000-000000000001": lambda call: _private_id(call),
+    "public": lambda call: PUBLIC_NETWORK_ID,
 }
+
+
+def _private_id(call: Call) -> str:
+    network = call.state.private_network(call.token.project.id)
+    return network.id if network is not None else "private"
+
+
+def _security_groups(value) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(g, dict) and set(g) == {"name"} and isinstance(g["name"], str) and g["name"]
+        for g in value
+    ):
+        raise errors.BadRequest(
+            "Invalid input for field/attribute security_groups. It must be a list of "
+            '{"name": "<name or id>"}.'
+        )
+    return [g["name"] for g in value]
 
 
 def create_server(call: Call):
@@ -225,7 +257,8 @@ def create_server(call: Call):
         raise errors.BadRequest(
             "Invalid input for field/attribute server. 'imageRef' is required (the local cloud boots from images only)."
         )
-    networked = _networks(call, spec.get("networks"), "networks" in spec)
+    networked, networks = _networks(call, spec.get("networks"), "networks" in spec)
+    groups = _security_groups(spec.get("security_groups"))
     servers = call.state.create_servers(
         call.token,
         name=spec["name"],
@@ -246,7 +279,11 @@ def create_server(call: Call):
         availability_zone=spec.get("availability_zone"),
         config_drive=spec.get("config_drive"),
         networked=networked,
+        networks=networks,
+        security_groups=groups,
     )
+    for server in servers:
+        instance_actions.record(call, server, "create")
     first = servers[0]
     if spec.get("return_reservation_id"):
         return {"reservation_id": first.reservation_id}, 202
@@ -257,7 +294,7 @@ def create_server(call: Call):
             "id": first.id,
             "links": links,
             "OS-DCF:diskConfig": "MANUAL",
-            "security_groups": [{"name": "default"}],
+            "security_groups": [{"name": name} for name in groups or ["default"]],
             "adminPass": first.admin_pass,
         }
     }
@@ -283,7 +320,11 @@ def update_server(call: Call, server_id: str):
 
 
 def delete_server(call: Call, server_id: str):
-    call.state.delete_server(call.token, server_id)
+    with call.state.lock:
+        call.state.delete_server(call.token, server_id)
+        server = call.state.servers.get(server_id)
+        if server is not None:
+            instance_actions.record(call, server, "delete")
     return None, 204
 
 

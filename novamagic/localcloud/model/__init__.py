@@ -3,8 +3,10 @@
 One room per resource, composed into :class:`CloudState` (see :mod:`.state`): ``identity``
 (projects, users, tokens, application credentials), ``flavors``, ``images``, ``keypairs``,
 ``quotas``, ``servers`` (with their metadata and tags), ``actions`` (what a server can be asked to
-do), ``lifecycle`` (operations over cloud time, as a transition table), ``addresses`` (the
-address pools) and ``validation`` (the checks every face shares).
+do), ``lifecycle`` (operations over cloud time, as a transition table), ``instance_actions``
+(what was asked and its events), ``console`` (boot logs), Neutron's ``networks`` (and subnets),
+``ports``, ``secgroups``, ``floatingips`` and ``netquotas``, ``addresses`` (the address pools)
+and ``validation`` (the checks every face shares).
 """
 
 from novamagic.localcloud.model.addresses import AddressPools

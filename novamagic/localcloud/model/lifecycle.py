@@ -192,7 +192,11 @@ class LifecycleBackend:
             "the local cloud was asked to fail it "
             f"(metadata {FAIL_KEY}={server.metadata.get(FAIL_KEY)})."
         )
-        server.fault = {"code": 500, "created": op.end, "message": message}
+        server.fault = {"code": 500, "created": op.end, "message": message, "details": (
+            f'Traceback (most recent call last):\n  File "nova/compute/manager.py", in '
+            f"{op.kind}\nnova.exception.LocalCloudFailure: {message}"
+        )}  # fmt: skip
+        op.data["failed"] = True  # its instance action's last event ends in Error
         if op.kind == "snapshot":
             # Nova keeps the server running and the failed upload leaves a dead image behind.
             image = self.images.get(op.data["image_id"])

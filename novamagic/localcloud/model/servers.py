@@ -99,6 +99,7 @@ class ServerBackend:
         server.terminated_at = when
         server.updated = when
         self.servers.pop(server.id, None)
+        self.unplug_server(server)
         self.pools.release(server.slot)
         # A tombstone keeps what a changes-since listing shows (ids, name, status, times,
         # project, flavor, image), never the blobs: user_data (64 KB), files, metadata, tags
@@ -248,8 +249,13 @@ class ServerBackend:
         availability_zone=None,
         config_drive=None,
         networked=True,
+        networks=None,
+        security_groups=None,
     ) -> list[Server]:
-        """Boot ``max_count`` servers (as many as quota allows, at least ``min_count``)."""
+        """Boot ``max_count`` servers (as many as quota allows, at least ``min_count``).
+
+        ``networks``: None (auto: the project's private network and public) or Nova's list of
+        ``{"uuid"|"port", "fixed_ip"}``; ``security_groups``: names or ids (None: default)."""
         name = check_name(name)
         metadata = check_metadata({} if metadata is None else metadata, -1)
         tags = check_tags(tags) if tags is not None else []
@@ -287,6 +293,8 @@ class ServerBackend:
             if fit < min_count:
                 raise self._quota_error(project_id, min_count, flavor.vcpus, flavor.ram)
             count = min(fit, max_count)
+            plan = self.check_server_networks(caller, networks, count) if networked else []
+            groups = self.boot_security_groups(caller, security_groups)
             reservation = "r-" + "".join(
                 self._rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8)
             )
@@ -314,12 +322,22 @@ class ServerBackend:
                         availability_zone=availability_zone or "nova",
                         config_drive="True" if config_drive else "",
                         networked=networked,
+                        plan=plan,
+                        group_ids=groups,
                     )
                 )
             return created
 
     def _new_server(
-        self, caller: Token, name: str, image_id: str, flavor_id: str, active=False, **fields
+        self,
+        caller: Token,
+        name: str,
+        image_id: str,
+        flavor_id: str,
+        active=False,
+        plan=None,
+        group_ids=None,
+        **fields,
     ) -> Server:
         now = self.now()
         project_id = caller.project.id
@@ -342,7 +360,7 @@ class ServerBackend:
             flavor_id=flavor_id,
             created=now,
             updated=now,
-            slot=self.pools.allocate(),
+            slot=self.allocate_slot(),
             admin_pass=admin_pass,
             hostname=hostname,
             **fields,
@@ -353,6 +371,12 @@ class ServerBackend:
         else:
             server.operation = Operation("build", now, now + self.durations["build"])
         self.servers[server.id] = server
+        if server.networked:
+            if plan is None:
+                plan = self.check_server_networks(caller, None, 1, quota=False)
+            if group_ids is None:
+                group_ids = [self.default_security_group(project_id).id]
+            self.plug_server(server, plan, group_ids)
         return server
 
     def populate_servers(

@@ -1,7 +1,8 @@
 """The local cloud's model: every resource of one cloud, composed into one :class:`CloudState`.
 
 No HTTP here. Each resource has its own backend (moto's way): identity, flavors, images, key
-pairs, quotas, servers, server actions and the lifecycle, each a mixin of :class:`CloudState`.
+pairs, quotas, servers, server actions and the lifecycle, and Neutron's networks (subnets,
+ports), security groups, floating IPs and quotas, each a mixin of :class:`CloudState`.
 They share one re-entrant lock and one clock. Every public method takes the caller (a
 :class:`Token`) where access matters and raises a typed :class:`~novamagic.localcloud.errors.
 CloudError` on bad input or a wrong state; each route module words the HTTP answer its own way.
@@ -21,7 +22,9 @@ from typing import Any
 from novamagic.localcloud.clock import Clock, ManualClock, iso_micro_z
 from novamagic.localcloud.model.actions import ServerActionBackend
 from novamagic.localcloud.model.addresses import AddressPools
+from novamagic.localcloud.model.console import ConsoleBackend
 from novamagic.localcloud.model.flavors import FlavorBackend
+from novamagic.localcloud.model.floatingips import FloatingIPBackend
 from novamagic.localcloud.model.identity import (
     DEFAULT_USERS,
     AppCredential,
@@ -31,9 +34,14 @@ from novamagic.localcloud.model.identity import (
     User,
 )
 from novamagic.localcloud.model.images import ImageBackend
+from novamagic.localcloud.model.instance_actions import InstanceActionBackend
 from novamagic.localcloud.model.keypairs import KeyPairBackend
 from novamagic.localcloud.model.lifecycle import DURATIONS, LifecycleBackend
+from novamagic.localcloud.model.netquotas import NetworkQuotaBackend
+from novamagic.localcloud.model.networks import NetworkBackend
+from novamagic.localcloud.model.ports import PortBackend
 from novamagic.localcloud.model.quotas import DEFAULT_QUOTAS, SETTABLE_QUOTAS, QuotaBackend
+from novamagic.localcloud.model.secgroups import SecurityGroupBackend
 from novamagic.localcloud.model.servers import ServerBackend
 
 
@@ -46,6 +54,13 @@ class CloudState(
     ServerBackend,
     ServerActionBackend,
     LifecycleBackend,
+    NetworkBackend,
+    PortBackend,
+    SecurityGroupBackend,
+    FloatingIPBackend,
+    NetworkQuotaBackend,
+    InstanceActionBackend,
+    ConsoleBackend,
 ):
     """All the resources of one local cloud. Thread-safe; see the module docstring."""
 
@@ -97,6 +112,11 @@ class CloudState(
             self._reset_keypairs()
             self._reset_quotas()
             self._reset_servers()
+            self._reset_network_quotas()
+            self._reset_floating_ips()
+            self._reset_security_groups()
+            self._reset_networks()  # seeds each project's network and default group
+            self._reset_instance_actions()
 
     def reset(self) -> None:
         """Back to the seeded catalogue with no servers or key pairs; identity (users, tokens)
@@ -152,6 +172,7 @@ class CloudState(
                     for s in self.servers.values()
                 ],
                 "quotas": {pid: dict(q) for pid, q in self.quotas.items()},
+                **self.dump_networking(),
                 "keypairs": [
                     {
                         "name": k.name,

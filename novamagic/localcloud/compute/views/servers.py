@@ -10,7 +10,7 @@ from novamagic.localcloud import model
 from novamagic.localcloud.clock import iso_micro, iso_seconds
 from novamagic.localcloud.compute.common import dumps, item_links, root_url
 from novamagic.localcloud.http import Call
-from novamagic.localcloud.model import AddressPools, Server
+from novamagic.localcloud.model import Server
 
 PROGRESS_STATUSES = frozenset(
     ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
@@ -22,8 +22,8 @@ class ServerView:
     """Renders servers for one request (the microversion and the caller decide the shape).
 
     Listing 10,000 servers with details must stay well under a second and a half, so a server is
-    written straight to JSON text from cached fragments (addresses per slot, flavor and image
-    per project, timestamps) instead of building dicts for ``json.dumps``. ``detail()`` parses
+    written straight to JSON text from cached fragments (flavor and image per project,
+    timestamps) and its ports' addresses instead of building dicts for ``json.dumps``. ``detail()`` parses
     that text back for the few callers that want a dict, so there is one renderer.
     """
 
@@ -75,26 +75,29 @@ class ServerView:
         return json.loads(self._addresses_json(s))
 
     def _addresses_json(self, s: Server) -> str:
+        """From the server's ports (their fixed IPs, then the floating IPs associated with them)."""
         if not self._shows_addresses(s):
             return "{}"
-        text = _ADDRESS_JSON.get(s.slot)
-        if text is None:
-            nets = AddressPools.addresses(s.slot)
-            text = (
-                "{"
+        return (
+            "{"
+            + ",".join(
+                _q(network)
+                + ":["
                 + ",".join(
-                    f'"{network}":['
-                    + ",".join(
-                        _ADDRESS_TEMPLATE % (version, addr, mac) for version, addr, mac in entries
-                    )
-                    + "]"
-                    for network, entries in nets.items()
+                    _ADDRESS_TEMPLATE % (version, addr, kind, mac)
+                    for version, addr, kind, mac in entries
                 )
-                + "}"
+                + "]"
+                for network, entries in self.cloud.server_addresses(s)
             )
-            if len(_ADDRESS_JSON) < 200_000:
-                _ADDRESS_JSON[s.slot] = text
-        return text
+            + "}"
+        )
+
+    def _security_groups_json(self, s: Server) -> str:
+        names = self.cloud.server_security_groups(s) if s.networked else []
+        if names == ["default"] or not s.networked:
+            return '[{"name":"default"}]'
+        return dumps([{"name": name} for name in names])
 
     def _flavor_json(self, s: Server) -> str:
         key = (s.flavor_id, s.project_id)
@@ -202,6 +205,9 @@ class ServerView:
                 "created": _seconds(s.fault["created"]),
                 "message": s.fault["message"],
             }
+            # Nova shows the traceback to admins, and to owners only for faults below 500
+            if s.fault.get("details") and (self.admin or s.fault["code"] != 500):
+                fault_body["details"] = s.fault["details"]
             add(',"fault":' + dumps(fault_body))
         if self.v2_9:
             add(',"locked":' + ("true" if s.locked else "false"))
@@ -230,7 +236,9 @@ class ServerView:
                 _q(s.config_drive),
                 ',"key_name":',
                 _js(s.key_name),
-                ',"security_groups":[{"name":"default"}],"os-extended-volumes:volumes_attached":[]',
+                ',"security_groups":',
+                self._security_groups_json(s),
+                ',"os-extended-volumes:volumes_attached":[]',
             ]
             if self.admin:
                 host = _js(model.HOST if launched else None)
@@ -275,9 +283,8 @@ def _js(value) -> str:
     return "null" if value is None else _q(value)
 
 
-_ADDRESS_JSON: dict[int, str] = {}
 _ADDRESS_TEMPLATE = (
-    '{"version":%d,"addr":"%s","OS-EXT-IPS:type":"fixed","OS-EXT-IPS-MAC:mac_addr":"%s"}'
+    '{"version":%d,"addr":"%s","OS-EXT-IPS:type":"%s","OS-EXT-IPS-MAC:mac_addr":"%s"}'
 )
 _TIME_MEMO: dict[tuple[str, float], str] = {}
 
