@@ -60,6 +60,8 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
     id, group, direction, ethertype, protocol, port_min, port_max, remote_ip_prefix,
     remote_group_id, description, group_id  (``group`` named from ``groups=``; a list of groups
     gives their rules).
+``keypairs_frame(keypairs)``
+    name, type, fingerprint, public_key  (no private key ever: a listing has none).
 ``actions_frame(actions)``
     request_id, action, start_time, updated_at, message, user_id, server_id  (newest first, as
     ``os-instance-actions`` lists them).
@@ -82,6 +84,7 @@ from novamagic.frames.columns import (
     FLOATING_IP_COLUMNS,
     HISTORY_COLUMNS,
     IMAGE_COLUMNS,
+    KEYPAIR_COLUMNS,
     LIMIT_COLUMNS,
     METADATA_COLUMNS,
     NETWORK_COLUMNS,
@@ -93,6 +96,7 @@ from novamagic.frames.columns import (
 )
 from novamagic.frames.network import (
     floating_ips_frame,
+    keypairs_frame,
     networks_frame,
     ports_frame,
     security_group_rules_frame,
@@ -109,6 +113,7 @@ __all__ = [
     "FLOATING_IP_COLUMNS",
     "HISTORY_COLUMNS",
     "IMAGE_COLUMNS",
+    "KEYPAIR_COLUMNS",
     "LIMIT_COLUMNS",
     "METADATA_COLUMNS",
     "NETWORK_COLUMNS",
@@ -125,6 +130,7 @@ __all__ = [
     "floating_ips_frame",
     "history_frame",
     "images_frame",
+    "keypairs_frame",
     "limits_frame",
     "metadata_frame",
     "networks_frame",

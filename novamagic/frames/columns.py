@@ -152,6 +152,12 @@ RULE_COLUMNS: dict[str, Any] = {
     "description": STRING,
     "group_id": STRING,
 }
+KEYPAIR_COLUMNS: dict[str, Any] = {
+    "name": STRING,
+    "type": STRING,
+    "fingerprint": STRING,
+    "public_key": STRING,
+}
 ACTION_COLUMNS: dict[str, Any] = {
     "request_id": STRING,
     "action": STRING,

@@ -1,5 +1,6 @@
-"""Networking as frames: networks, ports, floating IPs, security groups and their rules, in
-the shapes Neutron answers (and the client returns: floating IPs with ``server_id``)."""
+"""Reaching servers as frames: networks, ports, floating IPs, security groups and their rules,
+in the shapes Neutron answers (and the client returns: floating IPs with ``server_id``), and
+key pairs (never a private key: the column set has none)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 
 from novamagic.frames.columns import (
     FLOATING_IP_COLUMNS,
+    KEYPAIR_COLUMNS,
     NETWORK_COLUMNS,
     PORT_COLUMNS,
     RULE_COLUMNS,
@@ -135,3 +137,15 @@ def security_group_rules_frame(rules: Any, *, groups: Any = None) -> pd.DataFram
         "group_id": [r.get("security_group_id") for r in payload],
     }
     return _build(RULE_COLUMNS, data)
+
+
+def keypairs_frame(keypairs: Any) -> pd.DataFrame:
+    """One row per key pair; columns ``KEYPAIR_COLUMNS`` (``type`` from microversion 2.2)."""
+    rows = [k.get("keypair", k) for k in _as_list(keypairs, "keypairs", "keypair")]
+    data = {
+        "name": [k.get("name") for k in rows],
+        "type": [k.get("type") for k in rows],
+        "fingerprint": [k.get("fingerprint") for k in rows],
+        "public_key": [k.get("public_key") for k in rows],
+    }
+    return _build(KEYPAIR_COLUMNS, data)
