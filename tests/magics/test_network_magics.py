@@ -136,8 +136,11 @@ def test_expose_once_then_nothing_to_change_and_cleanup(shell, web):
     again = run(shell, "%nova expose web-1 22/tcp")
     assert again["floating_ip"] == address and again["created"] == "nothing (all in place)"
     assert run(shell, "%nova servers").loc[0, "floating_ipv4"] == address
-    assert web.cleanup().ok
-    assert web.floating_ips() == []
+    listing = run(shell, "%nova cleanup")
+    assert any(item.startswith("floating_ip ") for item in listing["item"])
+    done = run(shell, "%nova cleanup --yes")
+    assert done["deleted"].all()
+    assert web.floating_ips() == [] and web.session_network_resources() == []
 
 
 def test_console_and_events(shell, web):

@@ -82,9 +82,13 @@ def cleanup(nova, args):
     if not args.yes:
         listing = nova.cloud.cleanup(dry_run=True)
         kinds = [entry["kind"] for entry in listing]
+        networked = len(kinds) - kinds.count("server") - kinds.count("image")
+        extra = (
+            f" and {networked} floating IP(s), security group(s) and rule(s)" if networked else ""
+        )
         print(
-            f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s) created by "
-            "this kernel; %nova cleanup --yes deletes them"
+            f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s){extra} "
+            "created by this kernel; %nova cleanup --yes deletes them"
         )
         rows = [dict(e, item=f"{e['kind']} {e['name']} ({e['item']})") for e in listing]
         return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")
