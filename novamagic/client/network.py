@@ -242,9 +242,9 @@ class NetworkMixin:
     # -- what a boot names -----------------------------------------------------------------
 
     def _boot_networks(self, networks):
-        """A boot's ``networks`` as Nova takes them: "auto" / "none" as they are; names (or
-        ``{"uuid": name}``) resolved to ids, so an unknown one fails before the boot with the
-        names there are. Dicts keep their ``port`` and ``fixed_ip``."""
+        """A boot's ``networks`` as Nova takes them: "auto" / "none" and ids as they are; names
+        (or ``{"uuid": name}``) resolved to ids, so an unknown one fails before the boot with
+        the names there are. Dicts keep their ``port`` and ``fixed_ip``."""
         if isinstance(networks, str) and networks in ("auto", "none"):
             return networks
         if isinstance(networks, (str, Mapping)):
@@ -263,8 +263,10 @@ class NetworkMixin:
                     f"network entry {item!r}: give a name or id, or a mapping with uuid "
                     "(and fixed_ip) or port"
                 )
-            if entry.get("uuid") and self.has_networking():
-                entry["uuid"] = self.network(entry["uuid"])["id"]
+            # An id goes as it is (Nova checks it); a name is looked up, so a typo fails here.
+            uuid = str(entry.get("uuid") or "")
+            if uuid and not is_uuid(uuid) and self.has_networking():
+                entry["uuid"] = self.network(uuid)["id"]
             result.append({k: str(v) for k, v in entry.items()})
         return result
 

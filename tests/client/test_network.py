@@ -182,6 +182,8 @@ def test_boot_on_named_networks_and_groups(neutron, boot, names, lc):
     server = boot("named", networks=[private["name"]], security_groups=[group["name"]])
     assert neutron.server_security_groups(server)[0]["id"] == group["id"]
     assert {p["network_id"] for p in neutron.ports(server)} == {private["id"]}
+    by_id = boot("by-id", networks=[{"uuid": private["id"]}])  # an id goes as it is
+    assert {p["network_id"] for p in neutron.ports(by_id)} == {private["id"]}
     before = len(neutron.history)
     with pytest.raises(NotFound, match="no network with id or name 'nowhere'"):
         boot("bad-net", networks=["nowhere"])
