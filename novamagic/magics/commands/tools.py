@@ -83,13 +83,13 @@ def cleanup(nova, args):
         listing = nova.cloud.cleanup(dry_run=True)
         kinds = [entry["kind"] for entry in listing]
         networked = len(kinds) - kinds.count("server") - kinds.count("image")
-        extra = (
-            f" and {networked} floating IP(s), security group(s) and rule(s)" if networked else ""
-        )
-        print(
-            f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s){extra} "
-            "created by this kernel; %nova cleanup --yes deletes them"
-        )
+        counts = f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s)"
+        if networked:  # floating IPs, security groups and rules (expose's among them)
+            counts = (
+                f"{kinds.count('server')} server(s), {kinds.count('image')} image(s) and "
+                f"{networked} floating IP(s), security group(s) or rule(s)"
+            )
+        print(f"{counts} created by this kernel; %nova cleanup --yes deletes them")
         rows = [dict(e, item=f"{e['kind']} {e['name']} ({e['item']})") for e in listing]
         return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")
     results = nova.cloud.cleanup()
