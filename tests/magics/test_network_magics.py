@@ -279,3 +279,14 @@ def test_help_lists_the_new_subcommands(shell, capsys):
                  "events", "keypairs"):  # fmt: skip
         assert f"  {name} " in out, name
     assert out.index("  resize ") < out.index("  networks ") < out.index("  console ")
+
+
+def test_hostile_names_are_escaped_in_what_the_magics_show(shell, web):
+    hostile = "<img src=x onerror=alert(1)>"
+    run(shell, f"%nova security-groups create '{hostile}'")
+    frame = run(shell, "%nova security-groups")
+    assert hostile not in frame._repr_html_() and "&lt;img" in frame._repr_html_()
+    message = run(shell, "%nova floating-ips create")
+    assert message._repr_html_().startswith("<samp>")
+    shown = run(shell, f"%nova rules '{hostile}'")._repr_html_()
+    assert hostile not in shown
