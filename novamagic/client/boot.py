@@ -137,6 +137,7 @@ class BootMixin:
         availability_zone: str | None = None,
         user_data=None,
         tags=None,
+        security_groups=None,
         wait: bool = False,
         timeout: float = 600.0,
         callback=None,
@@ -162,6 +163,7 @@ class BootMixin:
             availability_zone=availability_zone,
             user_data=user_data,
             tags=tags,
+            security_groups=security_groups,
         )
         token = secrets.token_hex(6)
         marker = None
@@ -219,6 +221,7 @@ class BootMixin:
         availability_zone: str | None = None,
         user_data=None,
         tags=None,
+        security_groups=None,
     ) -> tuple[dict, str | None]:
         """A boot's checked body (without this session's markers) and the microversion to send it
         at; nothing is sent. Shared by create_server and check_boot, so a dry run checks exactly
@@ -247,6 +250,8 @@ class BootMixin:
             body["user_data"] = base64.b64encode(user_data).decode("ascii")
         if count > 1:
             body["min_count"] = body["max_count"] = count
+        if security_groups is not None:
+            body["security_groups"] = self._boot_security_groups(security_groups)
 
         microversion = self.microversion
         if personality:
@@ -262,7 +267,7 @@ class BootMixin:
         if networks is None and self._supports("2.37", microversion):
             networks = "auto"  # required from 2.37; "auto" is what the openstack CLI sends too
         if networks is not None:
-            body["networks"] = networks
+            body["networks"] = self._boot_networks(networks)
         user_tags = list(tags or [])
         if user_tags:
             if not self._supports("2.52", microversion):

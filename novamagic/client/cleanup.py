@@ -1,4 +1,5 @@
-"""This session's resources: the servers it booted and the images it made, and their cleanup."""
+"""This session's resources: the servers it booted, the images it made, the floating IPs,
+security groups and rules it created (``expose`` among them), and their cleanup."""
 
 from __future__ import annotations
 
@@ -34,10 +35,13 @@ class CleanupMixin:
         ]
 
     def cleanup(self, *, dry_run: bool = False) -> BulkResult:
-        """Delete every server and image this session created (:meth:`session_servers`, then
-        :meth:`session_images`), concurrently. Each entry also says ``"kind"`` ("server" or
-        "image") and ``"name"``; ``"item"`` is the id. ``dry_run=True`` deletes nothing and lists
-        what would go (every entry with ``"ok": False`` and no error)."""
+        """Delete everything this session created: first its networking (floating IPs, rules,
+        security groups: :meth:`session_network_resources`), then its servers and images
+        (:meth:`session_servers`, :meth:`session_images`), concurrently. Each entry also says
+        ``"kind"`` ("floating_ip", "security_group_rule", "security_group", "server" or
+        "image") and ``"name"``; ``"item"`` is the id. ``dry_run=True`` deletes nothing and
+        lists what would go (every entry with ``"ok": False`` and no error)."""
+        network = self._cleanup_network(dry_run)
         targets = [("server", s) for s in self.session_servers()]
         targets += [("image", i) for i in self.session_images()]
 
@@ -56,7 +60,10 @@ class CleanupMixin:
             )
         else:
             outcomes = run_bulk(delete, targets, workers=self.workers)
-        result = BulkResult()
+        result = BulkResult(
+            {k: entry[k] for k in ("item", "ok", "result", "error", "kind", "name")}
+            for entry in network
+        )
         for entry in outcomes:
             kind, resource = entry["item"]
             result.append(

@@ -3,7 +3,9 @@
 Each part is a mixin in its own module (openstacksdk's cloud layer is built the same way):
 :mod:`.connection` (endpoints, microversions, requests, pages), :mod:`.catalogue` (flavors and
 images with one name cache), :mod:`.servers`, :mod:`.boot`, :mod:`.actions`, :mod:`.keypairs`,
-:mod:`.limits`, :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
+:mod:`.limits`, :mod:`.network` (Neutron's networks, ports, floating IPs), :mod:`.secgroups`
+(security groups and rules), :mod:`.expose` (reaching a server in one call), :mod:`.diagnosis`
+(console output, instance actions), :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
 :mod:`.control` are objects of their own (``cloud.server_metadata``, ``cloud.control``).
 ``docs/architecture.md`` lists the public API; every method documents itself.
 """
@@ -30,9 +32,13 @@ from novamagic.client.cleanup import CleanupMixin
 from novamagic.client.config import CloudConfig
 from novamagic.client.connection import MAX_MICROVERSION, ConnectionMixin
 from novamagic.client.control import LocalControl
+from novamagic.client.diagnosis import DiagnosisMixin
+from novamagic.client.expose import ExposeMixin
 from novamagic.client.keypairs import KeyPairsMixin, PrivateKey
 from novamagic.client.limits import LimitsMixin
 from novamagic.client.metadata import MetadataAPI
+from novamagic.client.network import NetworkMixin
+from novamagic.client.secgroups import SecurityGroupsMixin
 from novamagic.client.servers import ServersMixin
 from novamagic.client.session import HttpSession
 
@@ -58,6 +64,10 @@ class Cloud(
     ActionsMixin,
     KeyPairsMixin,
     LimitsMixin,
+    NetworkMixin,
+    SecurityGroupsMixin,
+    ExposeMixin,
+    DiagnosisMixin,
     CleanupMixin,
 ):
     """A connection to one cloud: every operation of the book, as plain JSON.
@@ -96,6 +106,9 @@ class Cloud(
         self._lock = threading.RLock()
         self._admin_passwords: dict[str, str] = {}
         self._session_image_ids: set[str] = set()
+        # (kind, id) -> {"name"}: floating IPs, groups and rules made here, in creation order
+        self._session_network: dict[tuple[str, str], dict] = {}
+        self._network_url: str | None = None
         self._flavors: dict[str, dict] | None = None
         self._flavor_rows: dict[str, tuple] = {}
         self._flavor_ids_by_name: dict[str, str] = {}

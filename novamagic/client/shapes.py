@@ -7,7 +7,9 @@ adminPass. Images are in the compute API's image shape whichever service answere
 status (ACTIVE, SAVING, ERROR, DELETED, UNKNOWN), progress, minDisk, minRam,
 OS-EXT-IMG-SIZE:size, created, updated, metadata, server (``{"id"}`` for snapshots) and
 visibility. The client applies these to every answer, and :mod:`novamagic.frames` to raw JSON
-it is given, so raw keys are read here and nowhere else.
+it is given, so raw keys are read here and nowhere else. Floating IPs keep Neutron's fields and
+gain ``server_id`` (the server their port belongs to, from ``port_details``; None when free or
+when the cloud lacks the fip-port-details extension).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ __all__ = [
     "NO_FLAVOR",
     "image_from_compute",
     "image_from_glance",
+    "floating_addresses",
+    "normalise_floating_ip",
     "normalise_image",
     "normalise_servers",
 ]
@@ -197,3 +201,27 @@ def normalise_image(image: Mapping) -> dict:
     if "min_disk" in image or "created_at" in image or "visibility" in image:
         return image_from_glance(image)
     return image_from_compute(image)
+
+
+def normalise_floating_ip(fip: Mapping) -> dict:
+    """A Neutron floating IP with ``server_id`` beside its fields (see the module docstring)."""
+    result = dict(fip)
+    details = result.get("port_details")
+    server_id = details.get("device_id") if isinstance(details, Mapping) else None
+    result["server_id"] = server_id or None if result.get("port_id") else None
+    return result
+
+
+def floating_addresses(server: Mapping, version: int = 4) -> list[str]:
+    """The floating addresses of a server's ``addresses`` (``OS-EXT-IPS:type: floating``)."""
+    found = []
+    for entries in (server.get("addresses") or {}).values():
+        for entry in entries or ():
+            if (
+                isinstance(entry, Mapping)
+                and entry.get("OS-EXT-IPS:type") == "floating"
+                and entry.get("version", version) == version
+                and entry.get("addr") not in found
+            ):
+                found.append(entry.get("addr"))
+    return found

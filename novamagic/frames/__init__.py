@@ -13,13 +13,14 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
 
 ``servers_frame(servers, *, flavors=None, images=None)``
     id, name, status, task_state, progress, flavor, flavor_id, vcpus, ram_mb, disk_gb, image,
-    image_id, public_ipv4, private_ipv4, access_ipv4, access_ipv6, key_name, availability_zone,
+    image_id, public_ipv4, private_ipv4, floating_ipv4, access_ipv4, access_ipv6, key_name, availability_zone,
     host_id, project_id, user_id, locked, fault, created, updated, launched_at.
     Frames read the client's normalised shapes (:mod:`novamagic.client.shapes`); raw API JSON
     is first put in that shape by the client's own normaliser, with ``flavors=`` (a list of
     flavor dicts: fills names and sizes before 2.47, ids from 2.47) and ``images=`` (names).
     ``public_ipv4`` is the first IPv4 address that is floating or sits on a network named like
-    "public"/"external"; ``private_ipv4`` the first other IPv4 address.
+    "public"/"external"; ``private_ipv4`` the first other IPv4 address; ``floating_ipv4`` the
+    first address marked ``OS-EXT-IPS:type: floating`` (missing where the API marks none).
 ``flavors_frame(flavors)``
     id, name, vcpus, ram_mb, disk_gb, ephemeral_gb, swap_mb, rxtx_factor, is_public, disabled,
     description.
@@ -44,43 +45,98 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
 ``outcomes_frame(results)``
     item, ok, status, error, request_id  (one row per item of a bulk operation: the client's
     ``BulkResult`` of ``{"item", "ok", "result", "error"}`` dicts).
+``networks_frame(networks, *, subnets=None)``
+    id, name, status, external, shared, mtu, subnets (how many), cidrs (from ``subnets=``),
+    project_id, created.
+``ports_frame(ports)``
+    id, name, status, network_id, server_id, device_owner, mac, fixed_ipv4, fixed_ipv6,
+    security_groups (how many), project_id, created.
+``floating_ips_frame(floating_ips)``
+    id, floating_ip, status, fixed_ip, server_id, port_id, network_id, description, project_id,
+    created  (``server_id``/``fixed_ip`` missing for a free address).
+``security_groups_frame(groups)``
+    id, name, description, rules (how many), project_id, created.
+``security_group_rules_frame(rules, *, groups=None)``
+    id, group, direction, ethertype, protocol, port_min, port_max, remote_ip_prefix,
+    remote_group_id, description, group_id  (``group`` named from ``groups=``; a list of groups
+    gives their rules).
+``keypairs_frame(keypairs)``
+    name, type, fingerprint, public_key  (no private key ever: a listing has none).
+``actions_frame(actions)``
+    request_id, action, start_time, updated_at, message, user_id, server_id  (newest first, as
+    ``os-instance-actions`` lists them).
+``events_frame(actions)``
+    request_id, action, event, result, start_time, finish_time, host_id, details  (one row per
+    event of actions that carry ``events``; oldest action first).
 ``fleet_summary(servers, limits=None)``
     The numbers behind ``%nova report``: a dict of frames ``by_status`` (status, servers),
     ``by_flavor`` (flavor, servers, vcpus, ram_mb, disk_gb) and ``totals`` (resource, used, max,
     percent) — pure pandas on the two frames above.
 """
 
-from novamagic.frames.activity import history_frame, outcomes_frame
+from novamagic.frames.activity import actions_frame, events_frame, history_frame, outcomes_frame
 from novamagic.frames.catalogue import flavors_frame, images_frame, limits_frame, metadata_frame
 from novamagic.frames.columns import (
+    ACTION_COLUMNS,
     ADDRESS_COLUMNS,
+    EVENT_COLUMNS,
     FLAVOR_COLUMNS,
+    FLOATING_IP_COLUMNS,
     HISTORY_COLUMNS,
     IMAGE_COLUMNS,
+    KEYPAIR_COLUMNS,
     LIMIT_COLUMNS,
     METADATA_COLUMNS,
+    NETWORK_COLUMNS,
     OUTCOME_COLUMNS,
+    PORT_COLUMNS,
+    RULE_COLUMNS,
+    SECURITY_GROUP_COLUMNS,
     SERVER_COLUMNS,
+)
+from novamagic.frames.network import (
+    floating_ips_frame,
+    keypairs_frame,
+    networks_frame,
+    ports_frame,
+    security_group_rules_frame,
+    security_groups_frame,
 )
 from novamagic.frames.report import fleet_summary
 from novamagic.frames.servers import addresses_frame, servers_frame
 
 __all__ = [
+    "ACTION_COLUMNS",
     "ADDRESS_COLUMNS",
+    "EVENT_COLUMNS",
     "FLAVOR_COLUMNS",
+    "FLOATING_IP_COLUMNS",
     "HISTORY_COLUMNS",
     "IMAGE_COLUMNS",
+    "KEYPAIR_COLUMNS",
     "LIMIT_COLUMNS",
     "METADATA_COLUMNS",
+    "NETWORK_COLUMNS",
     "OUTCOME_COLUMNS",
+    "PORT_COLUMNS",
+    "RULE_COLUMNS",
+    "SECURITY_GROUP_COLUMNS",
     "SERVER_COLUMNS",
+    "actions_frame",
     "addresses_frame",
+    "events_frame",
     "flavors_frame",
     "fleet_summary",
+    "floating_ips_frame",
     "history_frame",
     "images_frame",
+    "keypairs_frame",
     "limits_frame",
     "metadata_frame",
+    "networks_frame",
     "outcomes_frame",
+    "ports_frame",
+    "security_group_rules_frame",
+    "security_groups_frame",
     "servers_frame",
 ]

@@ -1,4 +1,5 @@
-"""What the session did: its request history and the outcomes of bulk operations."""
+"""What happened: the session's request history, the outcomes of bulk operations, and what was
+asked of a server (its instance actions and their events)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 import pandas as pd
 
 from novamagic.frames.columns import (
+    ACTION_COLUMNS,
+    EVENT_COLUMNS,
     HISTORY_COLUMNS,
     OUTCOME_COLUMNS,
     _build,
@@ -85,3 +88,49 @@ def outcomes_frame(results: Any) -> pd.DataFrame:
         "request_id": [getattr(e, "request_id", None) for e in errors],
     }
     return _build(OUTCOME_COLUMNS, data)
+
+
+# --- instance actions and their events ---------------------------------------------------------
+
+
+def actions_frame(actions: Any) -> pd.DataFrame:
+    """One row per instance action (``os-instance-actions``); columns ``ACTION_COLUMNS``."""
+    rows = list(_actions(actions))
+    data = {
+        "request_id": [a.get("request_id") for a in rows],
+        "action": [a.get("action") for a in rows],
+        "start_time": [a.get("start_time") for a in rows],
+        "updated_at": [a.get("updated_at") for a in rows],
+        "message": [a.get("message") for a in rows],
+        "user_id": [a.get("user_id") for a in rows],
+        "server_id": [a.get("instance_uuid") for a in rows],
+    }
+    return _build(ACTION_COLUMNS, data)
+
+
+def events_frame(actions: Any) -> pd.DataFrame:
+    """One row per event of the actions given (each with its ``events``), oldest action
+    first; columns ``EVENT_COLUMNS`` (``details`` as Nova gives it admins from 2.84)."""
+    rows = [(a, e) for a in reversed(list(_actions(actions))) for e in a.get("events") or ()]
+    data = {
+        "request_id": [a.get("request_id") for a, _ in rows],
+        "action": [a.get("action") for a, _ in rows],
+        "event": [e.get("event") for _, e in rows],
+        "result": [e.get("result") for _, e in rows],
+        "start_time": [e.get("start_time") for _, e in rows],
+        "finish_time": [e.get("finish_time") for _, e in rows],
+        "host_id": [e.get("hostId") for _, e in rows],
+        "details": [e.get("details") for _, e in rows],
+    }
+    return _build(EVENT_COLUMNS, data)
+
+
+def _actions(payload: Any) -> list:
+    if isinstance(payload, Mapping):
+        for key in ("instanceActions", "instanceAction"):
+            if key in payload:
+                payload = payload[key]
+                break
+    if isinstance(payload, Mapping):
+        return [payload]
+    return list(payload or ())

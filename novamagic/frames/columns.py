@@ -31,6 +31,7 @@ SERVER_COLUMNS: dict[str, Any] = {
     "image_id": STRING,
     "public_ipv4": STRING,
     "private_ipv4": STRING,
+    "floating_ipv4": STRING,
     "access_ipv4": STRING,
     "access_ipv6": STRING,
     "key_name": STRING,
@@ -90,6 +91,91 @@ HISTORY_COLUMNS: dict[str, Any] = {
     "request_id": STRING,
     "attempt": INT,
     "error": STRING,
+}
+
+NETWORK_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "name": STRING,
+    "status": STRING,
+    "external": BOOL,
+    "shared": BOOL,
+    "mtu": INT,
+    "subnets": INT,
+    "cidrs": STRING,
+    "project_id": STRING,
+    "created": TIME,
+}
+PORT_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "name": STRING,
+    "status": STRING,
+    "network_id": STRING,
+    "server_id": STRING,
+    "device_owner": STRING,
+    "mac": STRING,
+    "fixed_ipv4": STRING,
+    "fixed_ipv6": STRING,
+    "security_groups": INT,
+    "project_id": STRING,
+    "created": TIME,
+}
+FLOATING_IP_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "floating_ip": STRING,
+    "status": STRING,
+    "fixed_ip": STRING,
+    "server_id": STRING,
+    "port_id": STRING,
+    "network_id": STRING,
+    "description": STRING,
+    "project_id": STRING,
+    "created": TIME,
+}
+SECURITY_GROUP_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "name": STRING,
+    "description": STRING,
+    "rules": INT,
+    "project_id": STRING,
+    "created": TIME,
+}
+RULE_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "group": STRING,
+    "direction": STRING,
+    "ethertype": STRING,
+    "protocol": STRING,
+    "port_min": INT,
+    "port_max": INT,
+    "remote_ip_prefix": STRING,
+    "remote_group_id": STRING,
+    "description": STRING,
+    "group_id": STRING,
+}
+KEYPAIR_COLUMNS: dict[str, Any] = {
+    "name": STRING,
+    "type": STRING,
+    "fingerprint": STRING,
+    "public_key": STRING,
+}
+ACTION_COLUMNS: dict[str, Any] = {
+    "request_id": STRING,
+    "action": STRING,
+    "start_time": TIME,
+    "updated_at": TIME,
+    "message": STRING,
+    "user_id": STRING,
+    "server_id": STRING,
+}
+EVENT_COLUMNS: dict[str, Any] = {
+    "request_id": STRING,
+    "action": STRING,
+    "event": STRING,
+    "result": STRING,
+    "start_time": TIME,
+    "finish_time": TIME,
+    "host_id": STRING,
+    "details": STRING,
 }
 
 # Network names that mean "reachable from outside" when the API does not mark addresses floating

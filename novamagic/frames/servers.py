@@ -1,4 +1,5 @@
-"""Servers and their addresses."""
+"""Servers and their addresses (``floating_ipv4``: the first address the API marks
+``OS-EXT-IPS:type: floating``)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def servers_frame(
     images: Iterable[Mapping] | None = None,
 ) -> pd.DataFrame:
     """One row per server; columns ``SERVER_COLUMNS`` (see the module docstring)."""
-    from novamagic.client.shapes import is_normalised
+    from novamagic.client.shapes import floating_addresses, is_normalised
 
     rows = _as_list(servers, "servers", "server")
     if flavors is not None or images is not None or not all(map(is_normalised, rows)):
@@ -86,6 +87,7 @@ def servers_frame(
         "image_id": [i["id"] for i in image_dicts],
         "public_ipv4": [ip[0] for ip in ips],
         "private_ipv4": [ip[1] for ip in ips],
+        "floating_ipv4": [next(iter(floating_addresses(s)), None) for s in rows],
         "access_ipv4": [s.get("accessIPv4") for s in rows],
         "access_ipv6": [s.get("accessIPv6") for s in rows],
         "key_name": [s.get("key_name") for s in rows],

@@ -225,7 +225,8 @@ class NovaMagics(Magics, NovaSettings):
     # --- completion ----------------------------------------------------------------------------
 
     def cached_names(self, kind: str) -> list[str]:
-        """Names of servers, flavors or images of the current cloud, cached per cloud."""
+        """Names of servers, flavors, images, networks, security groups, key pairs or floating
+        IPs (addresses) of the current cloud, cached per cloud."""
         if self._cloud is None:
             return []
         key = (id(self._cloud), kind)
@@ -233,10 +234,18 @@ class NovaMagics(Magics, NovaSettings):
         cached = self._names_cache.get(key)
         if cached is not None and now - cached[0] < self.completion_ttl:
             return cached[1]
+        cloud = self._cloud
         lister = {
-            "server": self._cloud.servers,
-            "flavor": self._cloud.flavors,
-            "image": self._cloud.images,
+            "server": cloud.servers,
+            "flavor": cloud.flavors,
+            "image": cloud.images,
+            "network": cloud.networks,
+            "security_group": cloud.security_groups,
+            "keypair": cloud.keypairs,
+            # a floating IP goes by its address
+            "floating_ip": lambda: [
+                {"name": f.get("floating_ip_address")} for f in cloud.floating_ips()
+            ],
         }
         try:
             names = sorted({str(item.get("name")) for item in lister[kind]() if item.get("name")})

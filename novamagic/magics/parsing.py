@@ -323,6 +323,10 @@ BOOT_SPEC_KEYS = (
     "access_ipv4",
     "access_ipv6",
     "key_name",
+    "security_groups",
+    "networks",
+    "user_data",
+    "floating_ip",
 )
 _SPEC_ALIASES = {"accessIPv4": "access_ipv4", "accessIPv6": "access_ipv6", "personality": "files"}
 
@@ -331,10 +335,13 @@ def parse_boot_spec(cell: str, *, count: int, base: Path | None = None) -> dict:
     """Read and check the YAML spec of ``%%nova_boot``.
 
     Returns ``{"names": [...], "image", "flavor", "metadata", "files", "access_ipv4",
-    "access_ipv6", "key_name"}`` with files read (``{path: text}``); the names follow the
+    "access_ipv6", "key_name", "security_groups", "networks", "user_data", "floating_ip"}``
+    (the last four only when given) with files read (``{path: text}``); the names follow the
     client's one rule (``novamagic.client.boot_names``: ``{n}`` in the name counts 1..count),
     and the spec must say ``{n}`` when ``--count`` > 1. A file's value is its text, or
-    ``{file: local/path}`` to read a local file.
+    ``{file: local/path}`` to read a local file; so is ``user_data``'s. ``security_groups`` and
+    ``networks`` are a name or a list of names (networks also ``auto``/``none``, or entries
+    ``{uuid: NAME, fixed_ip: ADDRESS}``); ``floating_ip: true`` gives each server one.
     """
     import yaml
 
@@ -377,7 +384,9 @@ def parse_boot_spec(cell: str, *, count: int, base: Path | None = None) -> dict:
     files = spec.get("files") or {}
     if not isinstance(files, dict):
         raise UsageError("%%nova_boot: files must map a server path to text or {file: local/path}")
+    extra = _network_options(spec, base)
     return {
+        **extra,
         "names": names,
         "image": str(spec["image"]),
         "flavor": str(spec["flavor"]),
@@ -387,6 +396,35 @@ def parse_boot_spec(cell: str, *, count: int, base: Path | None = None) -> dict:
         "access_ipv6": _optional_text(spec.get("access_ipv6")),
         "key_name": _optional_text(spec.get("key_name")),
     }
+
+
+def _network_options(spec: dict, base: Path | None) -> dict:
+    """security_groups, networks, user_data and floating_ip, checked for their shape."""
+    extra: dict = {}
+    for key in ("security_groups", "networks"):
+        value = spec.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, str):
+            value = value if key == "networks" and value in ("auto", "none") else [value]
+        elif not isinstance(value, list) or not all(
+            isinstance(v, str) or (key == "networks" and isinstance(v, dict)) for v in value
+        ):
+            shape = "a name or a list of names" + (
+                ", auto, none, or entries {uuid: NAME, fixed_ip: ADDRESS}"
+                if key == "networks"
+                else ""
+            )
+            raise UsageError(f"%%nova_boot: {key} must be {shape}")
+        extra[key] = value
+    if spec.get("user_data") not in (None, ""):
+        extra["user_data"] = _file_text("user_data", spec["user_data"], base)
+    floating = spec.get("floating_ip")
+    if floating not in (None, False):
+        if floating is not True:
+            raise UsageError(f"%%nova_boot: floating_ip is true or false, got {floating!r}")
+        extra["floating_ip"] = True
+    return extra
 
 
 def _optional_text(value) -> str | None:

@@ -17,6 +17,8 @@ __all__ = [
     "Record",
     "Report",
     "JSONView",
+    "NewKeyPair",
+    "Text",
     "make_short",
     "mark_frame",
     "short_lines",
@@ -143,6 +145,55 @@ class Message:
 
     def __str__(self) -> str:
         return self.text
+
+    def __repr__(self) -> str:
+        return f"<{self.text}>"
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(self.text)
+
+    def _repr_html_(self) -> str:
+        return f"<samp>{_escape(self.text)}</samp>"
+
+
+class Text(str):
+    """Several lines as they are (a console log): a ``str``, shown preformatted and escaped."""
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(str(self))
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{_escape(str(self))}</pre>"
+
+
+class NewKeyPair(Mapping):
+    """A key pair the cloud just generated: a mapping of its fields, the private key a masked
+    ``PrivateKey`` (``str()`` reads it), shown as one line that never holds it; ``save(path)``
+    writes the private key readable by its owner only (mode 0600)."""
+
+    def __init__(self, keypair: Mapping, text: str):
+        self._data = dict(keypair)
+        self.text = text
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def save(self, path) -> str:
+        """Write the private key to ``path`` (mode 0600, never over an existing file)."""
+        import os
+        from pathlib import Path
+
+        target = Path(path).expanduser()
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(str(self._data["private_key"]))
+        return str(target)
 
     def __repr__(self) -> str:
         return f"<{self.text}>"

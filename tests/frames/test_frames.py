@@ -214,6 +214,7 @@ def test_servers_frame_is_the_same_whatever_the_microversion(server):
     assert (row["flavor"], row["vcpus"], row["ram_mb"], row["disk_gb"]) == ("m1.small", 1, 2048, 20)
     assert row["image"] == "cirros" and row["image_id"] == "img-cirros"
     assert row["public_ipv4"] == "172.24.4.9" and row["private_ipv4"] == "10.0.0.5"
+    assert row["floating_ipv4"] == "172.24.4.9"
     assert pd.isna(row["access_ipv4"]) and pd.isna(row["task_state"]) and pd.isna(row["key_name"])
     assert row["created"] == pd.Timestamp("2026-11-27T07:00:00Z")
     assert row["launched_at"] == pd.Timestamp("2026-11-27T07:00:20Z")  # naive text means UTC

@@ -76,11 +76,14 @@ def test_pyproject_unknown_setting_fails_loading_with_a_suggestion(clean_env, ca
 
 
 def test_completion_of_subcommands_options_choices(shell):
-    assert complete(shell, "%nova se") == ["servers"]
+    assert complete(shell, "%nova se") == ["security-groups", "servers"]
+    assert complete(shell, "%nova ser") == ["servers"]
     assert complete(shell, "%nova rev") == ["revert-resize"]
     assert "--hard" in complete(shell, "%nova reboot --h")
-    # Jupyter lists candidates sorted; exactly these five, and no Python keywords among them.
-    assert complete(shell, "%nova meta ") == sorted(["list", "get", "set", "update", "delete"])
+    # Jupyter lists candidates sorted; exactly these six, and no Python keywords among them.
+    assert complete(shell, "%nova meta ") == sorted(
+        ["list", "get", "set", "set-item", "update", "delete"]
+    )
     assert complete(shell, "%nova local ti") == ["tick"]
     assert "--dry-run" in complete(shell, "%%nova_boot --d")
 

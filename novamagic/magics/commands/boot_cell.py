@@ -1,5 +1,6 @@
 """``%%nova_boot``: boot servers from a YAML spec in the cell, with one progress bar and a
-servers frame as the result (new adminPasswords only through ``attrs['admin_passwords']``)."""
+servers frame as the result (new adminPasswords only through ``attrs['admin_passwords']``);
+``floating_ip: true`` waits for the servers and gives each one a floating IP it lacks."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from novamagic.magics.rendering import (
     description=(
         "Boot servers from the YAML spec in the cell: name (with {n} for --count), image, flavor, "
         "metadata, files (path: text, or path: {file: local/path}), access_ipv4, access_ipv6, "
-        "key_name. Re-running skips servers that already exist under those names. The result is "
+        "key_name, security_groups, networks (names, auto or none), user_data (text or "
+        "{file: local/path}), floating_ip (true: wait, then give each server one). Re-running skips servers that already exist under those names. The result is "
         "a servers DataFrame; result.attrs['admin_passwords'][NAME] reads a new server's adminPass "
         "(masked everywhere else)."
     ),
@@ -38,16 +40,19 @@ from novamagic.magics.rendering import (
 def nova_boot(nova, args):
     spec = parse_boot_spec(args.spec_text, count=args.count, base=Path.cwd())
     names = spec.pop("names")
+    floating = spec.pop("floating_ip", False)
     cloud = nova.cloud
     skip_existing = not args.force_new
     if args.dry_run:
-        return _plan_record(cloud.check_boot(names, skip_existing=skip_existing, **spec))
+        plan = cloud.check_boot(names, skip_existing=skip_existing, **spec)
+        external = cloud.external_network()["name"] if floating else None
+        return _plan_record(plan, external)
     with nova.progress_bar(len(names), "booting", unit="server") as bar:
         try:
             results = cloud.create_servers(
                 names,
                 skip_existing=skip_existing,
-                wait=args.wait,
+                wait=args.wait or floating,  # a floating IP needs the server's port
                 timeout=args.timeout or nova.timeout,
                 progress=_BootTracker(bar),
                 **spec,
@@ -60,6 +65,8 @@ def nova_boot(nova, args):
     nova.forget_names()
     existing = [r["result"] for r in results if r["skipped"]]
     booted = [r["result"] for r in results if r["ok"] and not r["skipped"]]
+    if floating:
+        existing, booted = _give_floating_ips(cloud, existing), _give_floating_ips(cloud, booted)
     frame = mark_frame(load_frames().servers_frame(existing + booted), "servers")
     frame.attrs["admin_passwords"] = AdminPasswords(
         {s["name"]: secret for s in booted if (secret := cloud.admin_password(s["id"]))}
@@ -130,7 +137,26 @@ class _BootTracker:
                 self.bar.refresh()
 
 
-def _plan_record(plan: dict) -> Record:
+def _give_floating_ips(cloud, servers: list[dict]) -> list[dict]:
+    """Each server with a floating IP (one allocated where it has none), read back so the frame
+    shows it. A refusal (quota) fails the cell: the servers stay booted, and a re-run skips them
+    and tries their addresses again."""
+    from novamagic.client.errors import NovaError
+
+    result = []
+    for server in servers:
+        if server.get("status") == "ACTIVE" and not cloud.floating_ips(server["id"]):
+            try:
+                cloud.attach_floating_ip(server["id"])
+            except NovaError as exc:
+                done = f"the servers are booted; {server['name']} has no floating IP"
+                exc.hint = f"{done}: {exc.hint}" if exc.hint else done
+                raise
+        result.append(cloud.server(server["id"]))
+    return result
+
+
+def _plan_record(plan: dict, floating_from: str | None = None) -> Record:
     quota = ", ".join(
         f"{q['resource']} {q['needed']} of {'unlimited' if q['free'] is None else q['free']} free"
         for q in plan["quota"]
@@ -143,6 +169,7 @@ def _plan_record(plan: dict) -> Record:
             "image": f"{plan['image']['name']} ({plan['image']['id']})",
             "flavor": f"{flavor['name']} ({flavor['vcpus']} vCPU, {flavor['ram']} MB RAM, {flavor['disk']} GB disk)",
             "quota": quota,
+            **({"floating IPs": f"one per server, from {floating_from}"} if floating_from else {}),
         },
         "dry run: checked, nothing sent",
     )

@@ -1,5 +1,6 @@
 """``%nova meta`` and ``%nova image-meta``: one handler for both, over the client's
-``MetadataAPI`` (list | get | set | update | delete)."""
+``MetadataAPI`` (list | get | set | set-item | update | delete); ``set-item`` is the book's
+``PUT /servers/ID/metadata/KEY``: one key set, the others kept."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from novamagic.magics.rendering import (
     mark_frame,
 )
 
-_META_ACTIONS = ("list", "get", "set", "update", "delete")
+_META_ACTIONS = ("list", "get", "set", "set-item", "update", "delete")
 
 
 def _metadata(nova, api, args, kind: str):
@@ -23,6 +24,8 @@ def _metadata(nova, api, args, kind: str):
         raise UsageError(f"%nova {kind} {args.action} needs exactly one KEY")
     if args.action == "update" and not args.items:  # "set" with none clears them all
         raise UsageError(f"%nova {kind} update needs KEY=VALUE pairs")
+    if args.action == "set-item" and (len(args.items) != 1 or "=" not in args.items[0]):
+        raise UsageError(f"%nova {kind} set-item needs exactly one KEY=VALUE")
     frames = load_frames()
     if args.action == "list":
         return mark_frame(frames.metadata_frame(api.get(args.ref)), "metadata")
@@ -32,6 +35,9 @@ def _metadata(nova, api, args, kind: str):
         api.delete_item(args.ref, args.items[0])
         return Message(f"deleted metadata {args.items[0]!r} of {args.ref}")
     pairs = parse_pairs(args.items)
+    if args.action == "set-item":
+        ((key, value),) = pairs.items()
+        return mark_frame(frames.metadata_frame(api.set_item(args.ref, key, value)), "metadata")
     call = api.set if args.action == "set" else api.update
     return mark_frame(frames.metadata_frame(call(args.ref, pairs)), "metadata")
 
@@ -40,7 +46,8 @@ _META_ARGS = (
     arg(
         "action",
         choices=_META_ACTIONS,
-        help="list | get KEY | set K=V... (replaces all) | update K=V... (merges) | delete KEY",
+        help="list | get KEY | set K=V... (replaces all) | set-item K=V (one key) | "
+        "update K=V... (merges) | delete KEY",
     ),
     arg("ref", metavar="NAME_OR_ID"),
     arg("items", nargs="*", metavar="KEY or KEY=VALUE"),
@@ -49,7 +56,7 @@ _META_ARGS = (
 
 @subcommand(
     "meta",
-    "server metadata: list, get, set (replace), update (merge), delete",
+    "server metadata: list, get, set (replace), set-item, update (merge), delete",
     *_META_ARGS,
     completes={"ref": "server"},
 )
@@ -59,7 +66,7 @@ def meta(nova, args):
 
 @subcommand(
     "image-meta",
-    "image metadata: list, get, set (replace), update (merge), delete",
+    "image metadata: list, get, set (replace), set-item, update (merge), delete",
     *_META_ARGS,
     completes={"ref": "image"},
 )

@@ -82,10 +82,14 @@ def cleanup(nova, args):
     if not args.yes:
         listing = nova.cloud.cleanup(dry_run=True)
         kinds = [entry["kind"] for entry in listing]
-        print(
-            f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s) created by "
-            "this kernel; %nova cleanup --yes deletes them"
-        )
+        networked = len(kinds) - kinds.count("server") - kinds.count("image")
+        counts = f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s)"
+        if networked:  # floating IPs, security groups and rules (expose's among them)
+            counts = (
+                f"{kinds.count('server')} server(s), {kinds.count('image')} image(s) and "
+                f"{networked} floating IP(s), security group(s) or rule(s)"
+            )
+        print(f"{counts} created by this kernel; %nova cleanup --yes deletes them")
         rows = [dict(e, item=f"{e['kind']} {e['name']} ({e['item']})") for e in listing]
         return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")
     results = nova.cloud.cleanup()

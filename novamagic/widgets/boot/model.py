@@ -39,6 +39,9 @@ FIELDS = (
     "access_ipv4",
     "access_ipv6",
     "key_name",
+    "networks",
+    "security_groups",
+    "floating_ip",
 )
 DEFAULT_MAX_COUNT = 100  # when the cloud reports no instance limit
 # The result table once a boot ends (the progress table above it already shows the ids).
@@ -51,6 +54,7 @@ RESULT_COLUMNS = (
     "image",
     "private_ipv4",
     "public_ipv4",
+    "floating_ipv4",
 )
 
 
@@ -95,7 +99,9 @@ class BootFormModel(BackgroundModel):
     """The boot form's state and checks; no widgets. ``submit()`` boots in the background.
 
     Fields: name, image, flavor (an id or name of the loaded lists), count, metadata (rows of
-    key/value), files (rows of path/contents), access_ipv4, access_ipv6, key_name. ``errors()``
+    key/value), files (rows of path/contents), access_ipv4, access_ipv6, key_name, networks and
+    security_groups (names; empty: the cloud's choice and ``default``), floating_ip (give each
+    server one once it is ACTIVE; needs ``wait``). ``errors()``
     says what is wrong with each; ``phase`` is idle, booting, waiting, done, cancelled or failed.
     """
 
@@ -116,6 +122,9 @@ class BootFormModel(BackgroundModel):
         self.flavors: list[dict] = []
         self.limits: dict = {}
         self.key_names: list[str] = []  # the user's key pairs (the key name picker)
+        self.network_names: list[str] = []  # empty on a cloud without Neutron
+        self.group_names: list[str] = []
+        self.networking = False
         self.name = ""
         self.image: str | None = None
         self.flavor: str | None = None
@@ -125,6 +134,9 @@ class BootFormModel(BackgroundModel):
         self.access_ipv4 = ""
         self.access_ipv6 = ""
         self.key_name = ""
+        self.networks: list[str] = []
+        self.security_groups: list[str] = []
+        self.floating_ip = False
         self.phase = "idle"
         self.rows: list[ServerRow] = []
         self.result = None  # a servers DataFrame once a boot ends
@@ -153,7 +165,25 @@ class BootFormModel(BackgroundModel):
             self.key_names = sorted(str(k["name"]) for k in cloud.keypairs())
         except (NotFound, Forbidden):  # a cloud without os-keypairs, or a policy hiding them
             self.key_names = []
+        self._load_networking()
         self.changed()
+
+    def _load_networking(self) -> None:
+        from novamagic.client import NovaError
+
+        cloud = self.cloud
+        self.networking = cloud.has_networking()
+        if not self.networking:
+            self.network_names, self.group_names = [], []
+            return
+        try:
+            self.network_names = sorted({str(n["name"]) for n in cloud.networks() if n.get("name")})
+            project = cloud.whoami()["project_id"]
+            self.group_names = sorted(
+                {str(g["name"]) for g in cloud.security_groups() if g.get("project_id") == project}
+            )
+        except NovaError:  # the pickers stay empty; the boot's own checks still apply
+            self.network_names, self.group_names = [], []
 
     def _limit(self, key: str) -> int | None:
         value = self.limits.get(key)
@@ -207,6 +237,8 @@ class BootFormModel(BackgroundModel):
                 self.files = [FileRow(str(p), c) for p, c in items]
             elif key == "count":
                 self.count = value
+            elif key in ("networks", "security_groups"):
+                setattr(self, key, [value] if isinstance(value, str) else [str(v) for v in value])
             else:
                 setattr(self, key, value)
         if fields:
@@ -306,6 +338,22 @@ class BootFormModel(BackgroundModel):
                 f"no key pair {self.key_name!r} on this cloud; "
                 f"pick one of {', '.join(self.key_names)}"
             )
+        problems.update(self._networking_errors())
+        return problems
+
+    def _networking_errors(self) -> dict[str, str]:
+        problems = {}
+        for key, known, kind in (("networks", self.network_names, "network"),
+                                 ("security_groups", self.group_names, "security group")):  # fmt: skip
+            unknown = [n for n in getattr(self, key) if known and n not in known]
+            if getattr(self, key) and not self.networking:
+                problems[key] = f"this cloud has no networking service: leave the {kind}s out"
+            elif unknown:
+                problems[key] = f"no {kind} {unknown[0]!r}; pick from {', '.join(known)}"
+        if self.floating_ip and not self.networking:
+            problems["floating_ip"] = "this cloud has no networking service, so no floating IPs"
+        elif self.floating_ip and not self.wait_active:
+            problems["floating_ip"] = "a floating IP needs the form to wait for ACTIVE (wait=True)"
         return problems
 
     @property
@@ -347,6 +395,10 @@ class BootFormModel(BackgroundModel):
             options["access_ipv6"] = self.access_ipv6
         if self.key_name:
             options["key_name"] = self.key_name
+        if self.networks:
+            options["networks"] = list(self.networks)
+        if self.security_groups:
+            options["security_groups"] = list(self.security_groups)
         names = self.names()
         self.rows = [ServerRow(name) for name in names]
         self.result = None
@@ -367,9 +419,25 @@ class BootFormModel(BackgroundModel):
                 cancel=self.cancel_event,
                 **options,
             )
+            if self.floating_ip and not self.cancelled:
+                self._give_floating_ips()
             completed = True
         finally:
             self._finish(completed)
+
+    def _give_floating_ips(self) -> None:
+        """A floating IP for each ACTIVE server (a refusal, e.g. quota, is that row's error)."""
+        from novamagic.client import NovaError
+
+        for row in self.rows:
+            if row.server is None or row.server.get("status") != "ACTIVE":
+                continue
+            try:
+                self.cloud.attach_floating_ip(row.id)
+                self._update_row(row, self.cloud.server(row.id))
+            except NovaError as exc:
+                row.error = f"booted, but no floating IP: {one_line(exc)}"
+            self.changed()
 
     def _on_progress(self, event: dict) -> None:
         """The client's per-server progress hook: one row per server."""
@@ -444,6 +512,9 @@ class BootFormModel(BackgroundModel):
             "files": ", ".join(f"{r.path} ({len(r.data)} bytes)" for r in self.files) or "-",
             "access IPs": " ".join(a for a in (self.access_ipv4, self.access_ipv6) if a) or "-",
             "key name": self.key_name or "-",
+            "networks": ", ".join(self.networks) or "(the cloud's choice)",
+            "security groups": ", ".join(self.security_groups) or "default",
+            "floating IP": "yes, once ACTIVE" if self.floating_ip else "no",
         }
 
     def rows_html(self) -> str:

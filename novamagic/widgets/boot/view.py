@@ -72,6 +72,24 @@ class BootForm(StaticRepr):
                 placeholder="no key pairs yet: type a name",
                 layout=wide,
             )
+        # Networking (issue 16): empty pickers on a cloud without Neutron say so in their errors.
+        self.networks = w.SelectMultiple(
+            description="Networks",
+            options=model.network_names,
+            value=tuple(n for n in model.networks if n in model.network_names),
+            rows=min(4, max(2, len(model.network_names))),
+            layout=wide,
+        )
+        self.security_groups = w.SelectMultiple(
+            description="Groups",
+            options=model.group_names,
+            value=tuple(g for g in model.security_groups if g in model.group_names),
+            rows=min(4, max(2, len(model.group_names))),
+            layout=wide,
+        )
+        self.floating_ip = w.Checkbox(
+            description="Floating IP (once ACTIVE)", value=bool(model.floating_ip), indent=False
+        )
         style = {"description_width": "7em"}
         for widget, css in (
             (self.name, "nm-boot-name"),
@@ -81,6 +99,8 @@ class BootForm(StaticRepr):
             (self.access_ipv4, "nm-boot-ipv4"),
             (self.access_ipv6, "nm-boot-ipv6"),
             (self.key_name, "nm-boot-key"),
+            (self.networks, "nm-boot-networks"),
+            (self.security_groups, "nm-boot-groups"),
         ):
             widget.style = style
             widget.add_class(css)
@@ -129,6 +149,9 @@ class BootForm(StaticRepr):
                 line(self.access_ipv4, "access_ipv4"),
                 line(self.access_ipv6, "access_ipv6"),
                 line(self.key_name, "key_name"),
+                line(self.networks, "networks"),
+                line(self.security_groups, "security_groups"),
+                line(self.floating_ip, "floating_ip"),
                 w.HBox([self.boot_button, self.cancel_button, self.progress, self.phase]),
                 self.error,
                 self.status,
@@ -145,6 +168,9 @@ class BootForm(StaticRepr):
             (self.access_ipv4, "access_ipv4"),
             (self.access_ipv6, "access_ipv6"),
             (self.key_name, "key_name"),
+            (self.networks, "networks"),
+            (self.security_groups, "security_groups"),
+            (self.floating_ip, "floating_ip"),
         ):
             widget.observe(partial(self._field_changed, key), names="value")
         self.add_metadata_button.on_click(lambda _b: self._add_metadata())
@@ -162,7 +188,10 @@ class BootForm(StaticRepr):
     def _field_changed(self, key, change) -> None:
         if self._syncing:
             return
-        setattr(self.model, key, change["new"] if change["new"] is not None else "")
+        value = change["new"] if change["new"] is not None else ""
+        if isinstance(value, tuple):  # a multiple selection
+            value = list(value)
+        setattr(self.model, key, value)
         self.render()
 
     def _add_metadata(self) -> None:
@@ -266,6 +295,9 @@ class BootForm(StaticRepr):
             self.access_ipv4: model.access_ipv4,
             self.access_ipv6: model.access_ipv6,
             self.key_name: model.key_name,
+            self.networks: tuple(n for n in model.networks if n in model.network_names),
+            self.security_groups: tuple(g for g in model.security_groups if g in model.group_names),
+            self.floating_ip: bool(model.floating_ip),
         }
         if model.key_names and model.key_name not in model.key_names:
             wanted[self.key_name] = ""  # unknown to the picker: its error says so beside it
@@ -329,7 +361,8 @@ def boot_form(cloud=None, *, wait: bool = True, timeout: float = 600.0, **fields
     """A boot form over ``cloud`` (default: the ``%nova login`` cloud, else ``connect()``).
 
     ``fields`` pre-fill it: name, image, flavor (names or ids), count, metadata (dict), files
-    ({path: contents}), access_ipv4, access_ipv6, key_name. ``wait=False`` stops after the boot
+    ({path: contents}), access_ipv4, access_ipv6, key_name, networks and security_groups (names),
+    floating_ip (True: one per server once ACTIVE). ``wait=False`` stops after the boot
     requests instead of waiting for ACTIVE.
     """
     model = BootFormModel(cloud, wait=wait, timeout=timeout, **fields)

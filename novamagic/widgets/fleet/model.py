@@ -24,7 +24,9 @@ from novamagic.widgets._base import (
 
 __all__ = ["FleetModel", "PendingAction"]
 
-SEARCHED = ("name", "id", "status", "flavor", "image", "private_ipv4", "public_ipv4")
+SEARCHED = (
+    "name", "id", "status", "flavor", "image", "private_ipv4", "public_ipv4", "floating_ipv4",
+)  # fmt: skip
 # (header, frame column, width) of the table; the status cell is a coloured badge.
 TABLE = (
     ("name", "name", "12em"),
@@ -33,6 +35,7 @@ TABLE = (
     ("vCPUs", "vcpus", "4em"),
     ("RAM MB", "ram_mb", "5.5em"),
     ("IPv4", "private_ipv4", "7em"),
+    ("floating IP", "floating_ipv4", "7.5em"),  # how to reach it (issue 16)
     ("image", "image", "13em"),
 )
 CHART = (("cores", "vcpus", "vCPUs"), ("ram_mb", "ram_mb", "RAM (MB)"))
