@@ -119,6 +119,42 @@ def test_openstacksdk_full_tour(localcloud):
     assert server.id not in {s.id for s in conn.compute.servers()}
 
 
+def test_openstacksdk_reaches_and_diagnoses_a_server(localcloud):
+    conn = sdk_connect(localcloud)
+    assert conn.network.get_endpoint() == localcloud.url + "/networking/v2.0"
+    networks = {n.name: n for n in conn.network.networks()}
+    assert set(networks) == {"public", "private"} and networks["public"].is_router_external
+    image = conn.image.find_image("cirros-0.6.2-x86_64-disk")
+    server = conn.compute.create_server(
+        name="sdk-reach",
+        image_id=image.id,
+        flavor_id="1",
+        networks=[{"uuid": networks["private"].id}],
+    )
+    localcloud.tick(20)
+    server = conn.compute.wait_for_server(server, status="ACTIVE", wait=5, interval=0.01)
+    (port,) = conn.network.ports(device_id=server.id, network_id=networks["private"].id)
+    ip = conn.network.create_ip(floating_network_id=networks["public"].id, port_id=port.id)
+    assert ip.fixed_ip_address == port.fixed_ips[0]["ip_address"]
+    addresses = conn.compute.get_server(server.id).addresses["private"]
+    assert {"floating"} == {
+        a["OS-EXT-IPS:type"] for a in addresses if a["addr"] == ip.floating_ip_address
+    }
+    group = conn.network.find_security_group("default")
+    rule = conn.network.create_security_group_rule(
+        security_group_id=group.id, direction="ingress", protocol="tcp",
+        port_range_min=22, port_range_max=22, remote_ip_prefix="0.0.0.0/0",
+    )  # fmt: skip
+    assert rule.port_range_min == 22 and rule.security_group_id == group.id
+    log = conn.compute.get_server_console_output(server, length=1)["output"]
+    assert log.strip().endswith("sdk-reach login:")
+    actions = list(conn.compute.server_actions(server))
+    assert [a.action for a in actions] == ["create"]
+    conn.network.update_ip(ip, port_id=None)
+    conn.network.delete_ip(ip)
+    assert list(conn.network.ips()) == []
+
+
 def test_openstacksdk_sees_errors_and_faults(localcloud):
     conn = sdk_connect(localcloud)
     server = conn.compute.create_server(
