@@ -470,7 +470,7 @@ class BootMixin:
         Checks every name, the image and flavor (NotFound with near names), the image's minDisk
         and minRam against the flavor, metadata, files and access IPs against the cloud's limits
         (ValidationError), and the project's quota for instances, cores and RAM with its current
-        usage (OverLimit). ``wait``, ``timeout`` and ``progress`` are accepted and ignored. Returns
+        usage (QuotaExceeded). ``wait``, ``timeout`` and ``progress`` are accepted and ignored. Returns
         the plan: ``{"boot": [names], "skip": [names a server already has, with skip_existing],
         "image": {"id", "name", "minDisk", "minRam"}, "flavor": {"id", "name", "vcpus", "ram",
         "disk"}, "quota": [{"resource", "needed", "used", "limit", "free"}], "microversion"}``.

@@ -12,6 +12,8 @@ is; no error ever holds a request body, a token or a password.
       NotFound (404; also a name nothing matched)
       Conflict (409)
       OverLimit (413, 429)
+      QuotaExceeded (a Forbidden and an OverLimit: Nova's 403/413 "Quota exceeded ...", and the
+                     client's own check before a bulk boot)
       ServerError (5xx)
       ConnectionFailed           (no usable answer: refused, reset, TLS failure)
       Timeout                    (no answer in time)
@@ -41,6 +43,7 @@ __all__ = [
     "NovaError",
     "NovaWarning",
     "OverLimit",
+    "QuotaExceeded",
     "ServerError",
     "Timeout",
     "Unauthorized",
@@ -143,6 +146,13 @@ class OverLimit(NovaError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class QuotaExceeded(Forbidden, OverLimit):
+    """The project's quota would be exceeded. Today's Nova answers 403 "Quota exceeded for ...",
+    older ones 413: one type that ``except Forbidden`` and ``except OverLimit`` both catch."""
+
+    default_hint = "delete servers you no longer need or ask for a larger quota"
 
 
 class ServerError(NovaError):
@@ -269,17 +279,19 @@ def error_from_response(response, method: str, url: str) -> NovaError:
         message = _REASONS.get(status, f"HTTP {status}")
     request_id = headers.get("x-openstack-request-id") or headers.get("x-compute-request-id")
     cls = error_class_for(status)
+    if status in (403, 413) and "quota exceeded" in message.lower():
+        cls = QuotaExceeded
     kwargs = dict(status=status, request_id=request_id, method=method, url=url)
     asked = retry_after_seconds(headers.get("Retry-After"))
     if cls is OverLimit:
         kwargs["retry_after"] = asked
         if "quota" not in message.lower():
             kwargs["hint"] = "the cloud is rate limiting: slow down and retry later"
+    elif cls is QuotaExceeded:  # its own hint first: a Retry-After note is added to it
+        kwargs.update(retry_after=asked, hint=QuotaExceeded.default_hint)
     if asked is not None:  # how long the cloud asked to wait, whatever the status
         wait = f"the cloud asked to wait {describe_seconds(asked)} before retrying (Retry-After)"
         kwargs["hint"] = f"{kwargs['hint']}; {wait}" if kwargs.get("hint") else wait
-    if cls is Forbidden and "quota" in message.lower():
-        kwargs["hint"] = "delete servers you no longer need or ask for a larger quota"
     if status == 414:
         kwargs["hint"] = (
             f"the request URL was {len(getattr(response, 'url', None) or url)} characters "

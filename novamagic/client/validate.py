@@ -5,7 +5,7 @@ wrong and what is allowed. Limits come from ``GET /limits`` (``absolute``): maxS
 maxImageMeta, maxPersonality, maxPersonalitySize. A limit the cloud does not report (or reports
 as -1, unlimited) is not checked; key and value lengths are Nova's fixed 255.
 :func:`check_quota` is the exception: a boot that would not fit the project's quota raises
-:class:`~novamagic.client.errors.OverLimit`, the error the cloud itself would answer with.
+:class:`~novamagic.client.errors.QuotaExceeded`, the error the cloud itself would answer with.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import base64
 import ipaddress
 from collections.abc import Mapping
 
-from novamagic.client.errors import OverLimit, ValidationError
+from novamagic.client.errors import QuotaExceeded, ValidationError
 
 __all__ = [
     "MAX_METADATA_KEY",
@@ -213,7 +213,7 @@ def check_quota(limits: Mapping | None, count: int, flavor: Mapping) -> list[dic
     """Whether ``count`` more servers of ``flavor`` fit the project's quota (limits with usage).
 
     Returns one row per resource: ``{"resource", "needed", "used", "limit", "free"}`` (limit and
-    free are None when unlimited or not reported); raises OverLimit for the first that does not
+    free are None when unlimited or not reported); raises QuotaExceeded (an OverLimit) for the first that does not
     fit.
     """
     rows = []
@@ -226,7 +226,7 @@ def check_quota(limits: Mapping | None, count: int, flavor: Mapping) -> list[dic
             {"resource": resource, "needed": needed, "used": used, "limit": limit, "free": free}
         )
         if free is not None and needed > free:
-            raise OverLimit(
+            raise QuotaExceeded(
                 f"booting {count} server(s) of flavor {flavor.get('name')!r} needs {needed} "
                 f"{resource}; the project has {free} free ({used} of {limit} used)",
                 hint="boot fewer servers, pick a smaller flavor, or delete servers you no longer "

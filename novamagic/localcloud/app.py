@@ -140,6 +140,7 @@ class LocalCloudApp:
 
     def handle(self, request: Request, request_id: str, face: str) -> Response:
         call = Call(request, self, face, request_id)
+        version_text = None  # the version a 406 echoes (the one asked for)
         try:
             try:
                 if request.content_length is not None and request.content_length > MAX_BODY:
@@ -186,6 +187,7 @@ class LocalCloudApp:
                 )
         except NotAcceptable as exc:
             response = self._error(face, 406, str(exc), request_id)
+            version_text = exc.asked
         except UnsupportedMediaType as exc:
             response = self._error(face, 415, str(exc), request_id)
         except RequestEntityTooLarge:
@@ -210,7 +212,7 @@ class LocalCloudApp:
         response.headers["x-openstack-request-id"] = request_id
         if face == "compute":
             response.headers["x-compute-request-id"] = request_id
-            text = version_str(call.version)
+            text = version_text or version_str(call.version)
             response.headers["OpenStack-API-Version"] = f"compute {text}"
             response.headers["X-OpenStack-Nova-API-Version"] = text
             response.headers["Vary"] = "OpenStack-API-Version, X-OpenStack-Nova-API-Version"

@@ -197,7 +197,12 @@ def regex_matches(call: Call, filters: list[RegexFilter], rows: list[tuple]) -> 
 
 
 class NotAcceptable(Exception):
-    """An unsupported microversion (406)."""
+    """An unsupported microversion (406); ``asked`` is the version the request named, which
+    the answer's version headers echo, as Nova's do."""
+
+    def __init__(self, message: str, asked: str):
+        super().__init__(message)
+        self.asked = asked
 
 
 class UnsupportedMediaType(Exception):
@@ -248,7 +253,8 @@ def negotiate_version(request: Request) -> tuple[int, int]:
     if not MIN_VERSION <= version <= MAX_VERSION:
         raise NotAcceptable(
             f"Version {text} is not supported by the API. Minimum is {version_str(MIN_VERSION)} "
-            f"and maximum is {version_str(MAX_VERSION)}."
+            f"and maximum is {version_str(MAX_VERSION)}.",
+            asked=text,
         )
     return version
 

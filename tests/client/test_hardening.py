@@ -191,3 +191,16 @@ def test_a_delete_whose_answer_was_lost_is_looked_up_before_it_is_reported_faile
     cloud.control.clear_faults()
     local.tick(60)
     assert [s["name"] for s in cloud.servers()] == ["kept"]
+
+
+def test_the_clouds_quota_refusal_is_one_type_both_forbidden_and_over_limit(local):
+    from novamagic.client import Forbidden, QuotaExceeded
+
+    with local_connect(local) as cloud:  # the local cloud's quota: 10 instances
+        cloud.create_servers("full-{n}", LOCAL_IMAGE, LOCAL_FLAVOR, count=10).raise_first()
+        with pytest.raises(QuotaExceeded) as info:  # the cloud's own 403, not the client's check
+            cloud.create_server("one-more", LOCAL_IMAGE, LOCAL_FLAVOR)
+        error = info.value
+        assert error.status == 403 and "Quota exceeded for instances" in error.message
+        assert isinstance(error, Forbidden) and isinstance(error, OverLimit)
+        assert "quota" in error.hint

@@ -46,8 +46,20 @@ class FakeResponse:
         (
             403,
             '{"forbidden": {"message": "Quota exceeded for instances", "code": 403}}',
-            errors.Forbidden,
+            errors.QuotaExceeded,
             "Quota exceeded for instances",
+        ),
+        (
+            403,
+            '{"forbidden": {"message": "Policy doesn\'t allow it", "code": 403}}',
+            errors.Forbidden,
+            "Policy doesn't allow it",
+        ),
+        (
+            413,  # Nova before 2.36's quota refusal
+            '{"overLimit": {"message": "Quota exceeded for cores", "code": 413}}',
+            errors.QuotaExceeded,
+            "Quota exceeded for cores",
         ),
         (
             413,
@@ -83,6 +95,9 @@ def test_errors_from_fault_bodies(status, body, cls, message):
     assert text == f"{message} (GET /compute/v2.1/servers/x?a=1, HTTP {status}, req-1)"
     if cls is errors.OverLimit:
         assert error.retry_after == 3.0
+    if cls is errors.QuotaExceeded:  # caught by either of the two older types
+        assert isinstance(error, errors.Forbidden) and isinstance(error, errors.OverLimit)
+        assert error.retry_after == 3.0 and "quota" in error.hint
     assert isinstance(error, errors.NovaError)
 
 

@@ -95,6 +95,8 @@ def test_rebuild(api, localcloud, active):
     assert (
         body["status"] == "REBUILD" and body["adminPass"] == "s3cret" and body["name"] == "reborn"
     )
+    assert response.headers["Location"] == body["links"][0]["href"]  # as Nova's rebuild
+    assert response.headers["Location"].endswith(f"/servers/{active}")
     localcloud.tick(20)
     server = api.server(active)
     assert (

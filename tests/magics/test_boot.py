@@ -75,7 +75,7 @@ def test_dry_run_checks_everything_and_sends_nothing(shell, cloud, clean_env, ca
     )
     assert type(error).__name__ == "NotFound" and "did you mean 'm1.small'?" in seen
     error, seen = fail(shell, f"%%nova_boot --dry-run --count 11\n{SPEC}", capsys)
-    assert type(error).__name__ == "OverLimit" and "instances" in seen and "hint: " in seen
+    assert type(error).__name__ == "QuotaExceeded" and "instances" in seen and "hint: " in seen
     error, seen = fail(
         shell,
         f"%%nova_boot --dry-run\n{SPEC.replace('m1.small', 'm1.tiny').replace(IMAGE, 'ubuntu-22.04-server-cloudimg-amd64')}",

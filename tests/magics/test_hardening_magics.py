@@ -52,7 +52,7 @@ def test_a_big_count_is_refused_in_one_line_before_anything_is_sent(shell, cloud
     spec = f"name: big-{{n}}\nimage: {IMAGE}\nflavor: m1.tiny\n"
     for line in ("--count 10000 --dry-run", "--count 11"):
         error, seen = fail(shell, f"%%nova_boot {line}\n{spec}", capsys)
-        assert type(error).__name__ == "OverLimit" and "Traceback" not in seen
+        assert type(error).__name__ == "QuotaExceeded" and "Traceback" not in seen
         assert f"booting {line.split()[1]} server(s)" in seen and "0 of 10 used" in seen
         assert "cloud up" not in seen and "AttributeError" not in seen
     assert max(len(h["path"]) for h in cloud.history) < 2000

@@ -90,7 +90,8 @@ def _action_rebuild(call: Call, server_id: str, arg):
         )
         body = ServerView(call).detail(server, show=True, basic=True)
         body["adminPass"] = server.admin_pass
-        return {"server": body}, 202
+        # Nova's rebuild adds the server's own link as Location (its _add_location).
+        return {"server": body}, 202, {"Location": body["links"][0]["href"]}
 
 
 def _action_resize(call: Call, server_id: str, arg):
