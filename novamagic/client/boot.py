@@ -256,6 +256,12 @@ class BootMixin:
         microversion = self.microversion
         if personality:
             if microversion is not None and version_tuple(microversion) >= (2, 57):
+                if self.microversion_pinned:  # a pin is a promise: never go out at another
+                    raise ValidationError(
+                        f"files (personality) were removed in compute microversion 2.57 and this "
+                        f"session is pinned to {microversion}: pin 2.56 or lower "
+                        "(compute_api_version) to send files, or use user_data"
+                    )
                 if version_tuple(self.min_microversion) > (2, 56):
                     raise ValidationError(
                         "this cloud's compute API no longer accepts files (personality was removed "

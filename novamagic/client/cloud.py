@@ -119,6 +119,7 @@ class Cloud(
         self._control = None
         self.api = "v2.1"
         self.microversion: str | None = None
+        self.microversion_pinned = False  # compute_api_version named one: every call keeps it
         self.min_microversion: str | None = None
         self.max_microversion: str | None = None
         self.server_metadata = MetadataAPI(self, "server")

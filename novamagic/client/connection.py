@@ -117,6 +117,7 @@ class ConnectionMixin:
                     f"({version_string(lowest)} to {version_string(highest)})"
                 )
             self.microversion = version_string(wanted)
+            self.microversion_pinned = True
         else:
             self.microversion = version_string(
                 max(lowest, min(highest, version_tuple(MAX_MICROVERSION)))

@@ -94,6 +94,20 @@ def test_files_step_down_to_2_56_where_personality_still_exists(local):
         assert cloud.session_tag in cloud.server(server["id"])["tags"]  # tags still at 2.56
 
 
+def test_a_pinned_microversion_is_never_left_for_files(local):
+    from novamagic.client import ValidationError
+
+    with local_connect(local, compute_api_version="2.60") as cloud:
+        with pytest.raises(ValidationError, match="pinned to 2.60: pin 2.56 or lower") as info:
+            cloud.create_server("files", LOCAL_IMAGE, LOCAL_FLAVOR, files={"/etc/motd": "hi"})
+        assert "user_data" in str(info.value)
+        assert not [h for h in cloud.history if h["method"] == "POST"]  # nothing was sent
+    with local_connect(local, compute_api_version="2.56") as cloud:  # a pin that has files
+        cloud.create_server("files", LOCAL_IMAGE, LOCAL_FLAVOR, files={"/etc/motd": "hi"})
+        post = next(h for h in cloud.history if h["method"] == "POST")
+        assert post["status"] == 202 and cloud.microversion == "2.56"
+
+
 def test_the_books_v1_1_root(local):
     with local_connect(local, compute_endpoint_override=local.url + "/v1.1/openstack") as book:
         assert book.api == "v1.1" and book.microversion is None
