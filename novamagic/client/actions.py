@@ -9,7 +9,6 @@ from urllib.parse import quote
 from novamagic.client import validate
 from novamagic.client.boot import MARKER_KEY
 from novamagic.client.bulk import BulkResult, run_bulk
-from novamagic.client.connection import version_tuple
 from novamagic.client.errors import ServerError, ValidationError
 
 
@@ -60,8 +59,7 @@ class ActionsMixin:
         microversion = None
         if files:
             body["personality"] = validate.encode_personality(files, limits)
-            if self.microversion and version_tuple(self.microversion) >= (2, 57):
-                microversion = "2.56"
+            microversion = self._microversion_for_files()
         server_id = self._server_id(ref)
         data = self._action(server_id, {"rebuild": body}, microversion=microversion)
         server = (data or {}).get("server")

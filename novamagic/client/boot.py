@@ -16,7 +16,6 @@ from typing import Any
 
 from novamagic.client import validate
 from novamagic.client.bulk import BulkResult, StopFlag, run_bulk
-from novamagic.client.connection import version_tuple
 from novamagic.client.errors import (
     ConnectionFailed,
     NotFound,
@@ -255,20 +254,7 @@ class BootMixin:
 
         microversion = self.microversion
         if personality:
-            if microversion is not None and version_tuple(microversion) >= (2, 57):
-                if self.microversion_pinned:  # a pin is a promise: never go out at another
-                    raise ValidationError(
-                        f"files (personality) were removed in compute microversion 2.57 and this "
-                        f"session is pinned to {microversion}: pin 2.56 or lower "
-                        "(compute_api_version) to send files, or use user_data"
-                    )
-                if version_tuple(self.min_microversion) > (2, 56):
-                    raise ValidationError(
-                        "this cloud's compute API no longer accepts files (personality was removed "
-                        f"in microversion 2.57; it offers {self.min_microversion} and up): use "
-                        "user_data instead"
-                    )
-                microversion = "2.56"
+            microversion = self._microversion_for_files()
             body["personality"] = personality
         if networks is None and self._supports("2.37", microversion):
             networks = "auto"  # required from 2.37; "auto" is what the openstack CLI sends too

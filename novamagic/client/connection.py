@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from novamagic.client.config import CloudConfig
 from novamagic.client.control import LocalControl
-from novamagic.client.errors import ConfigurationError, NotFound
+from novamagic.client.errors import ConfigurationError, NotFound, ValidationError
 from novamagic.client.masking import mask_secrets
 from novamagic.client.session import HttpSession
 
@@ -150,6 +150,27 @@ class ConnectionMixin:
         if self.microversion is None:
             return None
         return version_string(min(version_tuple(self.microversion), version_tuple(version)))
+
+    def _microversion_for_files(self) -> str | None:
+        """The microversion a request with files (personality) goes out at: this session's, or
+        2.56 where 2.57 removed them. A pinned session is never left (a pin is a promise), and
+        a cloud that no longer offers 2.56 is told plainly."""
+        at = self.microversion
+        if at is None or version_tuple(at) < (2, 57):
+            return at
+        if self.microversion_pinned:
+            raise ValidationError(
+                f"files (personality) were removed in compute microversion 2.57 and this "
+                f"session is pinned to {at}: pin 2.56 or lower (compute_api_version) to send "
+                "files, or use user_data"
+            )
+        if version_tuple(self.min_microversion) > (2, 56):
+            raise ValidationError(
+                "this cloud's compute API no longer accepts files (personality was removed in "
+                f"microversion 2.57; it offers {self.min_microversion} and up): use user_data "
+                "instead"
+            )
+        return "2.56"
 
     def _supports(self, version: str, at: str | None = None) -> bool:
         at = at or self.microversion

@@ -101,7 +101,11 @@ def test_a_pinned_microversion_is_never_left_for_files(local):
         with pytest.raises(ValidationError, match="pinned to 2.60: pin 2.56 or lower") as info:
             cloud.create_server("files", LOCAL_IMAGE, LOCAL_FLAVOR, files={"/etc/motd": "hi"})
         assert "user_data" in str(info.value)
-        assert not [h for h in cloud.history if h["method"] == "POST"]  # nothing was sent
+        server = cloud.create_server("plain", LOCAL_IMAGE, LOCAL_FLAVOR, wait=True)
+        with pytest.raises(ValidationError, match="pinned to 2.60"):  # rebuild keeps it too
+            cloud.rebuild(server["id"], LOCAL_IMAGE, files={"/etc/motd": "hi"})
+        posts = [h["path"] for h in cloud.history if h["method"] == "POST"]
+        assert posts == [posts[0]] and posts[0].endswith("/servers")  # only the plain boot
     with local_connect(local, compute_api_version="2.56") as cloud:  # a pin that has files
         cloud.create_server("files", LOCAL_IMAGE, LOCAL_FLAVOR, files={"/etc/motd": "hi"})
         post = next(h for h in cloud.history if h["method"] == "POST")
