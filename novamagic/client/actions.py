@@ -80,6 +80,7 @@ class ActionsMixin:
         timeout: float = 600.0,
         cancel=None,
         callback=None,
+        interval: float = 1.0,
     ) -> dict | None:
         """Resize a server to ``flavor``: Nova's three steps, in one call when asked.
 
@@ -89,7 +90,8 @@ class ActionsMixin:
         (keep the new flavor) or ``"revert"`` (go back) does the whole dance: wait until
         VERIFY_RESIZE, confirm or revert, wait until the server rests again (ACTIVE, or SHUTOFF
         for a server that was stopped) and return it. ``timeout`` bounds all the waiting;
-        ``callback(server)`` sees every poll; ``cancel`` stops the waiting (WaitCancelled): what
+        ``callback(server)`` sees every poll (the first pause ``interval`` s, then growing);
+        ``cancel`` stops the waiting (WaitCancelled): what
         was sent goes on and nothing is undone (a resize awaiting its decision stays there).
         """
         if finish not in (None, "confirm", "revert"):
@@ -100,39 +102,73 @@ class ActionsMixin:
         if not wait and finish is None:
             return None
         server = self.wait(
-            server_id, "VERIFY_RESIZE", timeout=timeout, callback=callback, cancel=cancel
+            server_id,
+            "VERIFY_RESIZE",
+            timeout=timeout,
+            callback=callback,
+            cancel=cancel,
+            interval=interval,
         )
         if finish is None:
             return server
         decide = self.confirm_resize if finish == "confirm" else self.revert_resize
         remaining = max(0.0, deadline - self._monotonic())
-        return decide(server_id, wait=True, timeout=remaining, cancel=cancel, callback=callback)
+        return decide(
+            server_id,
+            wait=True,
+            timeout=remaining,
+            cancel=cancel,
+            callback=callback,
+            interval=interval,
+        )
 
     def resize_servers(self, refs, flavor) -> BulkResult:
         flavor_id = self._flavor_id(flavor)
         return run_bulk(lambda r: self.resize(r, flavor_id), list(refs), workers=self.workers)
 
     def confirm_resize(
-        self, ref, *, wait: bool = False, timeout: float = 600.0, cancel=None, callback=None
+        self,
+        ref,
+        *,
+        wait: bool = False,
+        timeout: float = 600.0,
+        cancel=None,
+        callback=None,
+        interval: float = 1.0,
     ) -> dict | None:
         """Keep a resized server's new flavor; ``wait=True`` waits until it rests (ACTIVE, or
-        SHUTOFF if it was stopped) and returns it (``cancel``/``callback`` as :meth:`wait`'s)."""
-        return self._decide_resize(ref, "confirmResize", wait, timeout, cancel, callback)
+        SHUTOFF if it was stopped) and returns it (``cancel``, ``callback``, ``interval`` as
+        :meth:`wait`'s)."""
+        return self._decide_resize(ref, "confirmResize", wait, timeout, cancel, callback, interval)
 
     def revert_resize(
-        self, ref, *, wait: bool = False, timeout: float = 600.0, cancel=None, callback=None
+        self,
+        ref,
+        *,
+        wait: bool = False,
+        timeout: float = 600.0,
+        cancel=None,
+        callback=None,
+        interval: float = 1.0,
     ) -> dict | None:
         """Go back to a resized server's old flavor; ``wait`` as :meth:`confirm_resize`'s."""
-        return self._decide_resize(ref, "revertResize", wait, timeout, cancel, callback)
+        return self._decide_resize(ref, "revertResize", wait, timeout, cancel, callback, interval)
 
-    def _decide_resize(self, ref, action, wait, timeout, cancel, callback) -> dict | None:
+    def _decide_resize(
+        self, ref, action, wait, timeout, cancel, callback, interval=1.0
+    ) -> dict | None:
         server_id = self._server_id(ref)
         self._action(server_id, {action: None})
         if not wait:
             return None
         # Where a server rests after the decision: ACTIVE, or SHUTOFF when it was resized stopped.
         return self.wait(
-            server_id, ("ACTIVE", "SHUTOFF"), timeout=timeout, callback=callback, cancel=cancel
+            server_id,
+            ("ACTIVE", "SHUTOFF"),
+            timeout=timeout,
+            callback=callback,
+            cancel=cancel,
+            interval=interval,
         )
 
     def start_server(self, ref) -> None:

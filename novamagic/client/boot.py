@@ -141,11 +141,12 @@ class BootMixin:
         timeout: float = 600.0,
         callback=None,
         cancel=None,
+        interval: float = 1.0,
     ):
         """Boot a server (``count`` > 1 boots several in one request and returns a list).
 
         Validated first against the cloud's limits; never sent twice (see the module docstring).
-        ``wait``, ``timeout``, ``callback`` and ``cancel`` are :meth:`wait`'s.
+        ``wait``, ``timeout``, ``callback``, ``cancel`` and ``interval`` are :meth:`wait`'s.
         """
         body, microversion = self._server_request(
             name,
@@ -183,7 +184,13 @@ class BootMixin:
             servers = self._find_marked(marker, name) if marker else [stub]
             if wait:
                 servers = [
-                    self.wait(s["id"], timeout=timeout, callback=callback, cancel=cancel)
+                    self.wait(
+                        s["id"],
+                        timeout=timeout,
+                        callback=callback,
+                        cancel=cancel,
+                        interval=interval,
+                    )
                     for s in servers
                 ]
             return servers
@@ -200,7 +207,9 @@ class BootMixin:
                 exc.maybe_created = {"name": name, "id": str(stub["id"]), "marker": marker}
                 raise
         if wait:
-            server = self.wait(server["id"], timeout=timeout, callback=callback, cancel=cancel)
+            server = self.wait(
+                server["id"], timeout=timeout, callback=callback, cancel=cancel, interval=interval
+            )
         return server
 
     def _server_request(
@@ -340,6 +349,7 @@ class BootMixin:
         timeout: float = 600.0,
         progress=None,
         cancel=None,
+        interval: float = 1.0,
         **options,
     ) -> BulkResult:
         """Boot several servers concurrently (one request each); every outcome is reported.
@@ -386,7 +396,9 @@ class BootMixin:
 
         result = run_bulk(boot_one, to_boot, workers=self.workers, on_done=booted)
         if wait:
-            self._wait_booted([entry for entry in result if entry["ok"]], timeout, report, cancel)
+            self._wait_booted(
+                [entry for entry in result if entry["ok"]], timeout, report, cancel, interval
+            )
         booted_entries = iter(result)
         merged = BulkResult()
         for name in names:
@@ -412,7 +424,9 @@ class BootMixin:
             exc.hint = f"nothing was sent; {exc.hint}"
             raise
 
-    def _wait_booted(self, sent: list[dict], timeout: float, report, cancel) -> None:
+    def _wait_booted(
+        self, sent: list[dict], timeout: float, report, cancel, interval: float = 1.0
+    ) -> None:
         """Wait for the booted entries (in place). Waiting starts once every boot is sent: a
         worker waiting out one server's build would hold back the boots queued behind it (100
         servers on 8 workers took 13 build times)."""
@@ -423,6 +437,7 @@ class BootMixin:
             return self.wait(
                 entry["result"]["id"],
                 timeout=timeout,
+                interval=interval,
                 callback=lambda server: report(boot_event(name, "polled", server)),
                 cancel=stop,
             )

@@ -200,9 +200,16 @@ class ServersMixin:
         return server
 
     def delete_server(
-        self, ref, *, wait: bool = False, timeout: float = 600.0, cancel=None
+        self,
+        ref,
+        *,
+        wait: bool = False,
+        timeout: float = 600.0,
+        cancel=None,
+        interval: float = 1.0,
     ) -> None:
-        """Delete a server; ``wait=True`` waits until it is gone (``cancel`` as :meth:`wait`'s)."""
+        """Delete a server; ``wait=True`` waits until it is gone (``cancel``, ``interval`` as
+        :meth:`wait`'s)."""
         server_id = self._server_id(ref)
         try:
             self._http.request(
@@ -217,7 +224,9 @@ class ServersMixin:
                 raise exc from None
         self._admin_passwords.pop(server_id, None)
         if wait:
-            self.wait(server_id, status="DELETED", timeout=timeout, cancel=cancel)
+            self.wait(
+                server_id, status="DELETED", timeout=timeout, cancel=cancel, interval=interval
+            )
 
     def _deletion_happened(self, server_id: str) -> bool:
         """Whether the server is gone or being deleted (False when even looking fails)."""
@@ -232,7 +241,13 @@ class ServersMixin:
         )
 
     def delete_servers(
-        self, refs, *, wait: bool = False, timeout: float = 600.0, cancel=None
+        self,
+        refs,
+        *,
+        wait: bool = False,
+        timeout: float = 600.0,
+        cancel=None,
+        interval: float = 1.0,
     ) -> BulkResult:
         """Delete several servers concurrently; ``wait=True`` then waits (concurrently) until
         each one is gone. ``cancel`` (or KeyboardInterrupt) stops promptly: deletions not yet
@@ -257,7 +272,9 @@ class ServersMixin:
             sent = [(i, entry) for i, entry in enumerate(result) if entry["ok"]]
             try:
                 waits = run_bulk(
-                    lambda pair: self.wait(ids[pair[0]], "DELETED", timeout=timeout, cancel=stop),
+                    lambda pair: self.wait(
+                        ids[pair[0]], "DELETED", timeout=timeout, cancel=stop, interval=interval
+                    ),
                     sent,
                     workers=self.workers,
                 )

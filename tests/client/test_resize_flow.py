@@ -88,3 +88,35 @@ def test_cancel_stops_before_the_decision_and_undoes_nothing(local):
         assert len(actions(client, server["id"])) == 1  # the resize; no confirm
         local.clock.advance(60)
         assert client.server(server["id"])["status"] == "VERIFY_RESIZE"  # awaits a decision
+
+
+def test_every_call_that_waits_takes_the_first_pause_it_is_given(local):
+    """interval= is the first pause of each wait (then it grows), in every call that waits."""
+    pauses: list[float] = []
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        local.clock.advance(seconds)
+
+    with local_connect(local, sleep=sleep) as cloud:
+        calls = {
+            "create_server": lambda: cloud.create_server(
+                "iv-1", LOCAL_IMAGE, "m1.tiny", wait=True, interval=0.1
+            ),
+            "create_servers": lambda: cloud.create_servers(
+                "iv-{n}", LOCAL_IMAGE, "m1.tiny", count=2, skip_existing=True, wait=True,
+                interval=0.1,
+            ).raise_first(),
+            "resize (verify)": lambda: cloud.resize("iv-1", "m1.small", wait=True, interval=0.1),
+            "revert_resize": lambda: cloud.revert_resize("iv-1", wait=True, interval=0.1),
+            "resize (confirm)": lambda: cloud.resize(
+                "iv-1", "m1.small", finish="confirm", interval=0.1
+            ),
+            "delete_server": lambda: cloud.delete_server("iv-1", wait=True, interval=0.1),
+            "delete_servers": lambda: cloud.delete_servers(["iv-2"], wait=True, interval=0.1),
+        }  # fmt: skip
+        for name, call in calls.items():
+            pauses.clear()
+            call()
+            # 0.1 is under the cancel slice (0.2) that bulk waits pause in, so it shows as is.
+            assert pauses and pauses[0] == 0.1, f"{name}: first pause {pauses[:1]}"
