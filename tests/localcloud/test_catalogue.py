@@ -222,6 +222,13 @@ def test_quota_sets(api, admin_api, localcloud):
         and "floating_ips"
         not in api.get(f"/os-quota-sets/{api.project_id}", version="2.36").json()["quota_set"]
     )
+    # Exactly today's Nova keys at 2.1 (no nova-network "networks" quota).
+    assert set(mine) == {
+        "id", "instances", "cores", "ram", "metadata_items", "injected_files",
+        "injected_file_content_bytes", "injected_file_path_bytes", "key_pairs", "server_groups",
+        "server_group_members", "floating_ips", "fixed_ips", "security_groups",
+        "security_group_rules",
+    }  # fmt: skip
     assert "policy" in fault(api.get(f"/os-quota-sets/{admin_api.project_id}"), 403).lower()
     assert (
         "policy"

@@ -114,9 +114,7 @@ LIMITS = Keys(
 QUOTA_SET = Keys(
     frozenset(model.DEFAULT_QUOTAS),
     (
-        step(
-            "2.36", dropped="fixed_ips floating_ips networks security_group_rules security_groups"
-        ),
+        step("2.36", dropped="fixed_ips floating_ips security_group_rules security_groups"),
         step(
             "2.57",
             dropped="injected_file_content_bytes injected_file_path_bytes injected_files",

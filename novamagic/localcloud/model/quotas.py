@@ -21,7 +21,7 @@ DEFAULT_QUOTAS = {
     "fixed_ips": -1,
     "security_groups": 10,
     "security_group_rules": 20,
-    "networks": 3,
+    # No "networks": that was nova-network's quota, gone from today's Nova at every version.
 }
 SETTABLE_QUOTAS = frozenset(DEFAULT_QUOTAS)
 
