@@ -187,7 +187,7 @@ class SecurityGroupBackend:
 
     def update_security_group(self, caller: Token, group_id: str, **attrs) -> SecurityGroup:
         with self.lock:
-            group = self._own_group(caller, group_id)
+            group = self.own_security_group(caller, group_id)
             if group.name == "default" and attrs.get("name", "default") != "default":
                 raise typed(
                     Conflict,
@@ -199,7 +199,8 @@ class SecurityGroupBackend:
             group.updated, group.revision = self.now(), group.revision + 1
             return group
 
-    def _own_group(self, caller: Token, group_id: str) -> SecurityGroup:
+    def own_security_group(self, caller: Token, group_id: str) -> SecurityGroup:
+        """By id only (Neutron's own routes take ids); 404 unless the caller owns it or is admin."""
         group = self.security_groups.get(group_id)
         if group is None or not caller.owns(group.project_id):
             raise group_not_found(group_id)
@@ -207,7 +208,7 @@ class SecurityGroupBackend:
 
     def delete_security_group(self, caller: Token, group_id: str) -> None:
         with self.lock:
-            group = self._own_group(caller, group_id)
+            group = self.own_security_group(caller, group_id)
             if (
                 group.name == "default"
                 and group.id == self.default_security_group(group.project_id).id
@@ -275,9 +276,9 @@ class SecurityGroupBackend:
         if remote_ip_prefix is not None:
             remote_ip_prefix = _prefix(remote_ip_prefix, ethertype)
         with self.lock:
-            group = self._own_group(caller, security_group_id)
+            group = self.own_security_group(caller, security_group_id)
             if remote_group_id is not None:
-                remote_group_id = self._own_group(caller, remote_group_id).id
+                remote_group_id = self.own_security_group(caller, remote_group_id).id
             attrs = {
                 "protocol": protocol,
                 "port_range_min": port_range_min,

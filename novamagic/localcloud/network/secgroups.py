@@ -47,7 +47,7 @@ def list_groups(call: Call):
 
 def show_group(call: Call, group_id: str):
     with call.state.lock:
-        group = call.state._own_group(call.token, group_id)
+        group = call.state.own_security_group(call.token, group_id)
         return {"security_group": shown(call, group_view(call, group))}
 
 
