@@ -80,6 +80,12 @@ class Clock:
     def on_request(self) -> None:
         """Hook for clocks that move with traffic; the default does nothing."""
 
+    def real_seconds(self, cloud_seconds: float) -> float:
+        """Real seconds this clock takes to move ``cloud_seconds`` on its own. A clock that
+        moves only when told cannot know; one to one is the honest guess (a ``tick`` past a
+        token's lifetime still ends it early, as an operator's clock change would)."""
+        return cloud_seconds
+
     def describe(self) -> dict:
         return {"type": type(self).__name__, "now": iso_micro_z(self.now())}
 
@@ -142,6 +148,9 @@ class ScaledClock(Clock):
     @property
     def speed(self) -> float:
         return self._speed
+
+    def real_seconds(self, cloud_seconds: float) -> float:
+        return cloud_seconds / self._speed
 
     @speed.setter
     def speed(self, value: float) -> None:

@@ -377,6 +377,23 @@ def test_tokens_expire_after_the_configured_ttl(localcloud_factory):
     assert response.headers["WWW-Authenticate"].startswith("Keystone uri=")
 
 
+def test_a_sped_up_cloud_reports_the_expiry_it_enforces(localcloud_factory):
+    # At speed 2000 an hour-long token lasts 1.8 real seconds: the expires_at a client reads
+    # is the real instant the cloud starts refusing it (at --speed 10: 6 minutes, not an hour).
+    from novamagic.localcloud.clock import ScaledClock
+
+    cloud = localcloud_factory(clock=ScaledClock(speed=2000), token_ttl=3600)
+    response = issue_token(cloud)
+    body = response.json()["token"]
+    lifetime = parse_time(body["expires_at"]) - parse_time(body["issued_at"])
+    assert lifetime == pytest.approx(1.8, abs=0.01)
+    headers = {"X-Auth-Token": response.headers["X-Subject-Token"]}
+    servers = cloud.compute_url + "/servers"
+    assert requests.get(servers, headers=headers, timeout=5).status_code == 200
+    time.sleep(max(0.0, parse_time(body["expires_at"]) - time.time()) + 0.05)
+    assert requests.get(servers, headers=headers, timeout=5).status_code == 401
+
+
 def test_missing_and_bogus_tokens_are_401_everywhere(localcloud):
     for url in (
         localcloud.compute_url + "/servers",

@@ -169,7 +169,9 @@ class IdentityBackend:
             audit_id=secrets.token_urlsafe(16)[:22],
             app_credential_id=app_cred,
             wall_issued_at=wall_now,
-            wall_expires_at=wall_now + (expiry - now),
+            # When the cloud's clock will reach the expiry: at --speed 10 an hour-long token
+            # ends after 6 real minutes, and the expiry a client reads must say so.
+            wall_expires_at=wall_now + self.clock.real_seconds(expiry - now),
         )
         with self.lock:
             # Forget expired tokens now and then so a long-running classroom cloud stays small.
@@ -267,7 +269,9 @@ class IdentityBackend:
         if not token_id:
             raise Unauthorized("The request you have made requires authentication.")
         token = self.tokens.get(token_id)
-        if token is None or token.expires_at <= self.now():
+        # Ended when the cloud's clock passes its expiry, or the real clock passes the expiry
+        # the client was told (a clock slowed down after the issue cannot stretch it).
+        if token is None or token.expires_at <= self.now() or token.wall_expires_at <= time.time():
             raise Unauthorized("The request you have made requires authentication.")
         if token.user.id not in self.users:
             raise Unauthorized("The request you have made requires authentication.")
