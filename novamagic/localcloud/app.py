@@ -160,7 +160,8 @@ class LocalCloudApp:
             call.face = face = endpoint.face
             if face != "control":
                 self.state.clock.on_request()
-            if face == "compute":
+            legacy_v2 = face == "compute" and compute.is_legacy_v2(request.path)
+            if face == "compute" and not legacy_v2:
                 call.version = negotiate_version(request)
             if endpoint.auth:
                 call.token = self.state.validate_token(request.headers.get("X-Auth-Token"))
@@ -212,6 +213,7 @@ class LocalCloudApp:
         response.headers["x-openstack-request-id"] = request_id
         if face == "compute":
             response.headers["x-compute-request-id"] = request_id
+        if face == "compute" and not compute.is_legacy_v2(request.path):
             text = version_text or version_str(call.version)
             response.headers["OpenStack-API-Version"] = f"compute {text}"
             response.headers["X-OpenStack-Nova-API-Version"] = text

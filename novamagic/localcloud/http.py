@@ -41,7 +41,7 @@ __all__ = [
 
 #: The compute microversions honoured (shapes and rules of every version in between).
 MIN_VERSION = (2, 1)
-MAX_VERSION = (2, 96)
+MAX_VERSION = (2, 104)
 
 #: Nova's osapi_max_request_body_size.
 MAX_BODY = 114688

@@ -11,7 +11,17 @@ from tests.localcloud.conftest import Api, fault
 
 def test_compute_version_documents(localcloud):
     listing = requests.get(localcloud.url + "/compute/", timeout=5).json()["versions"]
-    assert [(v["id"], v["min_version"], v["version"]) for v in listing] == [("v2.1", "2.1", "2.96")]
+    # As Nova's root: the legacy v2.0 first (SUPPORTED, no microversions), then v2.1.
+    assert [(v["id"], v["status"], v["min_version"], v["version"]) for v in listing] == [
+        ("v2.0", "SUPPORTED", "", ""),
+        ("v2.1", "CURRENT", "2.1", "2.104"),
+    ]
+    for entry in listing:  # every self link is followable and names itself again
+        (link,) = [x for x in entry["links"] if x["rel"] == "self"]
+        doc = requests.get(link["href"], timeout=5).json()["version"]
+        assert doc["id"] == entry["id"] and [x for x in doc["links"] if x["rel"] == "self"] == [
+            link
+        ]
     for url in (localcloud.compute_url, localcloud.url + "/v2.1/"):
         doc = requests.get(url, timeout=5).json()["version"]
         assert doc["status"] == "CURRENT" and doc["links"][0]["rel"] == "self"
@@ -23,15 +33,15 @@ def test_microversion_negotiation_headers(api):
     assert response.headers["X-OpenStack-Nova-API-Version"] == "2.1"
     assert "OpenStack-API-Version" in response.headers["Vary"]
     assert api.get("/flavors", version="2.53").headers["OpenStack-API-Version"] == "compute 2.53"
-    assert api.get("/flavors", version="latest").headers["OpenStack-API-Version"] == "compute 2.96"
+    assert api.get("/flavors", version="latest").headers["OpenStack-API-Version"] == "compute 2.104"
     legacy = api.get("/flavors", headers={"X-OpenStack-Nova-API-Version": "2.10"})
     assert legacy.headers["X-OpenStack-Nova-API-Version"] == "2.10"
 
 
 def test_unsupported_and_malformed_microversions(api):
-    for version in ("2.97", "3.0", "2.0", "1.1"):
+    for version in ("2.105", "3.0", "2.0", "1.1"):
         response = api.get("/servers", version=version)
-        assert "Minimum is 2.1 and maximum is 2.96" in fault(response, 406)
+        assert "Minimum is 2.1 and maximum is 2.104" in fault(response, 406)
         # As Nova: the answer's version headers echo the version asked for, not 2.1.
         assert response.headers["OpenStack-API-Version"] == f"compute {version}"
         assert response.headers["X-OpenStack-Nova-API-Version"] == version

@@ -1,6 +1,8 @@
 """Nova's compute API v2.1 with microversions up to ``http.MAX_VERSION``.
 
-Mounted at ``/compute/v2.1`` and ``/v2.1``, each with and without ``/{project_id}``. Shapes
+Mounted at ``/compute/v2.1`` and ``/v2.1``, each with and without ``/{project_id}``, and at the
+legacy v2.0 roots ``/compute/v2`` and ``/v2`` (Nova's v2 compatibility mode: the 2.1 behaviour,
+microversion headers ignored and not answered; see :func:`is_legacy_v2`). Shapes
 follow today's Nova for the negotiated microversion; the version-dependent changes honoured
 here (those touching these endpoints) are:
 
@@ -43,7 +45,7 @@ from novamagic.localcloud.compute import (
 )
 from novamagic.localcloud.http import route
 
-__all__ = ["rules"]
+__all__ = ["rules", "is_legacy_v2"]
 
 #: The controllers mounted under every compute root, in this order.
 CONTROLLERS = (
@@ -60,7 +62,21 @@ CONTROLLERS = (
 )
 
 #: Nova answers below these roots alike (keystoneauth and the book use each of them).
-ROOTS = ("/compute/v2.1", "/compute/v2.1/<project_id>", "/v2.1", "/v2.1/<project_id>")
+ROOTS = (
+    "/compute/v2.1",
+    "/compute/v2.1/<project_id>",
+    "/v2.1",
+    "/v2.1/<project_id>",
+    "/compute/v2",
+    "/compute/v2/<project_id>",
+    "/v2",
+    "/v2/<project_id>",
+)
+
+
+def is_legacy_v2(path: str) -> bool:
+    """Whether ``path`` is below a v2.0 root, where Nova serves 2.1 without microversions."""
+    return path.startswith(("/compute/v2/", "/v2/")) or path in ("/compute/v2", "/v2")
 
 
 def rules() -> list:
@@ -68,6 +84,8 @@ def rules() -> list:
         route("/compute", versions.compute_versions, ["GET"], auth=False),
         route("/compute/v2.1", versions.compute_version, ["GET"], auth=False),
         route("/v2.1", versions.compute_version, ["GET"], auth=False),
+        route("/compute/v2", versions.legacy_version, ["GET"], auth=False),
+        route("/v2", versions.legacy_version, ["GET"], auth=False),
     ]
     for prefix in ROOTS:
         relative = [rule for controller in CONTROLLERS for rule in controller.relative_rules()]

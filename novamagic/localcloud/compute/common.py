@@ -66,6 +66,20 @@ def paginate(call: Call, items: list, id_of) -> tuple[list, list]:
     return page, links
 
 
+def check_query(call: Call, allowed: frozenset[str] | set[str], since: str = "2.102") -> None:
+    """From ``since`` (2.102 for every API; the servers list from 2.75) a query parameter the
+    API does not know is a 400, as in Nova; below it, unknown parameters are ignored."""
+    if not call.at_least(since):
+        return
+    unknown = sorted(set(call.request.args) - set(allowed))
+    if unknown:
+        raise errors.BadRequest(
+            f"Invalid input for query parameters {unknown[0]}. Additional properties are not "
+            f"allowed ({', '.join(repr(k) for k in unknown)} unexpected); allowed: "
+            f"{', '.join(sorted(allowed)) or 'none'}."
+        )
+
+
 def check_body_keys(body: dict, allowed: set[str], where: str) -> None:
     extra = sorted(set(body) - allowed)
     if extra:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from novamagic.localcloud import errors
-from novamagic.localcloud.compute.common import BY_ID, paginate, root_url
+from novamagic.localcloud.compute.common import BY_ID, check_query, paginate, root_url
 from novamagic.localcloud.compute.views.flavors import flavor_detail, flavor_summary
 from novamagic.localcloud.http import Call, route
+
+#: The flavor list's query parameters at 2.102 (``name`` added, ``rxtx_factor`` gone).
+FLAVOR_LIST_PARAMS = frozenset(
+    "minRam minDisk is_public sort_key sort_dir limit marker name".split()
+)
 
 
 def _list_flavors(call: Call, detail: bool):
     args = call.request.args
+    check_query(call, FLAVOR_LIST_PARAMS)
     flavors = call.state.list_flavors()
+    if "name" in args and call.at_least("2.102"):
+        flavors = [f for f in flavors if f.name == args["name"]]
     for key, attr in (("minRam", "ram"), ("minDisk", "disk")):
         if key in args:
             try:
@@ -57,6 +65,7 @@ def list_flavors_detail(call: Call):
 
 
 def show_flavor(call: Call, flavor_id: str):
+    check_query(call, ())
     return {"flavor": flavor_detail(call, root_url(call), call.state.get_flavor(flavor_id))}
 
 

@@ -115,11 +115,17 @@ IMAGE_METADATA = metadata_controller(
 )
 
 
+def delete_blank_image_id(call: Call):
+    """``DELETE /images/`` (a blank id) names no image: 404, as Nova's router answers."""
+    raise errors.NotFound("Image not found.")
+
+
 def relative_rules() -> list:
     return [
         route("/images", list_images, ["GET"]),
         route("/images/detail", list_images_detail, ["GET"]),
         route("/images/<image_id>", show_image, ["GET"]),
         route("/images/<image_id>", delete_image, ["DELETE"]),
+        route("/images", delete_blank_image_id, ["DELETE"]),
         *IMAGE_METADATA.rules("/images/<image_id>"),
     ]

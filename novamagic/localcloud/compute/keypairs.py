@@ -24,7 +24,7 @@ from cryptography.x509.oid import NameOID
 
 from novamagic.localcloud import errors
 from novamagic.localcloud.compute import schemas
-from novamagic.localcloud.compute.common import paginate
+from novamagic.localcloud.compute.common import check_query, paginate
 from novamagic.localcloud.compute.views.keypairs import keypair_detail, keypair_summary
 from novamagic.localcloud.http import Call, route
 
@@ -172,6 +172,7 @@ def _create_body(call: Call) -> dict:
 
 def list_keypairs(call: Call):
     args = call.request.args
+    check_query(call, {"user_id", "limit", "marker"})
     keypairs = call.state.list_keypairs(call.token, _user_id(call, args.get("user_id")))
     body: dict = {}
     if call.at_least("2.35"):
@@ -183,6 +184,7 @@ def list_keypairs(call: Call):
 
 
 def show_keypair(call: Call, name: str):
+    check_query(call, {"user_id"})
     user_id = _user_id(call, call.request.args.get("user_id"))
     return {"keypair": keypair_detail(call, call.state.get_keypair(call.token, name, user_id))}
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from novamagic.localcloud.compute import schemas
+from novamagic.localcloud.compute.common import check_query
 from novamagic.localcloud.http import Call, route
 
 
 def limits(call: Call):
+    check_query(call, {"tenant_id", "reserved"})
     project_id = call.token.project.id
     if call.token.is_admin and call.request.args.get("tenant_id"):
         project_id = call.request.args["tenant_id"]

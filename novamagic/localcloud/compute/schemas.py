@@ -58,7 +58,11 @@ SERVER_CREATE = Keys(
 #: ``PUT /servers/{id}`` (the ``server`` object).
 SERVER_UPDATE = Keys(
     keys("name accessIPv4 accessIPv6 OS-DCF:diskConfig"),
-    (step("2.19", "description"), step("2.90", "hostname")),
+    (
+        step("2.19", "description"),
+        step("2.90", "hostname"),
+        step("2.104", "pinned_availability_zone"),
+    ),
 )
 
 #: The ``rebuild`` action.

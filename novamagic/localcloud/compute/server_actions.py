@@ -12,6 +12,7 @@ from novamagic.localcloud.compute.common import check_body_keys, root_url
 from novamagic.localcloud.compute.console import console_output
 from novamagic.localcloud.compute.views.servers import ServerView
 from novamagic.localcloud.http import Call, route
+from novamagic.localcloud.model.validation import check_disk_config
 
 
 class ActionDispatcher:
@@ -86,10 +87,13 @@ def _action_rebuild(call: Call, server_id: str, arg):
             key_name=arg.get("key_name"),
             user_data=arg.get("user_data"),
             hostname=arg.get("hostname"),
+            disk_config=arg.get("OS-DCF:diskConfig"),
             fields=arg.keys(),
         )
-        body = ServerView(call).detail(server, show=True, basic=True)
+        body = ServerView(call).detail(server, show=True, basic=True, rebuild=True)
         body["adminPass"] = server.admin_pass
+        if call.at_least("2.57"):
+            body["user_data"] = server.user_data
         # Nova's rebuild adds the server's own link as Location (its _add_location).
         return {"server": body}, 202, {"Location": body["links"][0]["href"]}
 
@@ -100,7 +104,10 @@ def _action_resize(call: Call, server_id: str, arg):
             "Invalid input for field/attribute resize. 'flavorRef' is a required property."
         )
     check_body_keys(arg, {"flavorRef", "OS-DCF:diskConfig"}, "resize")
-    call.state.resize(call.token, server_id, arg["flavorRef"])
+    disk_config = None
+    if "OS-DCF:diskConfig" in arg:
+        disk_config = check_disk_config(arg["OS-DCF:diskConfig"])
+    call.state.resize(call.token, server_id, arg["flavorRef"], disk_config)
     return None, 202
 
 
@@ -153,6 +160,21 @@ def _action_unlock(call: Call, server_id: str, arg):
     return None, 202
 
 
+def _security_group_action(add: bool):
+    name = "addSecurityGroup" if add else "removeSecurityGroup"
+
+    def action(call: Call, server_id: str, arg):
+        if not isinstance(arg, dict):
+            raise errors.BadRequest("Missing parameter dict")
+        if "name" not in arg:
+            raise errors.BadRequest("Security group not specified")
+        check_body_keys(arg, {"name"}, name)
+        call.state.change_server_security_group(call.token, server_id, arg["name"], add)
+        return None, 202
+
+    return action
+
+
 ACTIONS = {
     "reboot": _action_reboot,
     "changePassword": _action_change_password,
@@ -166,6 +188,8 @@ ACTIONS = {
     "lock": _action_lock,
     "unlock": _action_unlock,
     "os-getConsoleOutput": console_output,
+    "addSecurityGroup": _security_group_action(add=True),
+    "removeSecurityGroup": _security_group_action(add=False),
 }
 
 
@@ -194,10 +218,17 @@ RECORDED = {
     "os-stop": "stop",
     "lock": "lock",
     "unlock": "unlock",
+    "addSecurityGroup": "addSecurityGroup",
+    "removeSecurityGroup": "removeSecurityGroup",
 }
 
 
 def server_action(call: Call, server_id: str):
+    body = call.json()
+    if isinstance(body, dict) and len(body) == 1 and next(iter(body)) not in ACTIONS:
+        # Nova finds the server before it reads the action: an action the local cloud does not
+        # have (forceDelete, restore, ...) on a server that is not there is a 404, as there.
+        call.state.get_server(call.token, server_id)
     action, arg = DISPATCH.pick(call)
     with call.state.lock:  # the action and its record are one step for other requests
         result = action(call, server_id, arg)

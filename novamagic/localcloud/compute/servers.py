@@ -13,6 +13,7 @@ from novamagic.localcloud.compute.common import (
     BY_ID,
     bool_param,
     check_body_keys,
+    check_query,
     dumps,
     item_links,
     paginate,
@@ -22,6 +23,7 @@ from novamagic.localcloud.compute.common import (
 from novamagic.localcloud.compute.views.servers import ServerView
 from novamagic.localcloud.http import Call, regex_filter, regex_matches, route
 from novamagic.localcloud.model.networks import PUBLIC_NETWORK_ID
+from novamagic.localcloud.model.validation import check_disk_config
 
 SORT_KEYS = {
     "created_at": lambda s: (s.created, s.seq),
@@ -38,13 +40,7 @@ SORT_KEYS = {
 
 def _list_servers(call: Call, detail: bool):
     args = call.request.args
-    if call.at_least("2.75"):
-        unknown = sorted(set(args) - schemas.SERVER_LIST_PARAMS)
-        if unknown:
-            raise errors.BadRequest(
-                f"Invalid input for query parameters {unknown[0]}. Additional properties are not allowed "
-                f"({', '.join(repr(k) for k in unknown)} unexpected)"
-            )
+    check_query(call, schemas.SERVER_LIST_PARAMS, since="2.75")
     all_tenants = bool_param(args["all_tenants"], "all_tenants") if "all_tenants" in args else False
     project_id = args.get("project_id") or args.get("tenant_id")
     if project_id and not call.token.is_admin:
@@ -241,6 +237,18 @@ def _security_groups(value) -> list[str] | None:
     return [g["name"] for g in value]
 
 
+def _scheduler_hints(body: dict):
+    """Nova reads hints beside ``server`` (``os:scheduler_hints``, or the older
+    ``OS-SCH-HNT:scheduler_hints``); they are kept to be shown back from 2.100."""
+    extra = set(body) - {"server", "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"}
+    if extra:
+        raise errors.BadRequest(
+            f"Invalid input for the request body: unexpected {sorted(extra)[0]!r}; allowed "
+            "beside 'server' is 'os:scheduler_hints'."
+        )
+    return body.get("os:scheduler_hints", body.get("OS-SCH-HNT:scheduler_hints"))
+
+
 def create_server(call: Call):
     body = call.json()
     if not isinstance(body, dict) or not isinstance(body.get("server"), dict):
@@ -257,6 +265,8 @@ def create_server(call: Call):
         raise errors.BadRequest(
             "Invalid input for field/attribute server. 'imageRef' is required (the local cloud boots from images only)."
         )
+    if "OS-DCF:diskConfig" in spec:  # present means AUTO or MANUAL (null too is a 400)
+        check_disk_config(spec["OS-DCF:diskConfig"])
     networked, networks = _networks(call, spec.get("networks"), "networks" in spec)
     groups = _security_groups(spec.get("security_groups"))
     servers = call.state.create_servers(
@@ -281,6 +291,8 @@ def create_server(call: Call):
         networked=networked,
         networks=networks,
         security_groups=groups,
+        disk_config=spec.get("OS-DCF:diskConfig"),
+        scheduler_hints=_scheduler_hints(body),
     )
     for server in servers:
         instance_actions.record(call, server, "create")
@@ -293,7 +305,7 @@ def create_server(call: Call):
         "server": {
             "id": first.id,
             "links": links,
-            "OS-DCF:diskConfig": "MANUAL",
+            "OS-DCF:diskConfig": first.disk_config,
             "security_groups": [{"name": name} for name in groups or ["default"]],
             "adminPass": first.admin_pass,
         }
@@ -314,6 +326,8 @@ def update_server(call: Call, server_id: str):
             access_ipv6=spec.get("accessIPv6"),
             description=spec.get("description"),
             hostname=spec.get("hostname"),
+            disk_config=spec.get("OS-DCF:diskConfig"),
+            pinned_availability_zone=spec.get("pinned_availability_zone"),
             fields=spec.keys(),
         )
         return {"server": ServerView(call).detail(server, show=True, basic=True)}

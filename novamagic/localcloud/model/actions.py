@@ -15,6 +15,7 @@ from novamagic.localcloud.model.images import MAX_IMAGES_PER_PROJECT, Image
 from novamagic.localcloud.model.lifecycle import NOSTATE, RUNNING, Operation
 from novamagic.localcloud.model.servers import Server
 from novamagic.localcloud.model.validation import (
+    check_disk_config,
     check_ip,
     check_metadata,
     check_name,
@@ -56,6 +57,7 @@ class ServerActionBackend:
         key_name=None,
         user_data=None,
         hostname=None,
+        disk_config=None,
         fields: Iterable[str] = (),
     ) -> Server:
         fields = set(fields)
@@ -83,6 +85,8 @@ class ServerActionBackend:
                 self._check_key_name(caller, key_name)
             if "user_data" in fields:
                 user_data = check_user_data(user_data)
+            if "OS-DCF:diskConfig" in fields:
+                disk_config = check_disk_config(disk_config)
             # All checks passed: apply.
             server.image_id = image.id
             if "name" in fields:
@@ -101,6 +105,8 @@ class ServerActionBackend:
                 server.key_name = key_name
             if "user_data" in fields:
                 server.user_data = user_data
+            if "OS-DCF:diskConfig" in fields:
+                server.disk_config = disk_config
             if "hostname" in fields and hostname:
                 server.hostname = hostname_from(hostname)
             server.admin_pass = admin_pass or "".join(
@@ -112,7 +118,9 @@ class ServerActionBackend:
             self._start(server, "rebuild")
             return server
 
-    def resize(self, caller: Token, server_id: str, flavor_ref) -> Server:
+    def resize(self, caller: Token, server_id: str, flavor_ref, disk_config=None) -> Server:
+        if disk_config is not None:
+            disk_config = check_disk_config(disk_config)
         with self.lock:
             server = self.get_server(caller, server_id)
             self._require(server, "resize", ("active", "stopped"))
@@ -133,6 +141,8 @@ class ServerActionBackend:
                         f"{used[resource]} of {limit} {resource}"
                     )
             was_running = server.vm_state == "active"
+            if disk_config is not None:
+                server.disk_config = disk_config
             server.status, server.task_state, server.progress = "RESIZE", "resize_prep", 0
             self._start(server, "resize", flavor_id=flavor.id, was_running=was_running)
             return server

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from novamagic.localcloud.errors import BadRequest, Conflict
+from novamagic.localcloud.errors import BadRequest, Conflict, NotFound
 from novamagic.localcloud.model.addresses import AddressPools
 from novamagic.localcloud.model.identity import Token
 from novamagic.localcloud.model.networks import (
@@ -262,6 +262,41 @@ class PortBackend:
     def dump_networking(self) -> dict:
         """The networking part of :meth:`CloudState.dump`."""
         return _dump_networking(self)
+
+    def change_server_security_group(self, caller: Token, server_id: str, ref, add: bool) -> None:
+        """Nova's addSecurityGroup / removeSecurityGroup: the group (by name or id, in the
+        caller's project) set on, or taken off, every port of the server (Nova's 404s)."""
+        if not isinstance(ref, str) or not ref.strip():
+            raise BadRequest("Security group name cannot be empty")
+        with self.lock:
+            server = self.get_server(caller, server_id)
+            try:
+                group = self.get_security_group(caller, ref)
+            except NotFound:
+                raise NotFound(
+                    f"Security group {ref} is not found for project {caller.project.id}"
+                ) from None
+            except Conflict:
+                raise Conflict(
+                    f"Multiple security groups found matching '{ref}'. Use an ID to be more "
+                    "specific."
+                ) from None
+            ports = [self.ports[p] for p in self.server_ports.get(server.id, ())]
+            if not ports:
+                raise NotFound(
+                    f"instance_id {server.id} could not be found as device id on any ports"
+                )
+            changed = False
+            for port in ports:
+                if add and group.id not in port.security_groups:
+                    port.security_groups = [*port.security_groups, group.id]
+                    self._touch(port)
+                elif not add and group.id in port.security_groups:
+                    port.security_groups = [g for g in port.security_groups if g != group.id]
+                    self._touch(port)
+                    changed = True
+            if not add and not changed:
+                raise NotFound(f"Security group {ref} not associated with the instance {server.id}")
 
     def server_security_groups(self, server) -> list[str]:
         names = []

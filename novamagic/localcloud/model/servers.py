@@ -13,9 +13,11 @@ from novamagic.localcloud.model.lifecycle import DELETED_STATE, NOSTATE, RUNNING
 from novamagic.localcloud.model.validation import (
     MAX_TAGS,
     check_counts,
+    check_disk_config,
     check_ip,
     check_metadata,
     check_name,
+    check_scheduler_hints,
     check_tag,
     check_tags,
     check_user_data,
@@ -75,6 +77,10 @@ class Server:
     reservation_id: str = ""
     launch_index: int = 0
     availability_zone: str = "nova"
+    # The zone a boot asked for (2.96 shows it; 2.104 may unpin or re-pin it).
+    pinned_availability_zone: str | None = None
+    disk_config: str = "MANUAL"  # OS-DCF:diskConfig, as asked at boot, rebuild or resize
+    scheduler_hints: dict = field(default_factory=dict)  # os:scheduler_hints (shown from 2.100)
     config_drive: str = ""
     networked: bool = True  # False when booted with networks "none"
     deleted: bool = False
@@ -251,6 +257,8 @@ class ServerBackend:
         networked=True,
         networks=None,
         security_groups=None,
+        disk_config=None,
+        scheduler_hints=None,
     ) -> list[Server]:
         """Boot ``max_count`` servers (as many as quota allows, at least ``min_count``).
 
@@ -273,6 +281,8 @@ class ServerBackend:
             raise BadRequest("Invalid input for field/attribute adminPass. It must be a string.")
         user_data = check_user_data(user_data)
         min_count, max_count = check_counts(min_count, max_count)
+        disk_config = "MANUAL" if disk_config is None else check_disk_config(disk_config)
+        hints = {} if scheduler_hints is None else check_scheduler_hints(scheduler_hints)
         if availability_zone not in (None, "", "nova"):
             raise BadRequest(
                 f"The requested availability zone is not available: {availability_zone!r} "
@@ -320,6 +330,9 @@ class ServerBackend:
                         reservation_id=reservation,
                         launch_index=index,
                         availability_zone=availability_zone or "nova",
+                        pinned_availability_zone=availability_zone or None,
+                        disk_config=disk_config,
+                        scheduler_hints=dict(hints),
                         config_drive="True" if config_drive else "",
                         networked=networked,
                         plan=plan,
@@ -438,9 +451,12 @@ class ServerBackend:
         access_ipv6=None,
         description=None,
         hostname=None,
+        disk_config=None,
+        pinned_availability_zone=None,
         fields: Iterable[str] = (),
     ) -> Server:
-        """Change the given ``fields`` (names among name, accessIPv4, accessIPv6, description, hostname)."""
+        """Change the given ``fields`` (names among name, accessIPv4, accessIPv6, description,
+        hostname, OS-DCF:diskConfig, pinned_availability_zone)."""
         fields = set(fields)
         with self.lock:
             server = self.get_server(caller, server_id)
@@ -456,8 +472,35 @@ class ServerBackend:
                 server.description = description
             if "hostname" in fields:
                 server.hostname = hostname_from(check_name(hostname, "hostname"))
+            if "OS-DCF:diskConfig" in fields:
+                server.disk_config = check_disk_config(disk_config)
+            if "pinned_availability_zone" in fields:
+                server.pinned_availability_zone = self._repin(server, pinned_availability_zone)
             server.updated = self.now()
             return server
+
+    @staticmethod
+    def _repin(server: Server, zone) -> str | None:
+        """2.104's rules: null unpins; a zone re-pins only to where the server is, and a pinned
+        server must be unpinned before it is pinned elsewhere (409 otherwise)."""
+        if zone is None:
+            return None
+        if not isinstance(zone, str) or not 1 <= len(zone) <= 255:
+            raise BadRequest(
+                "Invalid input for field/attribute pinned_availability_zone. "
+                "It must be null or a zone name of 1 to 255 characters."
+            )
+        if server.pinned_availability_zone not in (None, zone):
+            raise Conflict(
+                f"Server is pinned to {server.pinned_availability_zone!r}: unpin it (null) "
+                f"before pinning it to {zone!r}."
+            )
+        if zone != server.availability_zone:
+            raise Conflict(
+                f"Server is in availability zone {server.availability_zone!r}, so it can be "
+                f"pinned only there, not to {zone!r}."
+            )
+        return zone
 
     def delete_server(self, caller: Token, server_id: str) -> None:
         with self.lock:

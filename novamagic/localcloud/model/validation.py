@@ -150,6 +150,49 @@ def check_ip(value, version: int, field_name: str) -> str:
     return str(address)
 
 
+DISK_CONFIGS = ("AUTO", "MANUAL")
+#: Scheduler hints a boot may carry (Nova keeps any; a bound keeps one learner's boots small).
+MAX_SCHEDULER_HINTS = 20
+MAX_SCHEDULER_HINT_LENGTH = 255
+
+
+def check_disk_config(value) -> str:
+    if value not in DISK_CONFIGS:
+        raise BadRequest(
+            f"Invalid input for field/attribute OS-DCF:diskConfig. Value: {_shown(value)}. "
+            "It must be AUTO or MANUAL."
+        )
+    return value
+
+
+def check_scheduler_hints(hints) -> dict:
+    """``os:scheduler_hints``: an object of string keys whose values are strings or lists of
+    strings (what Nova's filters read), kept to be shown back from 2.100."""
+    if not isinstance(hints, dict):
+        raise BadRequest(
+            "Invalid input for field/attribute os:scheduler_hints. It must be an object."
+        )
+    if len(hints) > MAX_SCHEDULER_HINTS:
+        raise BadRequest(
+            f"Invalid input for field/attribute os:scheduler_hints: at most "
+            f"{MAX_SCHEDULER_HINTS} hints; got {len(hints)}."
+        )
+    out = {}
+    for key, value in hints.items():
+        values = value if isinstance(value, list) else [value]
+        if (
+            not 1 <= len(key) <= MAX_SCHEDULER_HINT_LENGTH
+            or len(values) > MAX_SCHEDULER_HINTS
+            or not all(isinstance(v, str) and len(v) <= MAX_SCHEDULER_HINT_LENGTH for v in values)
+        ):
+            raise BadRequest(
+                f"Invalid input for field/attribute os:scheduler_hints. Value of {_shown(key)}: "
+                f"a string or a list of strings, each up to {MAX_SCHEDULER_HINT_LENGTH} characters."
+            )
+        out[key] = list(value) if isinstance(value, list) else value
+    return out
+
+
 def check_tag(tag) -> str:
     if not isinstance(tag, str) or not 1 <= len(tag) <= MAX_TAG_LENGTH or "/" in tag or "," in tag:
         raise BadRequest(

@@ -26,12 +26,13 @@ def flavor_detail(call: Call, root: str, flavor: model.Flavor) -> dict:
             "vcpus": flavor.vcpus,
             "disk": flavor.disk,
             "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral,
-            "OS-FLV-DISABLED:disabled": False,
             "swap": flavor.swap if call.at_least("2.75") else (flavor.swap or ""),
-            "rxtx_factor": flavor.rxtx_factor,
             "os-flavor-access:is_public": flavor.is_public,
         }
     )
+    if not call.at_least("2.102"):  # 2.102 removed both
+        body["OS-FLV-DISABLED:disabled"] = False
+        body["rxtx_factor"] = flavor.rxtx_factor
     if call.at_least("2.61"):
         body["extra_specs"] = dict(flavor.extra_specs)
     return body

@@ -45,6 +45,9 @@ class ServerView:
         self.v2_75 = v >= (2, 75)
         self.v2_90 = v >= (2, 90)
         self.v2_96 = v >= (2, 96)
+        self.v2_98 = v >= (2, 98)
+        self.v2_100 = v >= (2, 100)
+        self.v2_54 = v >= (2, 54)
         self._host_ids: dict[str, str] = {}
         self._flavors: dict[tuple[str, str], str] = {}
         self._images: dict[tuple[str, str], str] = {}
@@ -74,17 +77,24 @@ class ServerView:
     def addresses(self, s: Server) -> dict:
         return json.loads(self._addresses_json(s))
 
-    def _addresses_json(self, s: Server) -> str:
-        """From the server's ports (their fixed IPs, then the floating IPs associated with them)."""
+    def _addresses_json(self, s: Server, extended: bool = True) -> str:
+        """From the server's ports (their fixed IPs, then the floating IPs associated with them);
+        ``extended``: with their ``OS-EXT-IPS`` type and MAC (left out of rebuild and update
+        answers before 2.75, as in Nova)."""
         if not self._shows_addresses(s):
             return "{}"
+        template = _ADDRESS_TEMPLATE if extended else _PLAIN_ADDRESS_TEMPLATE
         return (
             "{"
             + ",".join(
                 _q(network)
                 + ":["
                 + ",".join(
-                    _ADDRESS_TEMPLATE % (version, addr, kind, mac)
+                    (
+                        template % (version, addr, kind, mac)
+                        if extended
+                        else template % (version, addr)
+                    )
                     for version, addr, kind, mac in entries
                 )
                 + "]"
@@ -148,16 +158,39 @@ class ServerView:
                     {"rel": "bookmark", "href": f"{self.root}/{s.project_id}/images/{s.image_id}"}
                 ],
             }
+            if self.v2_98:
+                body["properties"] = self._image_properties(s.image_id)
             text = self._images[key] = dumps(body)
         return text
 
-    # ------------------------------------------------------------------ the view
-    def detail(self, s: Server, show: bool = False, basic: bool = False) -> dict:
-        """The view as a dict (parsed from :meth:`detail_json`, the one renderer)."""
-        return json.loads(self.detail_json(s, show, basic))
+    def _image_properties(self, image_id: str) -> dict:
+        """2.98: the image's properties as Nova keeps them for the server (strings, with the
+        image's formats and minimums), as of now: the local cloud keeps no boot-time copy."""
+        image = self.cloud.images.get(image_id)
+        if image is None:
+            return {}
+        props = {k: v if isinstance(v, str) else json.dumps(v) for k, v in image.properties.items()}
+        props.update(
+            container_format=image.container_format or "",
+            disk_format=image.disk_format or "",
+            min_disk=str(image.min_disk),
+            min_ram=str(image.min_ram),
+        )
+        return props
 
-    def detail_json(self, s: Server, show: bool = False, basic: bool = False) -> str:
-        """The full view as JSON text (``basic``: the trimmed view update/rebuild gave before 2.75)."""
+    # ------------------------------------------------------------------ the view
+    def detail(
+        self, s: Server, show: bool = False, basic: bool = False, rebuild: bool = False
+    ) -> dict:
+        """The view as a dict (parsed from :meth:`detail_json`, the one renderer)."""
+        return json.loads(self.detail_json(s, show, basic, rebuild))
+
+    def detail_json(
+        self, s: Server, show: bool = False, basic: bool = False, rebuild: bool = False
+    ) -> str:
+        """The full view as JSON text (``basic``: the trimmed view update/rebuild gave before 2.75;
+        ``rebuild``: a rebuild's, which from 2.54 shows ``key_name`` even when trimmed)."""
+        trimmed = basic and not self.v2_75
         launched = s.launched_at is not None
         root, project = self.root, s.project_id
         self_href = f"{root}/v2.1/{project}/servers/{s.id}"
@@ -185,7 +218,7 @@ class ServerView:
             '","updated":"',
             _seconds(s.updated),
             '","addresses":',
-            self._addresses_json(s),
+            self._addresses_json(s, extended=not trimmed),
             ',"accessIPv4":',
             _q(s.access_ipv4),
             ',"accessIPv6":',
@@ -194,7 +227,8 @@ class ServerView:
             _q(self_href),
             '},{"rel":"bookmark","href":',
             _q(f"{root}/{project}/servers/{s.id}"),
-            '}],"OS-DCF:diskConfig":"MANUAL"',
+            '}],"OS-DCF:diskConfig":',
+            _q(s.disk_config),
         ]
         add = parts.append
         if s.status in PROGRESS_STATUSES:
@@ -219,7 +253,13 @@ class ServerView:
             add(',"trusted_image_certificates":null')
         if self.v2_73:
             add(',"locked_reason":' + _js(s.locked_reason))
-        if not basic or self.v2_75:
+        if trimmed and rebuild and self.v2_54:
+            add(',"key_name":' + _js(s.key_name))
+        if trimmed and show and self.v2_71:
+            add(',"server_groups":[]')
+        if self.v2_100:
+            add(',"scheduler_hints":' + _hints_json(s.scheduler_hints))
+        if not trimmed:
             parts += [
                 ',"OS-EXT-AZ:availability_zone":',
                 _q(s.availability_zone if launched else ""),
@@ -271,11 +311,18 @@ class ServerView:
             if self.v2_90:
                 parts += [',"OS-EXT-SRV-ATTR:hostname":', _q(s.hostname)]
             if self.v2_96:
-                add(',"pinned_availability_zone":null')
+                add(',"pinned_availability_zone":' + _js(s.pinned_availability_zone))
             if show and self.v2_71:
                 add(',"server_groups":[]')
         add("}")
         return "".join(parts)
+
+
+def _hints_json(hints: dict) -> str:
+    """Nova's request spec keeps every hint as a list of values."""
+    if not hints:
+        return "{}"
+    return dumps({k: v if isinstance(v, list) else [v] for k, v in hints.items()})
 
 
 def _js(value) -> str:
@@ -286,6 +333,7 @@ def _js(value) -> str:
 _ADDRESS_TEMPLATE = (
     '{"version":%d,"addr":"%s","OS-EXT-IPS:type":"%s","OS-EXT-IPS-MAC:mac_addr":"%s"}'
 )
+_PLAIN_ADDRESS_TEMPLATE = '{"version":%d,"addr":"%s"}'
 _TIME_MEMO: dict[tuple[str, float], str] = {}
 
 

@@ -1,0 +1,209 @@
+"""Answers as today's Nova gives them (issue 17): the v2.0 root, microversions 2.97 to 2.104,
+``OS-DCF:diskConfig``, rebuild's trimmed view, security-group actions, 404s before 400s."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.localcloud.conftest import Api, fault
+
+
+def _active(api, localcloud, **extra) -> str:
+    sid = api.boot(**extra)
+    localcloud.tick(20)
+    assert api.server(sid)["status"] == "ACTIVE"
+    return sid
+
+
+# ------------------------------------------------------------------ the legacy v2.0 root
+
+
+def test_the_v2_root_serves_the_api_without_microversions(api, localcloud):
+    sid = _active(api, localcloud)
+    url = f"{localcloud.url}/compute/v2/{api.project_id}/servers/{sid}"
+    response = api.get(url, version="2.47")
+    assert response.status_code == 200
+    # v2.0 compatibility: the 2.1 shape whatever is asked, and no microversion headers back
+    assert set(response.json()["server"]["flavor"]) == {"id", "links"}
+    assert "OpenStack-API-Version" not in response.headers
+    assert "X-OpenStack-Nova-API-Version" not in response.headers
+    assert api.get(f"{localcloud.url}/v2/servers").json()["servers"][0]["id"] == sid
+
+
+# ------------------------------------------------------------------ 2.98 to 2.104
+
+
+def test_image_properties_in_the_server_from_2_98(api, localcloud):
+    sid = _active(api, localcloud)
+    assert "properties" not in api.server(sid, version="2.97")["image"]
+    image = api.server(sid, version="2.98")["image"]
+    props = image["properties"]
+    assert props["disk_format"] == "ami" and props["min_disk"] == "0"
+    assert props["kernel_id"] and all(isinstance(v, str) for v in props.values())
+    listed = api.get("/servers/detail", version="2.98").json()["servers"][0]
+    assert listed["image"]["properties"] == props
+
+
+def test_scheduler_hints_shown_from_2_100(api, localcloud):
+    body = {
+        "server": {"name": "hinted", "imageRef": "3", "flavorRef": "1"},
+        "os:scheduler_hints": {"same_host": "abc", "group": ["g1"]},
+    }
+    sid = api.post("/servers", body).json()["server"]["id"]
+    localcloud.tick(20)
+    assert "scheduler_hints" not in api.server(sid, version="2.99")
+    assert api.server(sid, version="2.100")["scheduler_hints"] == {
+        "same_host": ["abc"],
+        "group": ["g1"],
+    }
+    plain = _active(api, localcloud, name="plain")
+    assert api.server(plain, version="2.100")["scheduler_hints"] == {}
+    bad = {**body, "os:scheduler_hints": {"same_host": {"x": 1}}}
+    assert "a string or a list of strings" in fault(api.post("/servers", bad), 400)
+    stray = {**body, "surprise": 1}
+    assert "'surprise'" in fault(api.post("/servers", stray), 400)
+
+
+def test_flavors_lose_rxtx_and_disabled_and_filter_by_name_at_2_102(api):
+    old = api.get("/flavors/1", version="2.101").json()["flavor"]
+    assert old["rxtx_factor"] == 1.0 and old["OS-FLV-DISABLED:disabled"] is False
+    new = api.get("/flavors/1", version="2.102").json()["flavor"]
+    assert "rxtx_factor" not in new and "OS-FLV-DISABLED:disabled" not in new
+    named = api.get("/flavors?name=m1.small", version="2.102").json()["flavors"]
+    assert [f["id"] for f in named] == ["2"]
+    # below 2.102 unknown (and then unfiltered) parameters are ignored; from it, a 400
+    assert len(api.get("/flavors?name=m1.small&bogus=1", version="2.101").json()["flavors"]) == 5
+    assert "'bogus'" in fault(api.get("/flavors?bogus=1", version="2.102"), 400)
+    assert "'bogus'" in fault(api.get("/os-keypairs?bogus=1", version="2.102"), 400)
+    assert "'bogus'" in fault(api.get("/limits?bogus=1", version="2.102"), 400)
+    assert api.get("/limits?bogus=1", version="2.101").status_code == 200
+
+
+def test_pinned_availability_zone_updates_at_2_104(api, localcloud):
+    pinned = _active(api, localcloud, name="pinned", availability_zone="nova")
+    loose = _active(api, localcloud, name="loose")
+    assert api.server(pinned, version="2.96")["pinned_availability_zone"] == "nova"
+    assert api.server(loose, version="2.96")["pinned_availability_zone"] is None
+
+    def update(sid, zone, version="2.104"):
+        return api.put(
+            f"/servers/{sid}", {"server": {"pinned_availability_zone": zone}}, version=version
+        )
+
+    assert "pinned_availability_zone" in fault(update(pinned, None, version="2.103"), 400)
+    unpinned = update(pinned, None)
+    assert unpinned.status_code == 200
+    assert unpinned.json()["server"]["pinned_availability_zone"] is None
+    assert "only there" in fault(update(loose, "elsewhere"), 409)
+    assert update(loose, "nova").json()["server"]["pinned_availability_zone"] == "nova"
+    assert update(loose, "nova").status_code == 200  # the same value again: idempotent
+    assert "unpin it" in fault(update(loose, "other"), 409)
+
+
+# ------------------------------------------------------------------ OS-DCF:diskConfig
+
+
+def test_disk_config_is_kept_from_boot_update_rebuild_and_resize(api, localcloud):
+    response = api.post(
+        "/servers",
+        {"server": {"name": "d", "imageRef": "3", "flavorRef": "1", "OS-DCF:diskConfig": "AUTO"}},
+    )
+    assert response.json()["server"]["OS-DCF:diskConfig"] == "AUTO"
+    sid = response.json()["server"]["id"]
+    localcloud.tick(20)
+    assert api.server(sid)["OS-DCF:diskConfig"] == "AUTO"
+    updated = api.put(f"/servers/{sid}", {"server": {"OS-DCF:diskConfig": "MANUAL"}})
+    assert updated.json()["server"]["OS-DCF:diskConfig"] == "MANUAL"
+    rebuilt = api.action(sid, {"rebuild": {"imageRef": "3", "OS-DCF:diskConfig": "AUTO"}})
+    assert rebuilt.json()["server"]["OS-DCF:diskConfig"] == "AUTO"
+    localcloud.tick(60)
+    assert (
+        api.action(sid, {"resize": {"flavorRef": "2", "OS-DCF:diskConfig": "MANUAL"}}).status_code
+        == 202
+    )
+    assert api.server(sid)["OS-DCF:diskConfig"] == "MANUAL"
+    for body in ({"resize": {"flavorRef": "3", "OS-DCF:diskConfig": "SOMETIMES"}},):
+        assert "AUTO or MANUAL" in fault(api.action(sid, body), 400)
+    refused = api.post(
+        "/servers",
+        {"server": {"name": "d", "imageRef": "3", "flavorRef": "1", "OS-DCF:diskConfig": None}},
+    )
+    assert "AUTO or MANUAL" in fault(refused, 400)
+
+
+# ------------------------------------------------------------------ the rebuild answer
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.54", "2.57", "2.74"])
+def test_rebuild_answers_nova_s_trimmed_view_before_2_75(api, localcloud, version):
+    sid = _active(api, localcloud)
+    response = api.action(sid, {"rebuild": {"imageRef": "3"}}, version=version)
+    assert response.status_code == 202
+    assert response.headers["Location"].endswith(f"/servers/{sid}")
+    server = response.json()["server"]
+    entries = [entry for network in server["addresses"].values() for entry in network]
+    assert entries and all(set(entry) == {"version", "addr"} for entry in entries)
+    assert ("key_name" in server) == (version >= "2.54")
+    assert ("user_data" in server) == (version >= "2.57")
+    assert "OS-EXT-STS:vm_state" not in server and "security_groups" not in server
+
+
+def test_rebuild_from_2_75_answers_the_full_view(api, localcloud):
+    sid = _active(api, localcloud)
+    server = api.action(sid, {"rebuild": {"imageRef": "3"}}, version="2.75").json()["server"]
+    entry = next(iter(server["addresses"].values()))[0]
+    assert entry["OS-EXT-IPS:type"] == "fixed" and entry["OS-EXT-IPS-MAC:mac_addr"]
+    assert server["key_name"] is None and server["user_data"] is None
+    assert "OS-EXT-STS:vm_state" in server
+
+
+# ------------------------------------------------------------------ security-group actions
+
+
+def test_add_and_remove_security_groups_on_a_server(api, localcloud):
+    sid = _active(api, localcloud)
+    network = f"{localcloud.url}/networking/v2.0"
+    made = api.post(f"{network}/security-groups", {"security_group": {"name": "web"}})
+    assert made.status_code == 201, made.text
+
+    def groups():
+        return sorted(g["name"] for g in api.server(sid)["security_groups"])
+
+    assert api.action(sid, {"addSecurityGroup": {"name": "web"}}).status_code == 202
+    assert groups() == ["default", "web"]
+    assert api.action(sid, {"removeSecurityGroup": {"name": "default"}}).status_code == 202
+    assert groups() == ["web"]
+    assert "not associated" in fault(
+        api.action(sid, {"removeSecurityGroup": {"name": "default"}}), 404
+    )
+    assert "is not found" in fault(api.action(sid, {"addSecurityGroup": {"name": "nope"}}), 404)
+    assert "not specified" in fault(api.action(sid, {"addSecurityGroup": {}}), 400)
+    assert "cannot be empty" in fault(api.action(sid, {"addSecurityGroup": {"name": " "}}), 400)
+    actions = api.get(f"/servers/{sid}/os-instance-actions").json()["instanceActions"]
+    assert {"addSecurityGroup", "removeSecurityGroup"} <= {a["action"] for a in actions}
+
+
+def test_another_project_cannot_change_a_server_s_groups(api, localcloud):
+    sid = _active(api, localcloud)
+    localcloud.add_user("eve", "eve-pw", project="other")
+    eve = Api(localcloud, "eve", "eve-pw", "other")
+    assert fault(eve.action(sid, {"addSecurityGroup": {"name": "default"}}), 404)
+
+
+# ------------------------------------------------------------------ 404 before 400
+
+
+@pytest.mark.parametrize("action", ["forceDelete", "restore", "fly"])
+def test_an_action_on_a_missing_server_is_404_even_when_unknown(api, localcloud, action):
+    missing = "6d8d3a8e-8b0e-4d3c-9d7b-1f2e3a4b5c6d"
+    assert "could not be found" in fault(api.action(missing, {action: None}), 404)
+    sid = _active(api, localcloud)
+    assert "no such action" in fault(api.action(sid, {action: None}), 400)
+
+
+def test_deleting_an_image_with_a_blank_id_is_404(api):
+    response = requests.delete(
+        api.cloud.compute_url + "/images/", headers={"X-Auth-Token": api.token}, timeout=5
+    )
+    assert "Image not found" in fault(response, 404)
