@@ -1,4 +1,5 @@
-"""A Glance v2 subset: versions, images list (paginated) / show / delete, and a minimal schema.
+"""A Glance v2 subset: versions, images create / upload / list (paginated) / show / delete, an
+image's (empty) tasks, and a minimal schema.
 
 The same images compute shows; snapshots from ``createImage`` appear here, queued -> saving ->
 active. Glance answers errors as plain text, so does this.
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 
 from novamagic.localcloud import errors, model
 from novamagic.localcloud.clock import iso_seconds
-from novamagic.localcloud.http import Call, query_limit, route
+from novamagic.localcloud.http import Call, UnsupportedMediaType, query_limit, route
 
 DEFAULT_LIMIT = 25  # Glance's limit_param_default
 MAX_LIMIT = 1000  # Glance's api_limit_max
@@ -137,6 +138,35 @@ def delete_image(call: Call, image_id: str):
     return None, 204
 
 
+def create_image(call: Call):
+    spec = call.json()
+    if not isinstance(spec, dict):
+        raise errors.BadRequest("Invalid request body: expected a JSON object of image attributes.")
+    with call.state.lock:
+        image = call.state.create_glance_image(call.token, spec)
+        body = image_body(image)
+    return body, 201, {"Location": f"{call.base_url}/image/v2/images/{image.id}"}
+
+
+def upload_image(call: Call, image_id: str):
+    if call.request.mimetype != "application/octet-stream":
+        raise UnsupportedMediaType(
+            f"Unsupported Content-Type {call.request.mimetype or '(none)'}: image data is "
+            "application/octet-stream."
+        )
+    try:
+        call.state.upload_image_data(call.token, image_id, call.request.get_data(cache=False))
+    except errors.NotFound:
+        raise errors.NotFound(f"No image found with ID {image_id}") from None
+    return None, 204
+
+
+def image_tasks(call: Call, image_id: str):
+    """Glance 2.12's tasks of an image (imports): none here, as images arrive by upload."""
+    show_image(call, image_id)
+    return {"tasks": []}
+
+
 def image_schema(call: Call):
     properties = {name: {"type": ["null", "string"]} for name in sorted(CORE_FIELDS)}
     return {
@@ -161,6 +191,9 @@ def rules():
         route("/image/versions", versions_ok, ["GET"], face="image", auth=False),
         route("/image/v2", versions_ok, ["GET"], face="image", auth=False),
         route("/image/v2/images", list_images, ["GET"], face="image"),
+        route("/image/v2/images", create_image, ["POST"], face="image"),
+        route("/image/v2/images/<image_id>/file", upload_image, ["PUT"], face="image"),
+        route("/image/v2/images/<image_id>/tasks", image_tasks, ["GET"], face="image"),
         route("/image/v2/images/<image_id>", show_image, ["GET"], face="image"),
         route("/image/v2/images/<image_id>", delete_image, ["DELETE"], face="image"),
         route("/image/v2/schemas/image", image_schema, ["GET"], face="image"),

@@ -369,7 +369,7 @@ def test_novaclient_console_log_and_instance_actions(localcloud):
     image = nova.glance.find_image("cirros-0.6.2-x86_64-disk")
     server = nova.servers.create("nc-diag", image=image, flavor="1", nics="auto")
     localcloud.tick(20)
-    assert nova.servers.get_console_output(server, length=1).endswith("nc-diag login:\n")
+    assert nova.servers.get_console_output(server, length=1).endswith("nc-diag login:")
     server.reboot()
     localcloud.tick(10)
     actions = nova.instance_action.list(server)

@@ -207,3 +207,85 @@ def test_deleting_an_image_with_a_blank_id_is_404(api):
         api.cloud.compute_url + "/images/", headers={"X-Auth-Token": api.token}, timeout=5
     )
     assert "Image not found" in fault(response, 404)
+
+
+def test_a_stopped_server_rebuilt_stays_stopped(api, localcloud):
+    sid = _active(api, localcloud)
+    assert api.action(sid, {"os-stop": None}).status_code == 202
+    localcloud.tick(20)
+    assert api.server(sid)["status"] == "SHUTOFF"
+    assert api.action(sid, {"rebuild": {"imageRef": "3"}}).status_code == 202
+    assert api.server(sid)["status"] == "REBUILD"
+    localcloud.tick(60)
+    server = api.server(sid)
+    assert (server["status"], server["OS-EXT-STS:power_state"]) == ("SHUTOFF", 4)
+
+
+def test_console_output_tails_whole_lines_as_nova(api, localcloud):
+    sid = _active(api, localcloud)
+    body = {"os-getConsoleOutput": {"length": 3}}
+    output = api.action(sid, body).json()["output"]
+    assert len(output.split("\n")) == 3 and output.endswith("login:")
+
+
+# ------------------------------------------------------------------ Glance v2 create and upload
+
+
+def test_glance_image_create_upload_and_boot(api, localcloud):
+    glance = f"{localcloud.url}/image/v2/images"
+    headers = {"X-Auth-Token": api.token}
+    made = requests.post(
+        glance,
+        json={"name": "mine", "disk_format": "qcow2", "container_format": "bare", "os_distro": "x"},
+        headers=headers,
+        timeout=5,
+    )
+    assert made.status_code == 201, made.text
+    image = made.json()
+    assert image["status"] == "queued" and image["visibility"] == "shared"
+    assert image["owner"] == api.project_id and image["os_distro"] == "x"
+    assert made.headers["Location"].endswith(image["id"])
+    assert requests.get(f"{glance}/{image['id']}/tasks", headers=headers, timeout=5).json() == {
+        "tasks": []
+    }
+    early = {"server": {"name": "early", "imageRef": image["id"], "flavorRef": "1"}}
+    assert "is not active" in fault(api.post("/servers", early), 400)  # no data yet
+    data = b"\x00" * 4096
+    upload = requests.put(
+        f"{glance}/{image['id']}/file",
+        data=data,
+        headers={**headers, "Content-Type": "application/octet-stream"},
+        timeout=5,
+    )
+    assert upload.status_code == 204, upload.text
+    shown = requests.get(f"{glance}/{image['id']}", headers=headers, timeout=5).json()
+    assert shown["status"] == "active" and shown["size"] == 4096
+    again = requests.put(
+        f"{glance}/{image['id']}/file",
+        data=data,
+        headers={**headers, "Content-Type": "application/octet-stream"},
+        timeout=5,
+    )
+    assert again.status_code == 409
+    assert api.boot("from-mine", image=image["id"]) is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        ({"disk_format": "floppy"}, 400, "disk_format"),
+        ({"visibility": "public"}, 403, "publicize_image"),
+        ({"visibility": "everyone"}, 400, "visibility"),
+        ({"min_disk": -1}, 400, "min_disk"),
+        ({"status": "active"}, 403, "read-only"),
+        ({"id": "not-a-uuid"}, 400, "UUID"),
+    ],
+)
+def test_glance_image_create_refuses_bad_input(api, localcloud, body, status, words):
+    response = requests.post(
+        f"{localcloud.url}/image/v2/images",
+        json={"name": "x", **body},
+        headers={"X-Auth-Token": api.token},
+        timeout=5,
+    )
+    assert response.status_code == status and words in response.text, response.text

@@ -113,9 +113,10 @@ class ServerActionBackend:
                 self._rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
                 for _ in range(12)
             )
+            was_stopped = server.vm_state == "stopped"
             server.status, server.task_state, server.vm_state = "REBUILD", "rebuilding", "active"
             server.power_state = NOSTATE
-            self._start(server, "rebuild")
+            self._start(server, "rebuild", was_stopped=was_stopped)
             return server
 
     def resize(self, caller: Token, server_id: str, flavor_ref, disk_config=None) -> Server:

@@ -69,9 +69,11 @@ class ConsoleBackend:
             if server.launched_at is None:
                 raise Conflict(f"Instance {server.id} is not ready")
             lines = self._boot_lines(server, server.created)
+        # A console log ends at the login prompt, with no newline after it; Nova's tail is the
+        # last ``length`` lines of it (so ``output.split("\n")`` has ``length`` items).
         if length is None or length == -1:
-            return "\n".join(lines) + "\n"
-        return "\n".join(lines[-length:]) + ("\n" if length else "")
+            return "\n".join(lines)
+        return "\n".join(lines[-length:]) if length else ""
 
     def _boot_lines(self, server, booted: float) -> list[str]:
         image = self.images.get(server.image_id)

@@ -7,9 +7,10 @@ when the server's snapshot finishes (or killed when it fails).
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 
-from novamagic.localcloud.errors import BadRequest, Forbidden, NotFound
+from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, NotFound, OverQuota
 from novamagic.localcloud.model.identity import Token
 from novamagic.localcloud.model.lifecycle import Operation
 from novamagic.localcloud.model.validation import check_metadata, ref_to_id
@@ -44,6 +45,17 @@ IMAGES = [
         {"os_distro": "ubuntu", "os_version": "22.04"},
     ),
 ]
+
+
+#: What Glance v2 accepts at create (its defaults); other keys are extra properties.
+DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
+CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
+VISIBILITIES = ("private", "shared", "community", "public")
+#: Keys Glance keeps itself: a create may not set them.
+READ_ONLY = frozenset(
+    "status owner size virtual_size checksum os_hash_algo os_hash_value created_at updated_at "
+    "self file schema direct_url locations os_hidden".split()
+)
 
 
 @dataclass(slots=True)
@@ -177,6 +189,98 @@ class ImageBackend:
             image.updated = self.now()
             image.operation = None
             del self.images[image.id]
+
+    def create_glance_image(self, caller: Token, spec: dict) -> Image:
+        """Glance v2's ``POST /v2/images``: a queued image with no data, owned by the caller's
+        project (public only for admins, as Glance's publicize_image policy)."""
+        spec = dict(spec)
+        name = spec.pop("name", None)
+        if name is not None and (not isinstance(name, str) or len(name) > 255):
+            raise BadRequest("Invalid name: a string of at most 255 characters.")
+        fmt = {}
+        for key, allowed in (
+            ("disk_format", DISK_FORMATS),
+            ("container_format", CONTAINER_FORMATS),
+        ):
+            value = spec.pop(key, None)
+            if value is not None and value not in allowed:
+                raise BadRequest(f"Invalid {key} {value!r}: one of {', '.join(allowed)}.")
+            fmt[key] = value
+        visibility = spec.pop("visibility", "shared")
+        if visibility not in VISIBILITIES:
+            raise BadRequest(
+                f"Invalid visibility {visibility!r}: one of {', '.join(VISIBILITIES)}."
+            )
+        if visibility == "public" and not caller.is_admin:
+            raise Forbidden("You are not authorized to complete publicize_image action.")
+        minimums = {}
+        for key in ("min_disk", "min_ram"):
+            value = spec.pop(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise BadRequest(f"Invalid {key} {value!r}: a whole number of 0 or more.")
+            minimums[key] = value
+        image_id = spec.pop("id", None)
+        if image_id is not None:
+            try:
+                image_id = str(uuid.UUID(str(image_id)))
+            except ValueError:
+                raise BadRequest(f"Invalid id {image_id!r}: a UUID.") from None
+        spec.pop("protected", None)
+        spec.pop("tags", None)
+        fixed = sorted(READ_ONLY & set(spec))
+        if fixed:
+            raise Forbidden(f"Attribute '{fixed[0]}' is read-only.")
+        properties = check_metadata(spec, -1, "image properties")
+        with self.lock:
+            project_id = caller.project.id
+            owned = sum(1 for i in self.images.values() if i.owner == project_id)
+            if owned >= MAX_IMAGES_PER_PROJECT:
+                raise OverQuota(
+                    f"Quota exceeded for images: the project owns {owned} of at most "
+                    f"{MAX_IMAGES_PER_PROJECT}; delete one first."
+                )
+            if image_id in self.images:
+                raise Conflict(f"Image with identifier {image_id} already exists!")
+            self._check_meta_quota(project_id, len(properties))
+            now = self.now()
+            self._image_number += 1
+            image = Image(
+                id=image_id or self._uuid(self._rng),
+                number=self._image_number,
+                name=name,
+                owner=project_id,
+                created=now,
+                updated=now,
+                status="queued",
+                size=None,
+                disk_format=fmt["disk_format"],
+                container_format=fmt["container_format"],
+                properties=properties,
+                visibility=visibility,
+                **minimums,
+            )
+            self.images[image.id] = image
+            return image
+
+    def upload_image_data(self, caller: Token, image_id: str, data: bytes) -> Image:
+        """``PUT /v2/images/{id}/file``: the image becomes active with the data's size and
+        checksums (the bytes themselves are not kept: nothing downloads them here)."""
+        with self.lock:
+            image = self.get_image(caller, image_id)
+            if not caller.owns(image.owner):
+                raise Forbidden("You are not permitted to upload data for this image.")
+            if image.status != "queued":
+                raise Conflict(
+                    f"Image status transition from {image.status} to saving is not allowed"
+                )
+            if image.disk_format is None or image.container_format is None:
+                raise BadRequest(
+                    "Properties disk_format, container_format must be set prior to saving data."
+                )
+            image.size = len(data)
+            image.checksum = hashlib.md5(data, usedforsecurity=False).hexdigest()
+            image.status, image.updated = "active", self.now()
+            return image
 
     def set_image_metadata(self, caller: Token, image_id: str, metadata, replace: bool) -> dict:
         with self.lock:

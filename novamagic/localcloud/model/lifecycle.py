@@ -67,6 +67,13 @@ def _launched(cloud: CloudState, server: Server, op: Operation) -> None:
     server.launched_at = op.end
 
 
+def _rebuilt(cloud: CloudState, server: Server, op: Operation) -> None:
+    # Nova rebuilds a stopped server and leaves it stopped; an active or errored one runs.
+    rest = STOPPED_STATE if op.data.get("was_stopped") else RUNNING_STATE
+    server.vm_state, server.status, server.power_state = rest
+    server.launched_at = op.end
+
+
 def _reverted(cloud: CloudState, server: Server, op: Operation) -> None:
     server.flavor_id = op.data["flavor_id"]
     server.old_flavor_id = None
@@ -121,8 +128,7 @@ TRANSITIONS: dict[str, Transition] = {
     "rebuild": Transition(
         "Rebuild",
         tasks=((0.2, "rebuilding"), (1.0, "rebuild_spawning")),
-        rest=RUNNING_STATE,
-        effect=_launched,
+        effect=_rebuilt,
     ),
     "resize": Transition(
         "Resize",
