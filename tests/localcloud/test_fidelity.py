@@ -48,14 +48,14 @@ def test_image_properties_in_the_server_from_2_98(api, localcloud):
 def test_scheduler_hints_shown_from_2_100(api, localcloud):
     body = {
         "server": {"name": "hinted", "imageRef": "3", "flavorRef": "1"},
-        "os:scheduler_hints": {"same_host": "abc", "group": ["g1"]},
+        "os:scheduler_hints": {"same_host": "abc", "different_host": ["g1"]},
     }
     sid = api.post("/servers", body).json()["server"]["id"]
     localcloud.tick(20)
     assert "scheduler_hints" not in api.server(sid, version="2.99")
     assert api.server(sid, version="2.100")["scheduler_hints"] == {
         "same_host": ["abc"],
-        "group": ["g1"],
+        "different_host": ["g1"],
     }
     plain = _active(api, localcloud, name="plain")
     assert api.server(plain, version="2.100")["scheduler_hints"] == {}
@@ -289,3 +289,122 @@ def test_glance_image_create_refuses_bad_input(api, localcloud, body, status, wo
         timeout=5,
     )
     assert response.status_code == status and words in response.text, response.text
+
+
+# ------------------------------------------------------------------ server groups
+
+
+def test_server_groups_across_microversions_and_membership(api, localcloud, admin_api):
+    old = api.post("/os-server-groups", {"server_group": {"name": "web", "policies": ["affinity"]}})
+    assert old.status_code == 200, old.text
+    group = old.json()["server_group"]
+    assert group["policies"] == ["affinity"] and group["metadata"] == {}
+    assert "project_id" not in group
+    new = api.post(
+        "/os-server-groups",
+        {
+            "server_group": {
+                "name": "spread",
+                "policy": "anti-affinity",
+                "rules": {"max_server_per_host": 1},
+            }
+        },
+        version="2.64",
+    ).json()["server_group"]
+    assert new["policy"] == "anti-affinity" and new["rules"] == {"max_server_per_host": 1}
+    assert new["project_id"] == api.project_id and "policies" not in new
+    body = {
+        "server": {"name": "member", "imageRef": "3", "flavorRef": "1"},
+        "os:scheduler_hints": {"group": group["id"]},
+    }
+    sid = api.post("/servers", body).json()["server"]["id"]
+    localcloud.tick(20)
+    shown = api.get(f"/os-server-groups/{group['id']}", version="2.13").json()["server_group"]
+    assert shown["members"] == [sid] and shown["user_id"]
+    assert api.server(sid, version="2.71")["server_groups"] == [group["id"]]
+    # anti-affinity on a one-host cloud: the second member finds no valid host, as in Nova
+    spread = {
+        "server": {"name": "s", "imageRef": "3", "flavorRef": "1"},
+        "os:scheduler_hints": {"group": new["id"]},
+    }
+    first = api.post("/servers", spread).json()["server"]["id"]
+    second = api.post("/servers", spread).json()["server"]["id"]
+    localcloud.tick(20)
+    assert api.server(first)["status"] == "ACTIVE"
+    failed = api.server(second)
+    assert failed["status"] == "ERROR" and "No valid host" in failed["fault"]["message"]
+    # deleted servers leave their groups; a listing is the caller's own unless all_projects
+    api.delete(f"/servers/{sid}")
+    localcloud.tick(10)
+    assert api.get(f"/os-server-groups/{group['id']}").json()["server_group"]["members"] == []
+    assert len(api.get("/os-server-groups").json()["server_groups"]) == 2
+    assert admin_api.get("/os-server-groups").json()["server_groups"] == []
+    listed = admin_api.get("/os-server-groups?all_projects=True").json()["server_groups"]
+    assert len(listed) == 2
+    assert len(api.get("/os-server-groups?limit=1&offset=1").json()["server_groups"]) == 1
+    assert api.delete(f"/os-server-groups/{group['id']}").status_code == 204
+    assert "could not be found" in fault(api.get(f"/os-server-groups/{group['id']}"), 404)
+    assert api.get("/limits").json()["limits"]["absolute"]["totalServerGroupsUsed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "version", "words"),
+    [
+        ({"name": "g", "policies": ["mostly-affinity"]}, "2.1", "policies"),
+        ({"name": "g", "policies": ["soft-affinity"]}, "2.14", "policies"),
+        ({"name": "g", "policies": ["affinity", "anti-affinity"]}, "2.1", "one policy"),
+        ({"name": "g"}, "2.64", "'policy' is a required"),
+        (
+            {"name": "g", "policy": "affinity", "rules": {"max_server_per_host": 2}},
+            "2.64",
+            "anti-affinity",
+        ),
+        (
+            {"name": "g", "policy": "anti-affinity", "rules": {"max_server_per_host": 0}},
+            "2.64",
+            "positive",
+        ),
+    ],
+)
+def test_server_group_bad_input(api, body, version, words):
+    response = api.post("/os-server-groups", {"server_group": body}, version=version)
+    assert words in fault(response, 400)
+
+
+def test_server_groups_are_bounded_by_quota(api):
+    for n in range(10):
+        made = api.post(
+            "/os-server-groups", {"server_group": {"name": f"g{n}", "policies": ["affinity"]}}
+        )
+        assert made.status_code == 200
+    over = api.post("/os-server-groups", {"server_group": {"name": "g", "policies": ["affinity"]}})
+    assert "too many server groups" in fault(over, 403)
+    unknown = api.post(
+        "/servers",
+        {
+            "server": {"name": "x", "imageRef": "3", "flavorRef": "1"},
+            "os:scheduler_hints": {"group": "6d8d3a8e-8b0e-4d3c-9d7b-1f2e3a4b5c6d"},
+        },
+    )
+    assert "server group" in fault(unknown, 400)
+
+
+# ------------------------------------------------------------------ password, extensions
+
+
+def test_server_password_is_empty_and_clears(api, localcloud):
+    sid = _active(api, localcloud)
+    assert api.get(f"/servers/{sid}/os-server-password").json() == {"password": ""}
+    assert api.delete(f"/servers/{sid}/os-server-password").status_code == 204
+    missing = "6d8d3a8e-8b0e-4d3c-9d7b-1f2e3a4b5c6d"
+    assert fault(api.get(f"/servers/{missing}/os-server-password"), 404)
+
+
+def test_extensions_list_and_show(api):
+    listed = api.get("/extensions").json()["extensions"]
+    assert {"os-consoles", "os-server-groups", "OS-DCF"} <= {e["alias"] for e in listed}
+    assert all(
+        set(e) == {"alias", "name", "description", "namespace", "updated", "links"} for e in listed
+    )
+    assert api.get("/extensions/os-consoles").json()["extension"]["name"] == "Consoles"
+    assert "os-nothing" in fault(api.get("/extensions/os-nothing"), 404)

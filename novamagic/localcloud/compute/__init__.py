@@ -20,7 +20,8 @@ from update/rebuild, flavor ``swap`` 0, unknown list parameters rejected · 2.90
 
 One controller module per resource (``servers``, ``server_actions`` (with ``console``'s
 ``os-getConsoleOutput``), ``metadata``, ``tags``, ``flavors``, ``images``, ``limits``,
-``quotas``, ``keypairs``, ``instance_actions``), each with ``relative_rules()``
+``quotas``, ``keypairs``, ``instance_actions``, ``server_groups``, ``server_password``,
+``extensions``), each with ``relative_rules()``
 that :func:`rules` mounts under every compute root; JSON views in ``views/``, allowed request keys
 per microversion in ``schemas``, paging and links in ``common``. Adding a resource: a controller
 module with ``relative_rules()``, listed in :data:`CONTROLLERS`.
@@ -31,6 +32,7 @@ from __future__ import annotations
 from werkzeug.routing import Submount
 
 from novamagic.localcloud.compute import (
+    extensions,
     flavors,
     images,
     instance_actions,
@@ -39,6 +41,8 @@ from novamagic.localcloud.compute import (
     metadata,
     quotas,
     server_actions,
+    server_groups,
+    server_password,
     servers,
     tags,
     versions,
@@ -59,6 +63,9 @@ CONTROLLERS = (
     quotas,
     keypairs,
     instance_actions,
+    server_groups,
+    server_password,
+    extensions,
 )
 
 #: Nova answers below these roots alike (keystoneauth and the book use each of them).

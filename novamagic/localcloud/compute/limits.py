@@ -33,7 +33,9 @@ def limits(call: Call):
         "totalInstancesUsed": used["instances"],
         "totalRAMUsed": used["ram"],
         "totalSecurityGroupsUsed": 1,
-        "totalServerGroupsUsed": 0,
+        "totalServerGroupsUsed": sum(
+            1 for g in call.state.server_groups.values() if g.project_id == project_id
+        ),
     }
     allowed = schemas.LIMITS.at(call)
     absolute = {key: value for key, value in absolute.items() if key in allowed}

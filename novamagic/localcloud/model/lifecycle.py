@@ -182,7 +182,9 @@ class LifecycleBackend:
         server.task_state = None
         server.progress = 100 if server.status in ("BUILD", "RESIZE") else server.progress
         failing = server.metadata.get(FAIL_KEY)
-        if failing is not None and FAIL_ON.get(failing) == op.kind.replace("hard_", ""):
+        if op.data.get("no_valid_host") or (
+            failing is not None and FAIL_ON.get(failing) == op.kind.replace("hard_", "")
+        ):
             self._fail(server, op, transition)
             return
         if transition.rest is not None:
@@ -192,7 +194,7 @@ class LifecycleBackend:
 
     def _fail(self, server: Server, op: Operation, transition: Transition) -> None:
         """End ``op`` the way Nova ends a failed operation (metadata localcloud:fail asked for it)."""
-        message = (
+        message = op.data.get("no_valid_host") or (
             f"{transition.failure} of instance {server.id} "
             f"{'aborted' if op.kind == 'build' else 'failed'}: "
             "the local cloud was asked to fail it "

@@ -81,6 +81,9 @@ class Server:
     pinned_availability_zone: str | None = None
     disk_config: str = "MANUAL"  # OS-DCF:diskConfig, as asked at boot, rebuild or resize
     scheduler_hints: dict = field(default_factory=dict)  # os:scheduler_hints (shown from 2.100)
+    # What a guest posts to the metadata service, encrypted with its key (os-server-password);
+    # no guest runs here, so it stays empty until cleared.
+    encrypted_password: str = field(default="", repr=False)
     config_drive: str = ""
     networked: bool = True  # False when booted with networks "none"
     deleted: bool = False
@@ -305,6 +308,10 @@ class ServerBackend:
             count = min(fit, max_count)
             plan = self.check_server_networks(caller, networks, count) if networked else []
             groups = self.boot_security_groups(caller, security_groups)
+            wanted = hints.get("group")
+            if isinstance(wanted, list):  # Nova takes the first of a list
+                wanted = wanted[0] if wanted else None
+            server_group = self.join_server_group(caller, wanted, count)
             reservation = "r-" + "".join(
                 self._rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8)
             )
@@ -339,6 +346,8 @@ class ServerBackend:
                         group_ids=groups,
                     )
                 )
+            if server_group is not None:
+                self.add_group_members(server_group, created)
             return created
 
     def _new_server(
@@ -478,6 +487,13 @@ class ServerBackend:
                 server.pinned_availability_zone = self._repin(server, pinned_availability_zone)
             server.updated = self.now()
             return server
+
+    def server_password(self, caller: Token, server_id: str, clear: bool = False) -> str:
+        with self.lock:
+            server = self.get_server(caller, server_id)
+            if clear:
+                server.encrypted_password = ""
+            return server.encrypted_password
 
     @staticmethod
     def _repin(server: Server, zone) -> str | None:

@@ -42,6 +42,7 @@ from novamagic.localcloud.model.networks import NetworkBackend
 from novamagic.localcloud.model.ports import PortBackend
 from novamagic.localcloud.model.quotas import DEFAULT_QUOTAS, SETTABLE_QUOTAS, QuotaBackend
 from novamagic.localcloud.model.secgroups import SecurityGroupBackend
+from novamagic.localcloud.model.server_groups import ServerGroupBackend
 from novamagic.localcloud.model.servers import ServerBackend
 
 
@@ -61,6 +62,7 @@ class CloudState(
     NetworkQuotaBackend,
     InstanceActionBackend,
     ConsoleBackend,
+    ServerGroupBackend,
 ):
     """All the resources of one local cloud. Thread-safe; see the module docstring."""
 
@@ -117,6 +119,7 @@ class CloudState(
             self._reset_security_groups()
             self._reset_networks()  # seeds each project's network and default group
             self._reset_instance_actions()
+            self._reset_server_groups()
 
     def reset(self) -> None:
         """Back to the seeded catalogue with no servers or key pairs; identity (users, tokens)

@@ -256,7 +256,7 @@ class ServerView:
         if trimmed and rebuild and self.v2_54:
             add(',"key_name":' + _js(s.key_name))
         if trimmed and show and self.v2_71:
-            add(',"server_groups":[]')
+            add(',"server_groups":' + dumps(self.cloud.groups_of_server(s.id)))
         if self.v2_100:
             add(',"scheduler_hints":' + _hints_json(s.scheduler_hints))
         if not trimmed:
@@ -313,7 +313,7 @@ class ServerView:
             if self.v2_96:
                 add(',"pinned_availability_zone":' + _js(s.pinned_availability_zone))
             if show and self.v2_71:
-                add(',"server_groups":[]')
+                add(',"server_groups":' + dumps(self.cloud.groups_of_server(s.id)))
         add("}")
         return "".join(parts)
 
