@@ -408,3 +408,36 @@ def test_extensions_list_and_show(api):
     )
     assert api.get("/extensions/os-consoles").json()["extension"]["name"] == "Consoles"
     assert "os-nothing" in fault(api.get("/extensions/os-nothing"), 404)
+
+
+# ------------------------------------------------------------------ createBackup
+
+
+def test_create_backup_rotates_the_oldest_out(api, localcloud):
+    sid = _active(api, localcloud)
+    made = []
+    for n in range(3):
+        body = {"createBackup": {"name": f"b{n}", "backup_type": "daily", "rotation": 2}}
+        response = api.action(sid, body, version="2.45")
+        assert response.status_code == 202, response.text
+        made.append(response.json()["image_id"])
+        localcloud.tick(60)
+    images = {i["id"]: i for i in api.get("/images/detail").json()["images"]}
+    assert made[0] not in images and {made[1], made[2]} <= set(images)
+    assert images[made[2]]["metadata"]["image_type"] == "backup"
+    assert images[made[2]]["metadata"]["backup_type"] == "daily"
+    old = api.action(sid, {"createBackup": {"name": "w", "backup_type": "weekly", "rotation": 1}})
+    assert old.status_code == 202 and old.headers["Location"].split("/")[-1] in {
+        i["id"] for i in api.get("/images").json()["images"]
+    }
+    localcloud.tick(60)
+    zero = api.action(sid, {"createBackup": {"name": "z", "backup_type": "weekly", "rotation": 0}})
+    assert zero.status_code == 202 and "Location" not in zero.headers
+    names = {i["name"] for i in api.get("/images").json()["images"]}
+    assert not {"w", "z"} & names  # rotation 0 keeps no weekly backup
+    for body, words in (
+        ({"name": "x", "backup_type": "daily"}, "'rotation' is a required"),
+        ({"name": "x", "backup_type": "daily", "rotation": -1}, "rotation"),
+        ({"name": "x", "backup_type": "", "rotation": 1}, "backup_type"),
+    ):
+        assert words in fault(api.action(sid, {"createBackup": body}), 400)

@@ -134,6 +134,27 @@ def _action_create_image(call: Call, server_id: str, arg):
     return None, 202, {"Location": location}
 
 
+def _action_create_backup(call: Call, server_id: str, arg):
+    if not isinstance(arg, dict):
+        raise errors.BadRequest("Invalid input for field/attribute createBackup: an object.")
+    for required in ("name", "backup_type", "rotation"):
+        if required not in arg:
+            raise errors.BadRequest(
+                f"Invalid input for field/attribute createBackup. '{required}' is a required "
+                "property."
+            )
+    check_body_keys(arg, {"name", "backup_type", "rotation", "metadata"}, "createBackup")
+    image = call.state.create_backup(
+        call.token, server_id, arg["name"], arg["backup_type"], arg["rotation"], arg.get("metadata")
+    )
+    if call.at_least("2.45"):
+        return {"image_id": image.id}, 202
+    if not int(arg["rotation"]):  # Nova gives no Location for a backup rotation 0 removes
+        return None, 202
+    location = f"{root_url(call)}/v2.1/{call.token.project.id}/images/{image.id}"
+    return None, 202, {"Location": location}
+
+
 def _action_start(call: Call, server_id: str, arg):
     call.state.start(call.token, server_id)
     return None, 202
@@ -183,6 +204,7 @@ ACTIONS = {
     "confirmResize": _action_confirm_resize,
     "revertResize": _action_revert_resize,
     "createImage": _action_create_image,
+    "createBackup": _action_create_backup,
     "os-start": _action_start,
     "os-stop": _action_stop,
     "lock": _action_lock,
@@ -214,6 +236,7 @@ RECORDED = {
     "confirmResize": "confirmResize",
     "revertResize": "revertResize",
     "createImage": "createImage",
+    "createBackup": "createBackup",
     "os-start": "start",
     "os-stop": "stop",
     "lock": "lock",

@@ -209,6 +209,46 @@ class ServerActionBackend:
             server.updated = self.now()
             return server
 
+    def create_backup(
+        self, caller: Token, server_id: str, name, backup_type, rotation, metadata=None
+    ) -> Image:
+        """Nova's createBackup: a snapshot typed ``backup_type``, then the server's backups of
+        that type beyond the newest ``rotation`` deleted (0: none kept, the new one either).
+        Returns the new image (already gone at rotation 0)."""
+        if not isinstance(backup_type, str) or not backup_type:
+            raise BadRequest(
+                "Invalid input for field/attribute backup_type. It must be a non-empty string."
+            )
+        if isinstance(rotation, str) and rotation.isdigit():
+            rotation = int(rotation)
+        if isinstance(rotation, bool) or not isinstance(rotation, int) or rotation < 0:
+            raise BadRequest(
+                f"Invalid input for field/attribute rotation. Value: {rotation!r}. "
+                "It must be a whole number of 0 or more."
+            )
+        extra = check_metadata({} if metadata is None else metadata, -1)
+        with self.lock:
+            image = self.create_image(
+                caller,
+                server_id,
+                name,
+                {**extra, "image_type": "backup", "backup_type": backup_type},
+            )
+            backups = sorted(
+                (
+                    i
+                    for i in self.images.values()
+                    if i.properties.get("instance_uuid") == image.server_id
+                    and i.properties.get("image_type") == "backup"
+                    and i.properties.get("backup_type") == backup_type
+                ),
+                key=lambda i: (i.created, i.number),
+                reverse=True,
+            )
+            for old in backups[rotation:]:
+                self.delete_image(caller, old.id)
+            return image
+
     def create_image(self, caller: Token, server_id: str, name, metadata=None) -> Image:
         name = check_name(name)
         metadata = check_metadata({} if metadata is None else metadata, -1)
