@@ -18,14 +18,6 @@ from bookcurl import BookCommand, CurlResult, book_commands, curl_environment, r
 STARTUP_TIMEOUT = 60
 URL_IN_OUTPUT = re.compile(r"https?://127\.0\.0\.1:\d+")
 
-#: The book's account. Its training VM ran that account as an admin (its server JSON shows
-#: "user_id": "admin", its token snippet says admin "works for test installs"), and chapters 5
-#: and 6 need it: they change the metadata of the public image 1 and delete the public image 3,
-#: which only an admin may do on a faithful cloud (test_book_v11_api shows a member's 403).
-BOOK_USERS = [
-    {"name": "joe", "password": "shhh", "project": "openstack", "roles": ["admin", "member"]}
-]
-
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -121,15 +113,17 @@ class BookSession:
         response = self.http.post(
             f"{self.base_url}/_localcloud/tick",
             json={"seconds": seconds},
-            headers={"X-Auth-Token": self.token},
+            headers={"X-Auth-Token": self.login("admin", "admin")},
             timeout=30,
         )
         assert response.status_code == 200, response.text
 
-    def login(self) -> str:
+    def login(self, user: str = "joe", password: str = "shhh") -> str:
+        """A token of the book's account, or (for the control API, which the harness alone
+        uses: tick, reset) of the cloud's default admin."""
         response = self.http.post(
             f"{self.base_url}/v2.0/tokens",
-            json={"passwordCredentials": {"username": "joe", "password": "shhh"}},
+            json={"passwordCredentials": {"username": user, "password": password}},
             timeout=30,
         )
         assert response.status_code == 200, response.text
@@ -137,6 +131,8 @@ class BookSession:
 
     def reset(self) -> None:
         response = self.http.post(
-            f"{self.base_url}/_localcloud/reset", headers={"X-Auth-Token": self.login()}, timeout=30
+            f"{self.base_url}/_localcloud/reset",
+            headers={"X-Auth-Token": self.login("admin", "admin")},
+            timeout=30,
         )
         assert response.status_code == 204, response.text

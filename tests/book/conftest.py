@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from bookcloud import BOOK_USERS, BookSession, Standalone, free_port
+from bookcloud import BookSession, Standalone, free_port
 
 
 @pytest.fixture(scope="session")
-def book_cloud_process(tmp_path_factory):
-    """One standalone cloud for the book's tests, on a manual clock, with the book's account."""
-    users = tmp_path_factory.mktemp("book") / "users.json"
-    users.write_text(json.dumps(BOOK_USERS))
-    cloud = Standalone(
-        "--port", str(free_port()), "--manual-clock", "--users", str(users), "--seed", "2012"
-    )
+def book_cloud_process():
+    """One standalone cloud for the book's tests, on a manual clock, with its default accounts
+    (the book's joe / shhh, a member of project openstack, and no role added)."""
+    cloud = Standalone("--port", str(free_port()), "--manual-clock", "--seed", "2012")
     yield cloud
     cloud.stop()
 

@@ -272,14 +272,30 @@ def test_a_sixth_metadata_item_is_over_the_limit_as_v1_1_answered(api):
     assert api.call("GET", "/servers/1/metadata")["metadata"] == {f"k{i}": "v" for i in range(5)}
 
 
-def test_a_member_may_not_change_or_delete_the_public_images(api):
-    for method, path, body in [
-        ("PUT", "/images/1/metadata", {"metadata": {"owner": "joe"}}),
-        ("PUT", "/images/1/metadata/owner", {"metadata": {"owner": "joe"}}),
-        ("DELETE", "/images/3", None),
+def test_a_member_may_not_change_or_delete_another_projects_public_images(api, localcloud):
+    # The book's images 1 to 3 are its project's own (chapters 5 and 6 edit and delete them);
+    # the other public images are the cloud's, and a member of another project owns none.
+    localcloud.add_user("ann", "pw", project="other")
+    answer = requests.post(
+        f"{localcloud.url}/v2.0/tokens",
+        json={"passwordCredentials": {"username": "ann", "password": "pw"}},
+        timeout=30,
+    )
+    ann = Api(localcloud)
+    ann.nova = f"{localcloud.url}/v1.1/other"
+    ann.http.headers["X-Auth-Token"] = answer.json()["auth"]["token"]["id"]
+    for who, method, path, body in [
+        (ann, "PUT", "/images/1/metadata", {"metadata": {"owner": "ann"}}),
+        (ann, "PUT", "/images/1/metadata/owner", {"metadata": {"owner": "ann"}}),
+        (ann, "DELETE", "/images/3", None),
+        (api, "PUT", "/images/4/metadata", {"metadata": {"owner": "joe"}}),
+        (api, "DELETE", "/images/5", None),
     ]:
-        assert api.call(method, path, body, expect=403)["forbidden"]["code"] == 403
-    assert len(api.call("GET", "/images")["images"]) >= 3
+        assert who.call(method, path, body, expect=403)["forbidden"]["code"] == 403
+    assert len(api.call("GET", "/images")["images"]) == 5
+    assert api.call("PUT", "/images/1/metadata/owner", {"metadata": {"owner": "joe"}}) == {
+        "metadata": {"owner": "joe"}
+    }
 
 
 def test_a_snapshot_is_the_members_own_image_with_all_six_metadata_operations(api):

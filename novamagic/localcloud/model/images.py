@@ -58,6 +58,13 @@ READ_ONLY = frozenset(
 )
 
 
+#: The book's own images (numbers 1 to 3): public, and owned by the book's project, so the
+#: book's account may change their metadata and delete one as chapters 5 and 6 do; in Glance
+#: an image's owner may modify it, any other member may not (an admin may).
+BOOK_PROJECT = "openstack"
+BOOK_IMAGES = (1, 2, 3)
+
+
 @dataclass(slots=True)
 class Image:
     id: str
@@ -90,6 +97,7 @@ class ImageBackend:
         now = self.now()
         by_number: dict[int, str] = {}
         self._image_number = 0
+        book = self.find_project(BOOK_PROJECT)
         for number, name, disk_format, container_format, size, min_disk, min_ram, props in IMAGES:
             image_id = self._uuid(self._rng)
             by_number[number] = image_id
@@ -100,7 +108,7 @@ class ImageBackend:
                 id=image_id,
                 number=number,
                 name=name,
-                owner=None,
+                owner=book.id if book is not None and number in BOOK_IMAGES else None,
                 created=now,
                 updated=now,
                 status="active",
