@@ -22,6 +22,14 @@ CORE_FIELDS = frozenset(
 )
 
 
+#: Query parameters a Glance v2 listing reads itself (the rest filter extra properties).
+LIST_PARAMS = frozenset(
+    "name status visibility owner disk_format container_format limit marker sort sort_key "
+    "sort_dir member_status tag size_min size_max created_at updated_at protected os_hidden "
+    "id".split()
+)
+
+
 def _versions(call: Call) -> dict:
     root = f"{call.base_url}/image"
     return {
@@ -86,6 +94,10 @@ def list_images(call: Call):
             if key in args:
                 wanted = args[key]
                 images = [i for i in images if str(getattr(i, key)) == wanted]
+        # Any other parameter filters on an extra property, as Glance v2 flattens them.
+        for key in set(args) - LIST_PARAMS:
+            wanted = args[key]
+            images = [i for i in images if str(i.properties.get(key)) == wanted]
         sort_key, sort_dir = args.get("sort_key", "created_at"), args.get("sort_dir", "desc")
         if "sort" in args:
             sort_key, _, sort_dir = args["sort"].split(",")[0].partition(":")

@@ -126,9 +126,11 @@ def test_compute_images_list_show_and_metadata(api, localcloud):
     page = api.get("/images?limit=2").json()
     assert len(page["images"]) == 2 and page["images_links"][0]["rel"] == "next"
     fault(api.get("/images/nope"), 404)
-    # Public images belong to nobody: joe may read but not change or delete them.
-    fault(api.post(f"/images/{server_image['id']}/metadata", {"metadata": {"a": "b"}}), 403)
-    fault(api.delete(f"/images/{server_image['id']}"), 403)
+    # The cloud's public images belong to no project: joe may read but not change or delete
+    # them. (The book's images 1-3 are project openstack's own, which joe may edit.)
+    cirros = detail["cirros-0.6.2-x86_64-disk"]
+    fault(api.post(f"/images/{cirros['id']}/metadata", {"metadata": {"a": "b"}}), 403)
+    fault(api.delete(f"/images/{cirros['id']}"), 403)
     assert api.get(f"/images/{server_image['id']}/metadata/architecture").json() == {
         "meta": {"architecture": "x86_64"}
     }

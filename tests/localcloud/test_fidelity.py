@@ -441,3 +441,23 @@ def test_create_backup_rotates_the_oldest_out(api, localcloud):
         ({"name": "x", "backup_type": "", "rotation": 1}, "backup_type"),
     ):
         assert words in fault(api.action(sid, {"createBackup": body}), 400)
+
+
+def test_a_server_without_groups_shows_no_security_groups_key(api, localcloud):
+    sid = _active(api, localcloud)
+    assert api.action(sid, {"removeSecurityGroup": {"name": "default"}}).status_code == 202
+    assert "security_groups" not in api.server(sid)  # as Nova's view builder leaves it out
+
+
+def test_glance_lists_filter_on_extra_properties(api, localcloud):
+    sid = _active(api, localcloud)
+    body = {"createBackup": {"name": "b", "backup_type": "daily", "rotation": 3}}
+    image_id = api.action(sid, body, version="2.45").json()["image_id"]
+    glance = f"{localcloud.url}/image/v2/images"
+    headers = {"X-Auth-Token": api.token}
+    found = requests.get(
+        glance, params={"image_type": "backup", "instance_uuid": sid}, headers=headers, timeout=5
+    ).json()["images"]
+    assert [i["id"] for i in found] == [image_id]
+    none = requests.get(glance, params={"backup_type": "weekly"}, headers=headers, timeout=5)
+    assert none.json()["images"] == []

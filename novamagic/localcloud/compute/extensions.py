@@ -34,6 +34,8 @@ EXTENSIONS = (
     ("OS-FLV-DISABLED", "FlavorDisabled", "Support to show the disabled status of a flavor."),
     ("OS-FLV-EXT-DATA", "FlavorExtraData", "Provide additional data for flavors."),
     ("os-floating-ip-pools", "FloatingIpPools", "Floating IPs support."),
+    ("os-hosts", "Hosts", "Admin-only host administration."),
+    ("os-hypervisors", "Hypervisors", "Admin-only hypervisor administration."),
     ("images", "Images", "Images."),
     (
         "os-instance-actions",

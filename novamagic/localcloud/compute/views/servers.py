@@ -104,10 +104,13 @@ class ServerView:
         )
 
     def _security_groups_json(self, s: Server) -> str:
+        """The ``security_groups`` member, left out (as Nova does) when the ports have none."""
         names = self.cloud.server_security_groups(s) if s.networked else []
         if names == ["default"] or not s.networked:
-            return '[{"name":"default"}]'
-        return dumps([{"name": name} for name in names])
+            return ',"security_groups":[{"name":"default"}]'
+        if not names:
+            return ""
+        return ',"security_groups":' + dumps([{"name": name} for name in names])
 
     def _flavor_json(self, s: Server) -> str:
         key = (s.flavor_id, s.project_id)
@@ -276,7 +279,6 @@ class ServerView:
                 _q(s.config_drive),
                 ',"key_name":',
                 _js(s.key_name),
-                ',"security_groups":',
                 self._security_groups_json(s),
                 ',"os-extended-volumes:volumes_attached":[]',
             ]
