@@ -194,12 +194,20 @@ def test_another_project_cannot_change_a_server_s_groups(api, localcloud):
 # ------------------------------------------------------------------ 404 before 400
 
 
-@pytest.mark.parametrize("action", ["forceDelete", "restore", "fly"])
+@pytest.mark.parametrize("action", ["os-resetState", "fly"])
 def test_an_action_on_a_missing_server_is_404_even_when_unknown(api, localcloud, action):
     missing = "6d8d3a8e-8b0e-4d3c-9d7b-1f2e3a4b5c6d"
     assert "could not be found" in fault(api.action(missing, {action: None}), 404)
     sid = _active(api, localcloud)
     assert "no such action" in fault(api.action(sid, {action: None}), 400)
+
+
+@pytest.mark.parametrize("action", ["restore", "forceDelete"])
+def test_restore_and_force_delete_need_a_soft_deleted_server(api, localcloud, action):
+    missing = "6d8d3a8e-8b0e-4d3c-9d7b-1f2e3a4b5c6d"
+    assert "could not be found" in fault(api.action(missing, {action: None}), 404)
+    sid = _active(api, localcloud)
+    assert "in vm_state active" in fault(api.action(sid, {action: None}), 409)
 
 
 def test_deleting_an_image_with_a_blank_id_is_404(api):
@@ -461,3 +469,18 @@ def test_glance_lists_filter_on_extra_properties(api, localcloud):
     assert [i["id"] for i in found] == [image_id]
     none = requests.get(glance, params={"backup_type": "weekly"}, headers=headers, timeout=5)
     assert none.json()["images"] == []
+
+
+def test_an_admin_lists_another_project_only_with_all_tenants_and_by_host(
+    api, localcloud, admin_api
+):
+    sid = _active(api, localcloud)
+    own = admin_api.get(f"/servers?tenant_id={api.project_id}").json()["servers"]
+    assert sid not in {s["id"] for s in own}  # tenant_id alone is ignored, as in Nova
+    theirs = admin_api.get(f"/servers?all_tenants=&tenant_id={api.project_id}").json()["servers"]
+    assert [s["id"] for s in theirs] == [sid]
+    host = admin_api.server(sid, version="2.3")["OS-EXT-SRV-ATTR:host"]
+    on_host = admin_api.get(f"/servers?all_tenants=1&host={host}").json()["servers"]
+    assert sid in {s["id"] for s in on_host}
+    assert admin_api.get("/servers?all_tenants=1&host=nowhere").json()["servers"] == []
+    assert sid in {s["id"] for s in api.get("/servers?host=nowhere").json()["servers"]}

@@ -196,6 +196,19 @@ def _security_group_action(add: bool):
     return action
 
 
+def _soft_deleted_only(name: str):
+    """restore and forceDelete act on SOFT_DELETED servers, which exist only when an operator
+    sets reclaim_instance_interval; here (as by default) a delete is at once, so they are 409."""
+
+    def action(call: Call, server_id: str, arg):
+        server = call.state.get_server(call.token, server_id)
+        raise errors.Conflict(
+            f"Cannot '{name}' instance {server.id} while it is in vm_state {server.vm_state}"
+        )
+
+    return action
+
+
 ACTIONS = {
     "reboot": _action_reboot,
     "changePassword": _action_change_password,
@@ -212,6 +225,8 @@ ACTIONS = {
     "os-getConsoleOutput": console_output,
     "addSecurityGroup": _security_group_action(add=True),
     "removeSecurityGroup": _security_group_action(add=False),
+    "restore": _soft_deleted_only("restore"),
+    "forceDelete": _soft_deleted_only("forceDelete"),
 }
 
 

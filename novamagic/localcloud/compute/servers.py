@@ -43,8 +43,10 @@ def _list_servers(call: Call, detail: bool):
     check_query(call, schemas.SERVER_LIST_PARAMS, since="2.75")
     all_tenants = bool_param(args["all_tenants"], "all_tenants") if "all_tenants" in args else False
     project_id = args.get("project_id") or args.get("tenant_id")
-    if project_id and not call.token.is_admin:
-        project_id = None  # Nova ignores a project filter it does not allow
+    if not (all_tenants and call.token.is_admin):
+        # Nova reads a project filter only with all_tenants (an admin's); alone it is ignored
+        # and the caller's own project is listed.
+        project_id = None
     changes_since = (
         time_param(args["changes-since"], "changes-since") if "changes-since" in args else None
     )
@@ -98,6 +100,9 @@ def _list_servers(call: Call, detail: bool):
                     ],
                 )
             )
+    if "host" in args and call.token.is_admin:  # an admin-only filter, ignored for others
+        host = args["host"]
+        filters.append(lambda s: s.launched_at is not None and host == model.HOST)
     if call.at_least("2.26"):
         for key in ("tags", "tags-any", "not-tags", "not-tags-any", "tag"):
             if key not in args:
