@@ -221,7 +221,7 @@ class VolumeBackend:
             if wanted and 0 <= limit < used[resource] + wanted:
                 if resource == "gigabytes":
                     message = (
-                        f"VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds "
+                        f"Requested volume or snapshot exceeds "
                         f"allowed gigabytes quota. Requested {wanted}G, quota is {limit}G and "
                         f"{used[resource]}G has been consumed."
                     )
@@ -382,12 +382,10 @@ class VolumeBackend:
             if volume.status == "deleting":
                 return
             if volume.attachments or volume.status in ("in-use", "attaching", "detaching"):
+                where = ", ".join(a["server_id"] for a in volume.attachments) or "a server"
                 raise BadRequest(f"Invalid volume: Volume {volume.id} status must be available "
-                                 "or error or error_restoring or error_extending or "
-                                 "error_managing and must not be migrating, attached, belong "
-                                 "to a group, have snapshots, awaiting a transfer, or be "
-                                 f"disassociated from snapshots after volume transfer; it is "
-                                 f"{volume.status} (detach it first).")  # fmt: skip
+                                 f"or error and must not be attached; it is {volume.status} "
+                                 f"(attached to {where}: detach it first).")  # fmt: skip
             if volume.status not in ("available", "error"):
                 raise BadRequest(f"Invalid volume: Volume {volume.id} is {volume.status}; wait "
                                  "until it is available or error.")  # fmt: skip
