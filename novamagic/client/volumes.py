@@ -370,6 +370,15 @@ class VolumesMixin:
                                 "delete_on_termination": False})  # fmt: skip
         if devices:
             body["block_device_mapping_v2"] = devices
+        boots_from_volume = boot_volume_size is not None or boot_volume is not None
+        known = (self._flavors or {}).get(str(body.get("flavorRef")))  # cached: no request
+        if not boots_from_volume and known is not None and known.get("disk") == 0:
+            raise ValidationError(
+                f"flavor {known.get('name')!r} has a 0 GB root disk: its servers boot from a "
+                "volume; give boot_volume_size=GB (the image copied into a new volume) or "
+                "boot_volume=VOLUME",
+                hint="%%nova_boot specs say boot_from_volume: GB",
+            )
 
     # -- this session's --------------------------------------------------------------------
 
