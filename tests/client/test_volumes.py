@@ -114,8 +114,12 @@ def test_boot_from_volume_and_cleanup(cinder, names, image_ref, flavor_ref, time
 def test_quota_and_zero_disk_flavors(localcloud_factory):
     lc = localcloud_factory(clock=now_clock(), flavors=[VOLUME_FLAVOR])
     with local_connect(lc) as client:
-        with pytest.raises(Forbidden, match="zero disk"):
-            client.create_server("x", LOCAL_IMAGE, VOLUME_FLAVOR["name"])
+        with pytest.raises(ValidationError, match="0 GB root disk: its servers boot from a vol"):
+            client.create_server("x", LOCAL_IMAGE, VOLUME_FLAVOR["name"])  # nothing sent
+        image_id = client.image(LOCAL_IMAGE)["id"]
+        body = {"server": {"name": "x", "imageRef": image_id, "flavorRef": "6", "networks": "auto"}}
+        with pytest.raises(Forbidden, match="Only volume-backed servers are allowed"):
+            client.raw("POST", "/servers", body)  # and the cloud's own refusal
         server = client.create_server("bfv", LOCAL_IMAGE, VOLUME_FLAVOR["name"],
                                       boot_volume_size=1, wait=True)  # fmt: skip
         assert server["flavor"]["disk"] == 0 and server["status"] == "ACTIVE"
