@@ -300,6 +300,9 @@ def test_boot_from_an_image_into_a_volume(cloud, vol):
     assert root["status"] == "in-use" and root["attachments"][0]["device"] == "/dev/vda"
     detach = api.delete(f"/servers/{server_id}/os-volume_attachments/{root['id']}")
     assert "root device" in fault(detach, 400)
+    rebuild = api.action(server_id, {"rebuild": {"imageRef": image_id(cloud)}})
+    assert "volume-backed" in fault(rebuild, 400)
+    assert api.server(server_id)["image"] == ""
     assert api.delete(f"/servers/{server_id}").status_code == 204
     cloud.clock.advance(5)
     assert vol.ok("get", "/volumes")["volumes"] == []  # delete_on_termination
