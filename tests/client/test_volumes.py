@@ -142,3 +142,13 @@ def test_a_cloud_without_cinder_says_what_is_missing(local):
             bare.volumes()
         assert "\n" not in str(caught.value)
         assert bare.session_volumes() == []
+
+
+def test_waiting_for_a_volume_that_fails_says_so(local, cinder):
+    from novamagic.client import WaitError
+
+    with pytest.raises(WaitError, match="volume 'broken' .* went to ERROR"):
+        cinder.create_volume("broken", 1, metadata={"localcloud:fail": "create"}, wait=True)
+    assert cinder.volume("broken")["status"] == "error"
+    cinder.delete_volume("broken", wait=True)
+    assert cinder.session_volumes() == []

@@ -379,3 +379,44 @@ def test_bad_block_device_mappings_are_refused(cloud, vol, bdm):
     assert response.status_code in (400, 404), response.text
     fault(response, response.status_code)
     assert cloud.state.servers == {} and cloud.state.volumes == {}
+
+
+# ------------------------------------------------------------------ options and failures
+
+
+@pytest.mark.parametrize(
+    "flavors",
+    [
+        "m1.volume",
+        [{"name": "m1.tiny", "ram": 1, "vcpus": 1, "disk": 0}],
+        [{"name": "x", "ram": -1, "vcpus": 1, "disk": 0}],
+        [{"name": "x", "ram": 1, "vcpus": 1, "disk": 0, "colour": "red"}],
+        [{"name": "x", "ram": 1, "vcpus": True, "disk": 0}],
+    ],
+)
+def test_extra_flavors_are_checked(flavors):
+    from novamagic.localcloud.model import CloudState
+
+    with pytest.raises(ValueError):
+        CloudState(flavors=flavors)
+
+
+def test_the_standalone_cloud_offers_the_volume_flavor():
+    from novamagic.localcloud.__main__ import build_parser
+
+    assert build_parser().parse_args(["--volume-flavor"]).volume_flavor is True
+    assert build_parser().parse_args([]).volume_flavor is False
+
+
+def test_a_volume_asked_to_fail_ends_in_error_and_can_be_deleted(cloud, vol):
+    volume = vol.create(1, metadata={"localcloud:fail": "create"})
+    cloud.clock.advance(10)
+    assert vol.show(volume["id"])["status"] == "error"
+    attach = vol.api.post(
+        f"/servers/{active_server(cloud, vol.api)}/os-volume_attachments",
+        {"volumeAttachment": {"volumeId": volume["id"]}},
+    )
+    assert "'error'" in fault(attach, 400)
+    vol.ok("delete", f"/volumes/{volume['id']}", status=202)
+    cloud.clock.advance(5)
+    assert vol.ok("get", "/volumes")["volumes"] == []
