@@ -503,13 +503,14 @@ class BootMixin:
         names = self._boot_names(names, count)
         image_doc, flavor_doc = self.image(image), self.flavor(flavor)
         absolute = dict(self.limits().get("absolute") or {})  # fresh usage for the quota
-        _, microversion = self._server_request(
+        body, microversion = self._server_request(
             names[0] if names else "dry-run", image_doc["id"], flavor_doc["id"], **options
         )
         validate.check_image_fits_flavor(image_doc, flavor_doc)
         existing = self._existing_servers(names) if skip_existing else {}
         to_boot = [n for n in names if n not in existing]
         quota = validate.check_quota(absolute, len(to_boot), flavor_doc)
+        quota += self._volume_quota_plan(body, len(to_boot))  # a boot's new volumes, if any
         return {
             "boot": to_boot,
             "skip": [n for n in names if n in existing],

@@ -21,6 +21,7 @@ from novamagic.client.errors import (
     ConfigurationError,
     Conflict,
     NotFound,
+    QuotaExceeded,
     ValidationError,
 )
 from novamagic.client.resolve import is_uuid, pick, ref_to_string
@@ -379,6 +380,33 @@ class VolumesMixin:
                 "boot_volume=VOLUME",
                 hint="%%nova_boot specs say boot_from_volume: GB",
             )
+
+    def _volume_quota_plan(self, body: dict, count: int) -> list[dict]:
+        """check_boot's rows for the volumes ``count`` boots of ``body`` would make (none: no
+        rows, no request); QuotaExceeded for the first resource that does not fit."""
+        new = [d for d in body.get("block_device_mapping_v2") or ()
+               if d.get("source_type") in ("image", "blank")]  # fmt: skip
+        if not new or not count:
+            return []
+        limits = self.volume_limits()
+        rows = []
+        for resource, needed, limit_key, used_key in (
+            ("volumes", count * len(new), "maxTotalVolumes", "totalVolumesUsed"),
+            ("volume_gb", count * sum(d["volume_size"] for d in new), "maxTotalVolumeGigabytes",
+             "totalGigabytesUsed"),
+        ):  # fmt: skip
+            limit, used = limits.get(limit_key), limits.get(used_key) or 0
+            limit = limit if isinstance(limit, int) and limit >= 0 else None
+            free = None if limit is None else max(0, limit - used)
+            rows.append({"resource": resource, "needed": needed, "used": used, "limit": limit,
+                         "free": free})  # fmt: skip
+            if free is not None and needed > free:
+                raise QuotaExceeded(
+                    f"booting {count} server(s) needs {needed} {resource} of new volumes; the "
+                    f"project has {free} free ({used} of {limit} used)",
+                    hint="boot fewer servers, smaller volumes, or delete volumes you no longer need",
+                )
+        return rows
 
     # -- this session's --------------------------------------------------------------------
 

@@ -152,3 +152,19 @@ def test_waiting_for_a_volume_that_fails_says_so(local, cinder):
     assert cinder.volume("broken")["status"] == "error"
     cinder.delete_volume("broken", wait=True)
     assert cinder.session_volumes() == []
+
+
+def test_a_dry_run_counts_the_new_volumes_against_the_quota(localcloud_factory):
+    lc = localcloud_factory(clock=now_clock(), flavors=[VOLUME_FLAVOR])
+    with local_connect(lc) as client:
+        plain = client.check_boot(["a"], LOCAL_IMAGE, LOCAL_FLAVOR)
+        assert {q["resource"] for q in plain["quota"]} == {"instances", "cores", "ram_mb"}
+        plan = client.check_boot(["a", "b"], LOCAL_IMAGE, VOLUME_FLAVOR["name"],
+                                 boot_volume_size=3, volumes=[2])  # fmt: skip
+        rows = {q["resource"]: q for q in plan["quota"]}
+        assert rows["volumes"]["needed"] == 4 and rows["volume_gb"]["needed"] == 10
+        lc.state.volume_quotas[client._project_id()] = {"gigabytes": 9}
+        with pytest.raises(QuotaExceeded, match="needs 10 volume_gb of new volumes"):
+            client.check_boot(["a", "b"], LOCAL_IMAGE, VOLUME_FLAVOR["name"],
+                              boot_volume_size=3, volumes=[2])  # fmt: skip
+        assert client.volumes() == [] and client.servers() == []
