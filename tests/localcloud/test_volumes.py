@@ -278,6 +278,8 @@ def test_attach_list_detach_on_the_clock(cloud, vol):
     detached = vol.show(volume["id"])
     assert (detached["status"], detached["attachments"]) == ("available", [])
     assert api.server(server)["os-extended-volumes:volumes_attached"] == []
+    actions = api.get(f"/servers/{server}/os-instance-actions").json()["instanceActions"]
+    assert [a["action"] for a in actions] == ["detach_volume", "attach_volume", "create"]
 
 
 def test_boot_from_an_image_into_a_volume(cloud, vol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from novamagic.localcloud import errors
+from novamagic.localcloud.compute import instance_actions
 from novamagic.localcloud.compute.common import check_body_keys
 from novamagic.localcloud.http import Call, route
 
@@ -77,6 +78,7 @@ def attach(call: Call, server_id: str):
             call.token, server, spec["volumeId"], spec.get("device"), delete_on_termination=delete
         )
         attachment["tag"] = tag
+        instance_actions.record(call, server, "attach_volume")
         return {"volumeAttachment": _view(call, attachment)}
 
 
@@ -85,6 +87,7 @@ def detach(call: Call, server_id: str, volume_id: str):
         server = call.state.get_server(call.token, server_id)
         call.state._require(server, "detach_volume", ATTACH_STATES)
         call.state.detach_volume(call.token, server, volume_id)
+        instance_actions.record(call, server, "detach_volume")
     return None, 202
 
 
