@@ -69,7 +69,9 @@ def parse_block_devices(entries) -> list[BlockDevice]:
                                  "size specified" if source == "image" else
                                  "Blank volumes need a volume_size.")  # fmt: skip
         size = check_size(size, "volume_size") if size not in (None, "") else None
-        delete = entry.get("delete_on_termination", destination == "local")
+        delete = entry.get("delete_on_termination")
+        if delete is None:  # Nova's default: a local disk goes with the server, a volume stays
+            delete = destination == "local"
         if isinstance(delete, str) and delete.lower() in ("true", "false"):
             delete = delete.lower() == "true"
         if not isinstance(delete, bool):
