@@ -111,7 +111,7 @@ def test_boot_from_volume_and_cleanup(cinder, names, image_ref, flavor_ref, time
     assert not {v["id"] for v in cinder.volumes()} & {a["id"] for a in attached}
 
 
-def test_quota_and_zero_disk_flavors(localcloud_factory):
+def test_quota_and_zero_disk_flavors(local, localcloud_factory):
     lc = localcloud_factory(clock=now_clock(), flavors=[VOLUME_FLAVOR])
     with local_connect(lc) as client:
         with pytest.raises(ValidationError, match="0 GB root disk: its servers boot from a vol"):
@@ -154,7 +154,7 @@ def test_waiting_for_a_volume_that_fails_says_so(local, cinder):
     assert cinder.session_volumes() == []
 
 
-def test_a_dry_run_counts_the_new_volumes_against_the_quota(localcloud_factory):
+def test_a_dry_run_counts_the_new_volumes_against_the_quota(local, localcloud_factory):
     lc = localcloud_factory(clock=now_clock(), flavors=[VOLUME_FLAVOR])
     with local_connect(lc) as client:
         plain = client.check_boot(["a"], LOCAL_IMAGE, LOCAL_FLAVOR)
