@@ -137,6 +137,10 @@ class BootMixin:
         user_data=None,
         tags=None,
         security_groups=None,
+        boot_volume_size: int | None = None,
+        boot_volume=None,
+        volumes=None,
+        delete_on_termination: bool = True,
         wait: bool = False,
         timeout: float = 600.0,
         callback=None,
@@ -146,6 +150,10 @@ class BootMixin:
         """Boot a server (``count`` > 1 boots several in one request and returns a list).
 
         Validated first against the cloud's limits; never sent twice (see the module docstring).
+        ``boot_volume_size=N`` boots from a new N GB volume made from the image (what a 0 GB
+        flavor needs), ``boot_volume`` from an existing volume (``image`` may be None);
+        ``volumes`` attaches data volumes (names/ids, or sizes in GB for new empty ones); the
+        volumes a boot makes go with the server unless ``delete_on_termination=False``.
         ``wait``, ``timeout``, ``callback``, ``cancel`` and ``interval`` are :meth:`wait`'s.
         """
         body, microversion = self._server_request(
@@ -164,6 +172,10 @@ class BootMixin:
             user_data=user_data,
             tags=tags,
             security_groups=security_groups,
+            boot_volume_size=boot_volume_size,
+            boot_volume=boot_volume,
+            volumes=volumes,
+            delete_on_termination=delete_on_termination,
         )
         token = secrets.token_hex(6)
         marker = None
@@ -230,6 +242,10 @@ class BootMixin:
         user_data=None,
         tags=None,
         security_groups=None,
+        boot_volume_size: int | None = None,
+        boot_volume=None,
+        volumes=None,
+        delete_on_termination: bool = True,
     ) -> tuple[dict, str | None]:
         """A boot's checked body (without this session's markers) and the microversion to send it
         at; nothing is sent. Shared by create_server and check_boot, so a dry run checks exactly
@@ -240,11 +256,11 @@ class BootMixin:
         limits = self._validation_limits()
         metadata = validate.check_metadata(metadata, limits)
         personality = validate.encode_personality(files, limits)
-        body: dict[str, Any] = {
-            "name": name,
-            "imageRef": self._image_id(image),
-            "flavorRef": self._flavor_id(flavor),
-        }
+        body: dict[str, Any] = {"name": name, "flavorRef": self._flavor_id(flavor)}
+        if image is not None or boot_volume is None:
+            body["imageRef"] = self._image_id(image)
+        self._block_devices(body, boot_volume_size=boot_volume_size, boot_volume=boot_volume,
+                            volumes=volumes, delete_on_termination=delete_on_termination)  # fmt: skip
         body.update(validate.check_access_ips(access_ipv4, access_ipv6))
         if key_name is not None:
             body["key_name"] = key_name
@@ -487,13 +503,14 @@ class BootMixin:
         names = self._boot_names(names, count)
         image_doc, flavor_doc = self.image(image), self.flavor(flavor)
         absolute = dict(self.limits().get("absolute") or {})  # fresh usage for the quota
-        _, microversion = self._server_request(
+        body, microversion = self._server_request(
             names[0] if names else "dry-run", image_doc["id"], flavor_doc["id"], **options
         )
         validate.check_image_fits_flavor(image_doc, flavor_doc)
         existing = self._existing_servers(names) if skip_existing else {}
         to_boot = [n for n in names if n not in existing]
         quota = validate.check_quota(absolute, len(to_boot), flavor_doc)
+        quota += self._volume_quota_plan(body, len(to_boot))  # a boot's new volumes, if any
         return {
             "boot": to_boot,
             "skip": [n for n in names if n in existing],

@@ -1,5 +1,6 @@
 """This session's resources: the servers it booted, the images it made, the floating IPs,
-security groups and rules it created (``expose`` among them), and their cleanup."""
+security groups and rules it created (``expose`` among them), its volumes and snapshots, and
+their cleanup."""
 
 from __future__ import annotations
 
@@ -38,12 +39,15 @@ class CleanupMixin:
         """Delete everything this session created: first its networking (floating IPs, rules,
         security groups: :meth:`session_network_resources`), then its servers and images
         (:meth:`session_servers`, :meth:`session_images`), concurrently. Each entry also says
-        ``"kind"`` ("floating_ip", "security_group_rule", "security_group", "server" or
-        "image") and ``"name"``; ``"item"`` is the id. ``dry_run=True`` deletes nothing and
+        ``"kind"`` ("floating_ip", "security_group_rule", "security_group", "server",
+        "image", "snapshot" or "volume": those last two once the servers let them go) and ``"name"``; ``"item"`` is the id. ``dry_run=True`` deletes nothing and
         lists what would go (every entry with ``"ok": False`` and no error)."""
         network = self._cleanup_network(dry_run)
         targets = [("server", s) for s in self.session_servers()]
         targets += [("image", i) for i in self.session_images()]
+        # after the servers: a volume goes once its server has let it go, snapshots before it
+        storage = [("snapshot", s) for s in self.session_snapshots()]
+        storage += [("volume", v) for v in self.session_volumes()]
 
         def delete(target):
             kind, resource = target
@@ -56,10 +60,14 @@ class CleanupMixin:
 
         if dry_run:
             outcomes = BulkResult(
-                {"item": t, "ok": False, "result": None, "error": None} for t in targets
+                {"item": t, "ok": False, "result": None, "error": None} for t in targets + storage
             )
         else:
             outcomes = run_bulk(delete, targets, workers=self.workers)
+            for kind in ("snapshot", "volume"):
+                items = [t for t in storage if t[0] == kind]
+                outcomes += run_bulk(lambda t: self._delete_session_volume(*t), items,
+                                     workers=self.workers)  # fmt: skip
         result = BulkResult(
             {k: entry[k] for k in ("item", "ok", "result", "error", "kind", "name")}
             for entry in network

@@ -5,7 +5,8 @@ Each part is a mixin in its own module (openstacksdk's cloud layer is built the 
 images with one name cache), :mod:`.servers`, :mod:`.boot`, :mod:`.actions`, :mod:`.keypairs`,
 :mod:`.limits`, :mod:`.network` (Neutron's networks, ports, floating IPs), :mod:`.secgroups`
 (security groups and rules), :mod:`.expose` (reaching a server in one call), :mod:`.diagnosis`
-(console output, instance actions), :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
+(console output, instance actions), :mod:`.volumes` (Cinder's volumes and snapshots, attachments,
+boots from volume), :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
 :mod:`.control` are objects of their own (``cloud.server_metadata``, ``cloud.control``).
 ``docs/architecture.md`` lists the public API; every method documents itself.
 """
@@ -41,6 +42,7 @@ from novamagic.client.network import NetworkMixin
 from novamagic.client.secgroups import SecurityGroupsMixin
 from novamagic.client.servers import ServersMixin
 from novamagic.client.session import HttpSession
+from novamagic.client.volumes import VolumesMixin
 
 __all__ = [
     "BOOT_STAGES",
@@ -68,6 +70,7 @@ class Cloud(
     SecurityGroupsMixin,
     ExposeMixin,
     DiagnosisMixin,
+    VolumesMixin,
     CleanupMixin,
 ):
     """A connection to one cloud: every operation of the book, as plain JSON.
@@ -109,6 +112,10 @@ class Cloud(
         # (kind, id) -> {"name"}: floating IPs, groups and rules made here, in creation order
         self._session_network: dict[tuple[str, str], dict] = {}
         self._network_url: str | None = None
+        self._volume_url: str | None = None
+        # id -> name: volumes and snapshots made here (cleanup removes them)
+        self._session_volumes: dict[str, str | None] = {}
+        self._session_snapshots: dict[str, str | None] = {}
         self._flavors: dict[str, dict] | None = None
         self._flavor_rows: dict[str, tuple] = {}
         self._flavor_ids_by_name: dict[str, str] = {}

@@ -270,6 +270,11 @@ def fault_message(body: bytes | str | None, content_type: str = "") -> str | Non
     return text or None
 
 
+#: How Nova ("Quota exceeded for cores") and Cinder ("exceeds allowed gigabytes quota",
+#: "exceeded for quota 'volumes'") word a quota refusal.
+_QUOTA_WORDS = re.compile(r"quota exceeded|exceeds allowed \w+ quota|exceeded for quota")
+
+
 def error_from_response(response, method: str, url: str) -> NovaError:
     """Build the right :class:`NovaError` from a failed ``requests.Response``."""
     status = response.status_code
@@ -279,7 +284,7 @@ def error_from_response(response, method: str, url: str) -> NovaError:
         message = _REASONS.get(status, f"HTTP {status}")
     request_id = headers.get("x-openstack-request-id") or headers.get("x-compute-request-id")
     cls = error_class_for(status)
-    if status in (403, 413) and "quota exceeded" in message.lower():
+    if status in (403, 413) and _QUOTA_WORDS.search(message.lower()):
         cls = QuotaExceeded
     kwargs = dict(status=status, request_id=request_id, method=method, url=url)
     asked = retry_after_seconds(headers.get("Retry-After"))

@@ -192,6 +192,11 @@ class HttpSession:
             )
         except ksa_exc.EndpointNotFound:
             return None
+        except ValueError:
+            # keystoneauth's "Programming error choosing an endpoint": a type listed under
+            # several aliases (block-storage, volumev3) whose endpoints the region or
+            # interface filtered out all; there is none to use.
+            return None
         except ksa_exc.ClientException as exc:
             raise self._auth_error(exc) from None
 

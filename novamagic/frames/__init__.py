@@ -68,10 +68,19 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
 ``events_frame(actions)``
     request_id, action, event, result, start_time, finish_time, host_id, details  (one row per
     event of actions that carry ``events``; oldest action first).
-``fleet_summary(servers, limits=None)``
+``volumes_frame(volumes)``
+    id, name, status, size_gb, bootable, volume_type, attached_to (server ids), device,
+    image_id (the image it was made from), snapshot_id, project_id, created.
+``snapshots_frame(snapshots)``
+    id, name, status, size_gb, volume_id, project_id, created.
+``attachments_frame(attachments)``
+    server_id, volume_id, device, delete_on_termination  (a server's ``os-volume_attachments``).
+``fleet_summary(servers, limits=None, volumes=None, volume_limits=None)``
     The numbers behind ``%nova report``: a dict of frames ``by_status`` (status, servers),
     ``by_flavor`` (flavor, servers, vcpus, ram_mb, disk_gb) and ``totals`` (resource, used, max,
-    percent) — pure pandas on the two frames above.
+    percent) — pure pandas on the two frames above; with a volumes frame that has rows,
+    ``totals`` also counts ``volumes`` and ``volume_gb`` (max from Cinder's absolute
+    ``volume_limits``) and ``volumes_by_project`` (project_id, volumes, gigabytes) is added.
 """
 
 from novamagic.frames.activity import actions_frame, events_frame, history_frame, outcomes_frame
@@ -93,6 +102,8 @@ from novamagic.frames.columns import (
     RULE_COLUMNS,
     SECURITY_GROUP_COLUMNS,
     SERVER_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    VOLUME_COLUMNS,
 )
 from novamagic.frames.network import (
     floating_ips_frame,
@@ -104,6 +115,7 @@ from novamagic.frames.network import (
 )
 from novamagic.frames.report import fleet_summary
 from novamagic.frames.servers import addresses_frame, servers_frame
+from novamagic.frames.volumes import attachments_frame, snapshots_frame, volumes_frame
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -122,6 +134,8 @@ __all__ = [
     "RULE_COLUMNS",
     "SECURITY_GROUP_COLUMNS",
     "SERVER_COLUMNS",
+    "SNAPSHOT_COLUMNS",
+    "VOLUME_COLUMNS",
     "actions_frame",
     "addresses_frame",
     "events_frame",
@@ -139,4 +153,7 @@ __all__ = [
     "security_group_rules_frame",
     "security_groups_frame",
     "servers_frame",
+    "snapshots_frame",
+    "volumes_frame",
+    "attachments_frame",
 ]

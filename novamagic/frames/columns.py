@@ -152,6 +152,35 @@ RULE_COLUMNS: dict[str, Any] = {
     "description": STRING,
     "group_id": STRING,
 }
+VOLUME_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "name": STRING,
+    "status": STRING,
+    "size_gb": INT,
+    "bootable": BOOL,
+    "volume_type": STRING,
+    "attached_to": STRING,
+    "device": STRING,
+    "image_id": STRING,
+    "snapshot_id": STRING,
+    "project_id": STRING,
+    "created": TIME,
+}
+SNAPSHOT_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "name": STRING,
+    "status": STRING,
+    "size_gb": INT,
+    "volume_id": STRING,
+    "project_id": STRING,
+    "created": TIME,
+}
+ATTACHMENT_COLUMNS: dict[str, Any] = {
+    "server_id": STRING,
+    "volume_id": STRING,
+    "device": STRING,
+    "delete_on_termination": BOOL,
+}
 KEYPAIR_COLUMNS: dict[str, Any] = {
     "name": STRING,
     "type": STRING,

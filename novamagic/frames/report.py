@@ -8,13 +8,18 @@ from novamagic.frames.columns import FLOAT, INT, STRING
 
 
 def fleet_summary(
-    servers: pd.DataFrame, limits: pd.DataFrame | None = None
+    servers: pd.DataFrame,
+    limits: pd.DataFrame | None = None,
+    volumes: pd.DataFrame | None = None,
+    volume_limits: dict | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Aggregate a servers frame (and a limits frame) into the frames of ``%nova report``.
 
     ``by_status``: status, servers.  ``by_flavor``: flavor, servers, vcpus, ram_mb, disk_gb.
     ``totals``: resource (instances, cores, ram_mb, disk_gb), used (summed from the servers),
-    max (from limits, ``<NA>`` when unlimited or unknown), percent (Float64).
+    max (from limits, ``<NA>`` when unlimited or unknown), percent (Float64). A ``volumes``
+    frame with rows adds ``volumes`` and ``volume_gb`` to totals (max from Cinder's absolute
+    ``volume_limits``) and ``volumes_by_project`` (project_id, volumes, gigabytes).
     """
     by_status = (
         servers.groupby("status", dropna=False, sort=True)
@@ -40,6 +45,21 @@ def fleet_summary(
     maxima = {}
     if limits is not None and len(limits):
         maxima = dict(zip(limits["name"], limits["max"], strict=True))
+    extra = {}
+    if volumes is not None and len(volumes):
+        used.update(volumes=len(volumes), volume_gb=volumes["size_gb"].sum())
+        cinder = volume_limits or {}
+        for name, key in (("volumes", "maxTotalVolumes"), ("volume_gb", "maxTotalVolumeGigabytes")):
+            if isinstance(cinder.get(key), int) and cinder[key] >= 0:
+                maxima[name] = cinder[key]
+        extra["volumes_by_project"] = (
+            volumes.assign(project_id=volumes["project_id"].fillna("?"), volumes=1)
+            .groupby("project_id", sort=True)[["volumes", "size_gb"]]
+            .sum(min_count=0)
+            .rename(columns={"size_gb": "gigabytes"})
+            .reset_index()
+            .astype({"project_id": STRING, "volumes": INT, "gigabytes": INT})
+        )
     totals = pd.DataFrame(
         {
             "resource": pd.array(list(used), dtype=STRING),
@@ -49,4 +69,4 @@ def fleet_summary(
     )
     capped = totals["max"].where(totals["max"] > 0)  # a zero quota gives no meaningful percent
     totals["percent"] = (totals["used"] * 100 / capped).astype(FLOAT).round(1)
-    return {"by_status": by_status, "by_flavor": by_flavor, "totals": totals}
+    return {"by_status": by_status, "by_flavor": by_flavor, "totals": totals, **extra}

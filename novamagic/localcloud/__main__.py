@@ -17,13 +17,15 @@ import threading
 
 from novamagic.localcloud.clock import ManualClock, ScaledClock
 from novamagic.localcloud.connections import IDLE_TIMEOUT
+from novamagic.localcloud.model.flavors import VOLUME_FLAVOR
 from novamagic.localcloud.server import LocalCloud
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m novamagic.localcloud",
-        description="Run the novamagic local cloud (Keystone + Nova + Glance) standalone.",
+        description="Run the novamagic local cloud (Keystone, Nova, Glance, Neutron, Cinder) "
+        "standalone.",
     )
     parser.add_argument(
         "--port",
@@ -59,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"close a connection that leaves a read or write waiting this long (default "
         f"{IDLE_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--volume-flavor",
+        action="store_true",
+        help="add m1.volume, a flavor with a 0 GB root disk: its servers boot from volumes",
     )
     parser.add_argument(
         "--tls",
@@ -98,6 +105,7 @@ def main(argv=None) -> int:
             client_cert_required=args.client_cert_required,
             max_connections=args.max_connections,
             idle_timeout=args.idle_timeout,
+            flavors=[VOLUME_FLAVOR] if args.volume_flavor else None,
         )
         cloud.start()
     except (ValueError, TypeError) as exc:

@@ -18,7 +18,9 @@ How to add a route module
    ``face`` chooses the error shape and extras: ``"compute"`` (Nova faults, microversion
    negotiation, ``project_id`` path check), ``"legacy"`` (Nova fault shape, no microversions),
    ``"identity"`` (Keystone errors), ``"image"`` (Glance text errors), ``"network"``
-   (Neutron's ``NeutronError`` bodies; an error's ``kind`` is their ``type``), ``"control"``.
+   (Neutron's ``NeutronError`` bodies; an error's ``kind`` is their ``type``), ``"volume"``
+   (Cinder: Nova's fault shape, ``volume 3.x`` microversions, ``project_id`` path check),
+   ``"control"``.
    ``auth=False`` lets a route through without ``X-Auth-Token``. A new Nova resource is a
    controller module in ``compute/`` whose ``relative_rules()`` ``compute.rules()`` mounts under
    every compute root (see ``compute/__init__.py``).
@@ -48,7 +50,16 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from novamagic.localcloud import compute, control, errors, identity, image, legacy, network
+from novamagic.localcloud import (
+    compute,
+    control,
+    errors,
+    identity,
+    image,
+    legacy,
+    network,
+    volume,
+)
 from novamagic.localcloud.budget import Budget
 from novamagic.localcloud.http import (
     MAX_BODY,
@@ -79,7 +90,7 @@ __all__ = [
 ]
 
 #: The faces composed into the URL map, in this order.
-FACES = (identity, compute, image, network, control, legacy)
+FACES = (identity, compute, image, network, volume, control, legacy)
 
 
 def _face_of_path(path: str) -> str:
@@ -89,6 +100,8 @@ def _face_of_path(path: str) -> str:
         return "image"
     if path.startswith("/networking"):
         return "network"
+    if path.startswith("/volume"):
+        return "volume"
     if path.startswith("/_localcloud"):
         return "control"
     if path.startswith("/v1.1"):
@@ -163,11 +176,13 @@ class LocalCloudApp:
             legacy_v2 = face == "compute" and compute.is_legacy_v2(request.path)
             if face == "compute" and not legacy_v2:
                 call.version = negotiate_version(request)
+            elif face == "volume":
+                call.version = volume.negotiate(request)
             if endpoint.auth:
                 call.token = self.state.validate_token(request.headers.get("X-Auth-Token"))
                 if face == "control" and not self.open_control and not call.token.is_admin:
                     raise errors.Forbidden("The control API needs an admin token in this cloud.")
-            if face == "compute" and "project_id" in args:
+            if face in ("compute", "volume") and "project_id" in args:
                 project_id = args.pop("project_id")
                 if project_id != call.token.project.id and not call.token.is_admin:
                     raise errors.BadRequest(
@@ -179,7 +194,10 @@ class LocalCloudApp:
             result = endpoint.handler(call, **args)
             response = to_response(result)
         except errors.CloudError as exc:
-            response = self._error(face, errors.status_of(exc), exc.message, request_id, exc.kind)
+            status = errors.status_of(exc)
+            if face == "volume" and isinstance(exc, errors.OverQuota):
+                status = 413  # Cinder's VolumeLimitExceeded / VolumeSizeExceedsAvailableQuota
+            response = self._error(face, status, exc.message, request_id, exc.kind)
             if isinstance(exc, errors.TooManyRequests):
                 response.headers["Retry-After"] = str(exc.retry_after)
             if isinstance(exc, errors.Unauthorized):
@@ -218,6 +236,10 @@ class LocalCloudApp:
             response.headers["OpenStack-API-Version"] = f"compute {text}"
             response.headers["X-OpenStack-Nova-API-Version"] = text
             response.headers["Vary"] = "OpenStack-API-Version, X-OpenStack-Nova-API-Version"
+        elif face == "volume":
+            text = version_text or version_str(max(call.version, volume.MIN_VERSION))
+            response.headers["OpenStack-API-Version"] = f"volume {text}"
+            response.headers["Vary"] = "OpenStack-API-Version"
         return response
 
     def refusal(self, path: str, status: int, message: str) -> Response:

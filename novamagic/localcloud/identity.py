@@ -33,6 +33,9 @@ SERVICES = (
     ("compute", "nova", "/compute/v2.1"),
     ("image", "glance", "/image"),
     ("network", "neutron", "/networking"),
+    # devstack's two names for Cinder v3; the URL needs no project id from microversion 3.67
+    ("block-storage", "cinder", "/volume/v3"),
+    ("volumev3", "cinderv3", "/volume/v3"),
     ("identity", "keystone", "/identity"),
 )
 

@@ -225,8 +225,8 @@ class NovaMagics(Magics, NovaSettings):
     # --- completion ----------------------------------------------------------------------------
 
     def cached_names(self, kind: str) -> list[str]:
-        """Names of servers, flavors, images, networks, security groups, key pairs or floating
-        IPs (addresses) of the current cloud, cached per cloud."""
+        """Names of servers, flavors, images, networks, security groups, key pairs, volumes or
+        floating IPs (addresses) of the current cloud, cached per cloud."""
         if self._cloud is None:
             return []
         key = (id(self._cloud), kind)
@@ -242,6 +242,7 @@ class NovaMagics(Magics, NovaSettings):
             "network": cloud.networks,
             "security_group": cloud.security_groups,
             "keypair": cloud.keypairs,
+            "volume": cloud.volumes,
             # a floating IP goes by its address
             "floating_ip": lambda: [
                 {"name": f.get("floating_ip_address")} for f in cloud.floating_ips()

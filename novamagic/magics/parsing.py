@@ -327,6 +327,8 @@ BOOT_SPEC_KEYS = (
     "networks",
     "user_data",
     "floating_ip",
+    "boot_from_volume",
+    "volumes",
 )
 _SPEC_ALIASES = {"accessIPv4": "access_ipv4", "accessIPv6": "access_ipv6", "personality": "files"}
 
@@ -342,6 +344,9 @@ def parse_boot_spec(cell: str, *, count: int, base: Path | None = None) -> dict:
     ``{file: local/path}`` to read a local file; so is ``user_data``'s. ``security_groups`` and
     ``networks`` are a name or a list of names (networks also ``auto``/``none``, or entries
     ``{uuid: NAME, fixed_ip: ADDRESS}``); ``floating_ip: true`` gives each server one.
+    ``boot_from_volume: GB`` boots from a new volume of that size made from the image
+    (``boot_volume_size``), ``volumes:`` attaches data volumes at boot: a size in GB makes a
+    new empty one, a name attaches an existing one (the client's ``volumes=``).
     """
     import yaml
 
@@ -384,7 +389,7 @@ def parse_boot_spec(cell: str, *, count: int, base: Path | None = None) -> dict:
     files = spec.get("files") or {}
     if not isinstance(files, dict):
         raise UsageError("%%nova_boot: files must map a server path to text or {file: local/path}")
-    extra = _network_options(spec, base)
+    extra = {**_network_options(spec, base), **_volume_options(spec)}
     return {
         **extra,
         "names": names,
@@ -424,6 +429,31 @@ def _network_options(spec: dict, base: Path | None) -> dict:
         if floating is not True:
             raise UsageError(f"%%nova_boot: floating_ip is true or false, got {floating!r}")
         extra["floating_ip"] = True
+    return extra
+
+
+def _volume_options(spec: dict) -> dict:
+    """boot_from_volume (GB) and volumes (sizes in GB or names), checked for their shape."""
+    extra: dict = {}
+    size = spec.get("boot_from_volume")
+    if size is not None and size is not False:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise UsageError(
+                f"%%nova_boot: boot_from_volume is the root volume's size in GB (e.g. 10), "
+                f"got {size!r}"
+            )
+        extra["boot_volume_size"] = size
+    volumes = spec.get("volumes")
+    if volumes not in (None, [], ""):
+        if not isinstance(volumes, list):
+            volumes = [volumes]
+        for item in volumes:
+            if isinstance(item, bool) or not isinstance(item, (int, str)) or item in (0, ""):
+                raise UsageError(
+                    "%%nova_boot: volumes is a list of sizes in GB (new empty volumes) or "
+                    f"names of existing ones, got {item!r}"
+                )
+        extra["volumes"] = volumes
     return extra
 
 

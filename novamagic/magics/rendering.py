@@ -389,6 +389,7 @@ class Report:
         self.by_status = summary["by_status"]
         self.by_flavor = summary["by_flavor"]
         self.totals = summary["totals"]
+        self.volumes_by_project = summary.get("volumes_by_project")  # with volumes only
         self.servers = servers
         self.limits = limits
         self.figure = figure
@@ -407,6 +408,8 @@ class Report:
             "",
             self.totals.to_string(index=False),
         ]
+        if self.volumes_by_project is not None:
+            parts += ["", self.volumes_by_project.to_string(index=False)]
         if self.note:
             parts += ["", self.note]
         for i, line in enumerate("\n".join(parts).splitlines()):
@@ -421,6 +424,11 @@ class Report:
             self.by_status.to_html(index=False),
             self.by_flavor.to_html(index=False),
             self.totals.to_html(index=False, na_rep="–"),
+            *(
+                [self.volumes_by_project.to_html(index=False)]
+                if self.volumes_by_project is not None
+                else []
+            ),
             "</div>",
         ]
         if self.figure is not None:

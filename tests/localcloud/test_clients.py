@@ -382,3 +382,76 @@ def test_novaclient_console_log_and_instance_actions(localcloud):
     assert log.strip().splitlines()[-1].endswith("nc-diag login:")
     table = run("instance-action-list", "nc-diag", as_json=False)
     assert "reboot" in table and "create" in table and actions[0].request_id in table
+
+
+# ------------------------------------------------------------------ block storage
+
+
+def test_openstacksdk_volumes_snapshots_attachments_and_boot_from_volume(localcloud_factory):
+    from novamagic.localcloud import ManualClock
+    from novamagic.localcloud.model.flavors import VOLUME_FLAVOR
+
+    cloud = localcloud_factory(clock=ManualClock(), flavors=[VOLUME_FLAVOR])
+    conn = sdk_connect(cloud)
+    assert conn.block_storage.get_endpoint() == cloud.url + "/volume/v3"
+    assert [t.name for t in conn.block_storage.types()] == ["__DEFAULT__"]
+    volume = conn.block_storage.create_volume(size=1, name="sdk-data")
+    assert volume.status == "creating"
+    cloud.tick(10)
+    volume = conn.block_storage.wait_for_status(volume, "available", wait=5, interval=0.01)
+    conn.block_storage.extend_volume(volume, 2)
+    cloud.tick(5)
+    volume = conn.block_storage.get_volume(volume.id)
+    assert (volume.size, volume.status) == (2, "available")
+    image = conn.image.find_image("cirros-0.6.2-x86_64-disk")
+    server = conn.compute.create_server(name="s", image_id=image.id, flavor_id="1", networks="auto")
+    cloud.tick(20)
+    attachment = conn.compute.create_volume_attachment(server, volume_id=volume.id)
+    assert attachment.device == "/dev/vdb"
+    cloud.tick(5)
+    assert conn.block_storage.get_volume(volume.id).status == "in-use"
+    assert [a.volume_id for a in conn.compute.volume_attachments(server)] == [volume.id]
+    snapshot = conn.block_storage.create_snapshot(volume_id=volume.id, force=True, name="snap")
+    cloud.tick(10)
+    assert conn.block_storage.get_snapshot(snapshot.id).status == "available"
+    assert conn.block_storage.get_limits().absolute.total_gigabytes_used == 4
+    conn.compute.delete_volume_attachment(server, volume.id)
+    cloud.tick(5)
+    assert conn.block_storage.get_volume(volume.id).status == "available"
+    boot = conn.compute.create_server(
+        name="bfv",
+        flavor_id="6",
+        networks="auto",
+        block_device_mapping=[{"uuid": image.id, "source_type": "image",
+                               "destination_type": "volume", "boot_index": 0,
+                               "volume_size": 1, "delete_on_termination": True}],
+    )  # fmt: skip
+    cloud.tick(20)
+    booted = conn.compute.get_server(boot.id)
+    assert booted.status == "ACTIVE" and len(booted.attached_volumes) == 1
+    with pytest.raises(openstack.exceptions.ForbiddenException, match="zero disk"):
+        conn.compute.create_server(name="x", image_id=image.id, flavor_id="6", networks="auto")
+
+
+def test_openstack_cli_volumes_and_boot_from_volume(localcloud_factory):
+    from novamagic.localcloud import ManualClock
+    from novamagic.localcloud.model.flavors import VOLUME_FLAVOR
+
+    cloud = localcloud_factory(clock=ManualClock(step_per_request=20), flavors=[VOLUME_FLAVOR])
+    run = _cli_runner(cloud)
+    created = run("volume", "create", "--size", "1", "data")
+    assert created["status"] == "creating" and created["type"] == "__DEFAULT__"
+    (listed,) = run("volume", "list")
+    assert (listed["Name"], listed["Status"], listed["Size"]) == ("data", "available", 1)
+    booted = run("server", "create", "--image", "cirros-0.6.2-x86_64-disk", "--flavor",
+                 "m1.volume", "--boot-from-volume", "1", "--wait", "bfv-1")  # fmt: skip
+    assert booted["status"] == "ACTIVE" and booted["image"] == "N/A (booted from volume)"
+    assert len(booted["volumes_attached"]) == 1
+    run("server", "create", "--image", "cirros-0.6.2-x86_64-disk", "--flavor", "m1.tiny",
+        "--wait", "vm-1")  # fmt: skip
+    attached = run("server", "add", "volume", "vm-1", "data")
+    assert attached["Device"] == "/dev/vdb"
+    volumes = {v["Name"]: v for v in run("volume", "list", "--long")}
+    assert volumes["data"]["Status"] == "in-use" and volumes[None]["Bootable"] is True
+    (row,) = run("server", "volume", "list", "vm-1")
+    assert row["Volume ID"] == created["id"]

@@ -51,12 +51,14 @@ def test_v3_password_token_has_catalog_pointing_back(localcloud):
     assert expires - issued == 3600 and abs(issued - time.time()) < 60
     assert {r["name"] for r in token["roles"]} == {"member", "reader"}
     catalog = {entry["type"]: entry for entry in token["catalog"]}
-    assert set(catalog) == {"compute", "image", "identity", "network"}
+    assert set(catalog) == {"compute", "image", "identity", "network", "block-storage", "volumev3"}
     for kind, path in (
         ("compute", "/compute/v2.1"),
         ("image", "/image"),
         ("identity", "/identity"),
         ("network", "/networking"),
+        ("block-storage", "/volume/v3"),
+        ("volumev3", "/volume/v3"),
     ):
         endpoints = catalog[kind]["endpoints"]
         assert {e["interface"] for e in endpoints} == {"public", "internal", "admin"}
@@ -493,7 +495,14 @@ def test_auth_catalog_and_projects(localcloud):
     catalog = requests.get(
         localcloud.auth_url + "/v3/auth/catalog", headers=headers, timeout=5
     ).json()["catalog"]
-    assert {entry["type"] for entry in catalog} == {"compute", "image", "identity", "network"}
+    assert {entry["type"] for entry in catalog} == {
+        "compute",
+        "image",
+        "identity",
+        "network",
+        "block-storage",
+        "volumev3",
+    }
     projects = requests.get(
         localcloud.auth_url + "/v3/auth/projects", headers=headers, timeout=5
     ).json()["projects"]

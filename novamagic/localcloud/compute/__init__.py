@@ -21,7 +21,7 @@ from update/rebuild, flavor ``swap`` 0, unknown list parameters rejected · 2.90
 One controller module per resource (``servers``, ``server_actions`` (with ``console``'s
 ``os-getConsoleOutput``), ``metadata``, ``tags``, ``flavors``, ``images``, ``limits``,
 ``quotas``, ``keypairs``, ``instance_actions``, ``server_groups``, ``server_password``,
-``extensions``), each with ``relative_rules()``
+``extensions``, ``volume_attachments``), each with ``relative_rules()``
 that :func:`rules` mounts under every compute root; JSON views in ``views/``, allowed request keys
 per microversion in ``schemas``, paging and links in ``common``. Adding a resource: a controller
 module with ``relative_rules()``, listed in :data:`CONTROLLERS`.
@@ -46,6 +46,7 @@ from novamagic.localcloud.compute import (
     servers,
     tags,
     versions,
+    volume_attachments,
 )
 from novamagic.localcloud.http import route
 
@@ -66,6 +67,7 @@ CONTROLLERS = (
     server_groups,
     server_password,
     extensions,
+    volume_attachments,
 )
 
 #: Nova answers below these roots alike (keystoneauth and the book use each of them).

@@ -22,6 +22,7 @@ from novamagic.localcloud.compute.common import (
 )
 from novamagic.localcloud.compute.views.servers import ServerView
 from novamagic.localcloud.http import Call, regex_filter, regex_matches, route
+from novamagic.localcloud.model.block_devices import parse_block_devices
 from novamagic.localcloud.model.networks import PUBLIC_NETWORK_ID
 from novamagic.localcloud.model.validation import check_disk_config
 
@@ -266,9 +267,18 @@ def create_server(call: Call):
             raise errors.BadRequest(
                 f"Invalid input for field/attribute server. '{required}' is a required property."
             )
-    if "imageRef" not in spec:
+    if spec.get("block_device_mapping"):
         raise errors.BadRequest(
-            "Invalid input for field/attribute server. 'imageRef' is required (the local cloud boots from images only)."
+            "Invalid input for field/attribute block_device_mapping: the local cloud reads "
+            "block_device_mapping_v2 only (source_type, destination_type, uuid, boot_index)."
+        )
+    devices = None
+    if "block_device_mapping_v2" in spec:
+        devices = parse_block_devices(spec["block_device_mapping_v2"])
+    if "imageRef" not in spec and not any(d.boot for d in devices or ()):
+        raise errors.BadRequest(
+            "Invalid input for field/attribute server. 'imageRef' is required unless a block "
+            "device of block_device_mapping_v2 has boot_index 0."
         )
     if "OS-DCF:diskConfig" in spec:  # present means AUTO or MANUAL (null too is a 400)
         check_disk_config(spec["OS-DCF:diskConfig"])
@@ -277,7 +287,7 @@ def create_server(call: Call):
     servers = call.state.create_servers(
         call.token,
         name=spec["name"],
-        image_ref=spec["imageRef"],
+        image_ref=spec.get("imageRef"),
         flavor_ref=spec["flavorRef"],
         metadata=spec.get("metadata"),
         personality=spec.get("personality"),
@@ -298,6 +308,7 @@ def create_server(call: Call):
         security_groups=groups,
         disk_config=spec.get("OS-DCF:diskConfig"),
         scheduler_hints=_scheduler_hints(body),
+        block_devices=devices,
     )
     for server in servers:
         instance_actions.record(call, server, "create")

@@ -65,6 +65,13 @@ class ServerActionBackend:
             server = self.get_server(caller, server_id)
             self._require(server, "rebuild", ("active", "stopped", "error"))
             image = self.find_image(caller, image_ref)
+            if server.boot_volume_id is not None:
+                # The root disk is a volume: its image is the volume's (Nova below 2.93, which
+                # the local cloud keeps to for every microversion).
+                raise BadRequest(
+                    "Rebuilding a volume-backed instance is not supported here: its root disk is "
+                    f"volume {server.boot_volume_id}; boot a new server from a volume instead."
+                )
             flavor = self.flavors[server.flavor_id]
             if flavor.disk and flavor.disk < image.min_disk:
                 raise BadRequest("Flavor's disk is too small for requested image.")

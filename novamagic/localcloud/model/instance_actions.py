@@ -37,6 +37,8 @@ EVENTS = {
     "changePassword": (("compute_set_admin_password", 0.0, 1.0),),
     "lock": (),
     "unlock": (),
+    "attach_volume": (("compute_attach_volume", 0.0, 1.0),),
+    "detach_volume": (("compute_detach_volume", 0.0, 1.0),),
 }
 MAX_ACTIONS_PER_SERVER = 1000  # a long-running classroom cloud keeps the newest
 

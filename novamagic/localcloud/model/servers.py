@@ -86,6 +86,7 @@ class Server:
     encrypted_password: str = field(default="", repr=False)
     config_drive: str = ""
     networked: bool = True  # False when booted with networks "none"
+    boot_volume_id: str | None = None  # booted from a volume: image_id is ""
     deleted: bool = False
 
 
@@ -109,6 +110,7 @@ class ServerBackend:
         server.updated = when
         self.servers.pop(server.id, None)
         self.unplug_server(server)
+        self.release_server_volumes(server.id, when)
         self.pools.release(server.slot)
         # A tombstone keeps what a changes-since listing shows (ids, name, status, times,
         # project, flavor, image), never the blobs: user_data (64 KB), files, metadata, tags
@@ -262,11 +264,13 @@ class ServerBackend:
         security_groups=None,
         disk_config=None,
         scheduler_hints=None,
+        block_devices=None,
     ) -> list[Server]:
         """Boot ``max_count`` servers (as many as quota allows, at least ``min_count``).
 
         ``networks``: None (auto: the project's private network and public) or Nova's list of
-        ``{"uuid"|"port", "fixed_ip"}``; ``security_groups``: names or ids (None: default)."""
+        ``{"uuid"|"port", "fixed_ip"}``; ``security_groups``: names or ids (None: default);
+        ``block_devices``: the parsed ``block_device_mapping_v2`` (model.block_devices)."""
         name = check_name(name)
         metadata = check_metadata({} if metadata is None else metadata, -1)
         tags = check_tags(tags) if tags is not None else []
@@ -293,12 +297,14 @@ class ServerBackend:
             )
         with self.lock:
             project_id = caller.project.id
-            image = self.find_image(caller, image_ref)
             flavor = self.find_flavor(flavor_ref)
+            image, devices = self.plan_boot_devices(
+                caller, block_devices or [], image_ref, flavor, max_count
+            )
             self._check_key_name(caller, key_name)
-            if flavor.disk and flavor.disk < image.min_disk:
+            if image is not None and flavor.disk and flavor.disk < image.min_disk:
                 raise BadRequest("Flavor's disk is too small for requested image.")
-            if flavor.ram < image.min_ram:
+            if image is not None and flavor.ram < image.min_ram:
                 raise BadRequest("Flavor's memory is too small for requested image.")
             self._check_meta_quota(project_id, len(metadata))
             personality = self.check_personality(project_id, personality or [])
@@ -322,7 +328,7 @@ class ServerBackend:
                     self._new_server(
                         caller,
                         server_name,
-                        image.id,
+                        image.id if image is not None else "",
                         flavor.id,
                         metadata=dict(metadata),
                         tags=list(tags),
@@ -346,6 +352,7 @@ class ServerBackend:
                         group_ids=groups,
                     )
                 )
+                self.make_boot_devices(caller, created[-1], devices)
             if server_group is not None:
                 self.add_group_members(server_group, created)
             return created

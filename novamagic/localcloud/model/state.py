@@ -2,7 +2,7 @@
 
 No HTTP here. Each resource has its own backend (moto's way): identity, flavors, images, key
 pairs, quotas, servers, server actions and the lifecycle, and Neutron's networks (subnets,
-ports), security groups, floating IPs and quotas, each a mixin of :class:`CloudState`.
+ports), security groups, floating IPs and quotas, and Cinder's volumes and snapshots, each a mixin of :class:`CloudState`.
 They share one re-entrant lock and one clock. Every public method takes the caller (a
 :class:`Token`) where access matters and raises a typed :class:`~novamagic.localcloud.errors.
 CloudError` on bad input or a wrong state; each route module words the HTTP answer its own way.
@@ -22,8 +22,9 @@ from typing import Any
 from novamagic.localcloud.clock import Clock, ManualClock, iso_micro_z
 from novamagic.localcloud.model.actions import ServerActionBackend
 from novamagic.localcloud.model.addresses import AddressPools
+from novamagic.localcloud.model.block_devices import BlockDeviceBackend
 from novamagic.localcloud.model.console import ConsoleBackend
-from novamagic.localcloud.model.flavors import FlavorBackend
+from novamagic.localcloud.model.flavors import FlavorBackend, check_extra_flavors
 from novamagic.localcloud.model.floatingips import FloatingIPBackend
 from novamagic.localcloud.model.identity import (
     DEFAULT_USERS,
@@ -44,6 +45,7 @@ from novamagic.localcloud.model.quotas import DEFAULT_QUOTAS, SETTABLE_QUOTAS, Q
 from novamagic.localcloud.model.secgroups import SecurityGroupBackend
 from novamagic.localcloud.model.server_groups import ServerGroupBackend
 from novamagic.localcloud.model.servers import ServerBackend
+from novamagic.localcloud.model.volumes import VolumeBackend
 
 
 class CloudState(
@@ -63,6 +65,8 @@ class CloudState(
     InstanceActionBackend,
     ConsoleBackend,
     ServerGroupBackend,
+    VolumeBackend,
+    BlockDeviceBackend,
 ):
     """All the resources of one local cloud. Thread-safe; see the module docstring."""
 
@@ -74,7 +78,9 @@ class CloudState(
         token_ttl: float = 3600.0,
         quotas: dict | None = None,
         durations: dict | None = None,
+        flavors: list[dict] | None = None,
     ):
+        self.extra_flavors = check_extra_flavors(flavors)
         self.clock = clock or ManualClock()
         self.seed = seed if seed is not None else secrets.randbits(32)
         self.token_ttl = float(token_ttl)
@@ -120,6 +126,7 @@ class CloudState(
             self._reset_networks()  # seeds each project's network and default group
             self._reset_instance_actions()
             self._reset_server_groups()
+            self._reset_volumes()
 
     def reset(self) -> None:
         """Back to the seeded catalogue with no servers or key pairs; identity (users, tokens)
@@ -176,6 +183,7 @@ class CloudState(
                 ],
                 "quotas": {pid: dict(q) for pid, q in self.quotas.items()},
                 **self.dump_networking(),
+                **self.dump_volumes(),
                 "keypairs": [
                     {
                         "name": k.name,

@@ -17,6 +17,7 @@ from novamagic.magics.commands import listings  # noqa: F401
 from novamagic.magics.commands import metadata  # noqa: F401
 from novamagic.magics.commands import changes  # noqa: F401
 from novamagic.magics.commands import network  # noqa: F401
+from novamagic.magics.commands import volumes  # noqa: F401
 from novamagic.magics.commands import diagnosis  # noqa: F401
 from novamagic.magics.commands import tools  # noqa: F401
 from novamagic.magics.commands import local  # noqa: F401

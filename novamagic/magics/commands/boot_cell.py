@@ -32,7 +32,9 @@ from novamagic.magics.rendering import (
         "Boot servers from the YAML spec in the cell: name (with {n} for --count), image, flavor, "
         "metadata, files (path: text, or path: {file: local/path}), access_ipv4, access_ipv6, "
         "key_name, security_groups, networks (names, auto or none), user_data (text or "
-        "{file: local/path}), floating_ip (true: wait, then give each server one). Re-running skips servers that already exist under those names. The result is "
+        "{file: local/path}), floating_ip (true: wait, then give each server one), "
+        "boot_from_volume (GB: the image copied into a new root volume, what a 0 GB flavor "
+        "needs), volumes (data volumes: sizes in GB for new ones, or names). Re-running skips servers that already exist under those names. The result is "
         "a servers DataFrame; result.attrs['admin_passwords'][NAME] reads a new server's adminPass "
         "(masked everywhere else)."
     ),

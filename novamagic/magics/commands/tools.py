@@ -41,9 +41,14 @@ def raw(nova, args):
 )
 def report(nova, args):
     frames = load_frames()
-    servers_df = frames.servers_frame(nova.cloud.servers())
-    limits_df = frames.limits_frame(nova.cloud.limits())
-    summary = frames.fleet_summary(servers_df, limits_df)
+    cloud = nova.cloud
+    servers_df = frames.servers_frame(cloud.servers())
+    limits_df = frames.limits_frame(cloud.limits())
+    volumes_df, volume_limits = None, None
+    if cloud.has_block_storage():
+        volumes_df = frames.volumes_frame(cloud.volumes())
+        volume_limits = cloud.volume_limits() if len(volumes_df) else None
+    summary = frames.fleet_summary(servers_df, limits_df, volumes_df, volume_limits)
     figure, note = None, None
     if not args.no_plot:
         figure, note = _plot(summary)
@@ -82,13 +87,16 @@ def cleanup(nova, args):
     if not args.yes:
         listing = nova.cloud.cleanup(dry_run=True)
         kinds = [entry["kind"] for entry in listing]
-        networked = len(kinds) - kinds.count("server") - kinds.count("image")
+        storage = kinds.count("volume") + kinds.count("snapshot")
+        networked = len(kinds) - kinds.count("server") - kinds.count("image") - storage
         counts = f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s)"
         if networked:  # floating IPs, security groups and rules (expose's among them)
             counts = (
                 f"{kinds.count('server')} server(s), {kinds.count('image')} image(s) and "
                 f"{networked} floating IP(s), security group(s) or rule(s)"
             )
+        if storage:
+            counts += f", and {storage} volume(s) or snapshot(s)"
         print(f"{counts} created by this kernel; %nova cleanup --yes deletes them")
         rows = [dict(e, item=f"{e['kind']} {e['name']} ({e['item']})") for e in listing]
         return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")

@@ -42,6 +42,7 @@ FIELDS = (
     "networks",
     "security_groups",
     "floating_ip",
+    "boot_volume_size",
 )
 DEFAULT_MAX_COUNT = 100  # when the cloud reports no instance limit
 # The result table once a boot ends (the progress table above it already shows the ids).
@@ -101,7 +102,8 @@ class BootFormModel(BackgroundModel):
     Fields: name, image, flavor (an id or name of the loaded lists), count, metadata (rows of
     key/value), files (rows of path/contents), access_ipv4, access_ipv6, key_name, networks and
     security_groups (names; empty: the cloud's choice and ``default``), floating_ip (give each
-    server one once it is ACTIVE; needs ``wait``). ``errors()``
+    server one once it is ACTIVE; needs ``wait``), boot_volume_size (GB: boot from a new volume
+    made from the image, what a 0 GB flavor needs; 0 boots from the image). ``errors()``
     says what is wrong with each; ``phase`` is idle, booting, waiting, done, cancelled or failed.
     """
 
@@ -125,6 +127,7 @@ class BootFormModel(BackgroundModel):
         self.network_names: list[str] = []  # empty on a cloud without Neutron
         self.group_names: list[str] = []
         self.networking = False
+        self.block_storage = False
         self.name = ""
         self.image: str | None = None
         self.flavor: str | None = None
@@ -137,6 +140,7 @@ class BootFormModel(BackgroundModel):
         self.networks: list[str] = []
         self.security_groups: list[str] = []
         self.floating_ip = False
+        self.boot_volume_size = 0
         self.phase = "idle"
         self.rows: list[ServerRow] = []
         self.result = None  # a servers DataFrame once a boot ends
@@ -166,6 +170,7 @@ class BootFormModel(BackgroundModel):
         except (NotFound, Forbidden):  # a cloud without os-keypairs, or a policy hiding them
             self.key_names = []
         self._load_networking()
+        self.block_storage = cloud.has_block_storage()
         self.changed()
 
     def _load_networking(self) -> None:
@@ -339,6 +344,17 @@ class BootFormModel(BackgroundModel):
                 f"pick one of {', '.join(self.key_names)}"
             )
         problems.update(self._networking_errors())
+        size = self.boot_volume_size
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            problems["boot_volume_size"] = (
+                "the boot volume's size is a whole number of GB (0: none)"
+            )
+        elif size and not self.block_storage:
+            problems["boot_volume_size"] = "this cloud has no block storage: boot from the image"
+        elif flavor is not None and flavor.get("disk") == 0 and not size:
+            problems["boot_volume_size"] = (
+                f"{flavor.get('name')} has a 0 GB disk: boot from a volume (give its size in GB)"
+            )
         return problems
 
     def _networking_errors(self) -> dict[str, str]:
@@ -399,6 +415,8 @@ class BootFormModel(BackgroundModel):
             options["networks"] = list(self.networks)
         if self.security_groups:
             options["security_groups"] = list(self.security_groups)
+        if self.boot_volume_size:
+            options["boot_volume_size"] = self.boot_volume_size
         names = self.names()
         self.rows = [ServerRow(name) for name in names]
         self.result = None
@@ -515,6 +533,12 @@ class BootFormModel(BackgroundModel):
             "networks": ", ".join(self.networks) or "(the cloud's choice)",
             "security groups": ", ".join(self.security_groups) or "default",
             "floating IP": "yes, once ACTIVE" if self.floating_ip else "no",
+            # only when asked: the saved notebooks' summaries of image boots stay as they were
+            **(
+                {"boot volume": f"{self.boot_volume_size} GB from the image"}
+                if self.boot_volume_size
+                else {}
+            ),
         }
 
     def rows_html(self) -> str:

@@ -90,6 +90,14 @@ class BootForm(StaticRepr):
         self.floating_ip = w.Checkbox(
             description="Floating IP (once ACTIVE)", value=bool(model.floating_ip), indent=False
         )
+        self.boot_volume_size = w.BoundedIntText(
+            description="Boot volume",
+            value=model.boot_volume_size if isinstance(model.boot_volume_size, int) else 0,
+            min=0,
+            max=16384,
+            tooltip="GB: boot from a new volume made from the image (0: the image's own disk)",
+            layout=w.Layout(width="14em"),
+        )
         style = {"description_width": "7em"}
         for widget, css in (
             (self.name, "nm-boot-name"),
@@ -101,6 +109,7 @@ class BootForm(StaticRepr):
             (self.key_name, "nm-boot-key"),
             (self.networks, "nm-boot-networks"),
             (self.security_groups, "nm-boot-groups"),
+            (self.boot_volume_size, "nm-boot-volume"),
         ):
             widget.style = style
             widget.add_class(css)
@@ -152,6 +161,7 @@ class BootForm(StaticRepr):
                 line(self.networks, "networks"),
                 line(self.security_groups, "security_groups"),
                 line(self.floating_ip, "floating_ip"),
+                line(self.boot_volume_size, "boot_volume_size"),
                 w.HBox([self.boot_button, self.cancel_button, self.progress, self.phase]),
                 self.error,
                 self.status,
@@ -171,6 +181,7 @@ class BootForm(StaticRepr):
             (self.networks, "networks"),
             (self.security_groups, "security_groups"),
             (self.floating_ip, "floating_ip"),
+            (self.boot_volume_size, "boot_volume_size"),
         ):
             widget.observe(partial(self._field_changed, key), names="value")
         self.add_metadata_button.on_click(lambda _b: self._add_metadata())
@@ -299,6 +310,8 @@ class BootForm(StaticRepr):
             self.security_groups: tuple(g for g in model.security_groups if g in model.group_names),
             self.floating_ip: bool(model.floating_ip),
         }
+        if isinstance(model.boot_volume_size, int) and model.boot_volume_size >= 0:
+            wanted[self.boot_volume_size] = model.boot_volume_size
         if model.key_names and model.key_name not in model.key_names:
             wanted[self.key_name] = ""  # unknown to the picker: its error says so beside it
         if isinstance(model.count, int) and self.count.min <= model.count <= self.count.max:
@@ -362,7 +375,8 @@ def boot_form(cloud=None, *, wait: bool = True, timeout: float = 600.0, **fields
 
     ``fields`` pre-fill it: name, image, flavor (names or ids), count, metadata (dict), files
     ({path: contents}), access_ipv4, access_ipv6, key_name, networks and security_groups (names),
-    floating_ip (True: one per server once ACTIVE). ``wait=False`` stops after the boot
+    floating_ip (True: one per server once ACTIVE), boot_volume_size (GB: boot from a new
+    volume made from the image). ``wait=False`` stops after the boot
     requests instead of waiting for ACTIVE.
     """
     model = BootFormModel(cloud, wait=wait, timeout=timeout, **fields)

@@ -90,7 +90,11 @@ class FleetModel(BackgroundModel):
         with self._refresh_lock:
             frame = frames.servers_frame(self.cloud.servers())
             limits = frames.limits_frame(self.cloud.limits())
-            summary = frames.fleet_summary(frame, limits)
+            volumes = volume_limits = None
+            if self.cloud.has_block_storage():
+                volumes = frames.volumes_frame(self.cloud.volumes())
+                volume_limits = self.cloud.volume_limits() if len(volumes) else None
+            summary = frames.fleet_summary(frame, limits, volumes, volume_limits)
             self.frame, self.limits_frame, self.summary = frame, limits, summary
             self.selected &= set(frame["id"].dropna())
             self.refreshed_at = datetime.now().astimezone()
@@ -288,6 +292,10 @@ class FleetModel(BackgroundModel):
         visible = self.visible()
         shown = len(visible)
         text = f"{len(self.frame)} servers"
+        by_project = (self.summary or {}).get("volumes_by_project")
+        if by_project is not None:  # only when the project has volumes
+            text += (f" · {int(by_project['volumes'].sum())} volumes "
+                     f"({int(by_project['gigabytes'].sum())} GB)")  # fmt: skip
         if shown != len(self.frame):
             text += f", {shown} match the filter"
         if shown > self.max_rows:

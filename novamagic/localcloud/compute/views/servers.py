@@ -51,6 +51,7 @@ class ServerView:
         self._host_ids: dict[str, str] = {}
         self._flavors: dict[tuple[str, str], str] = {}
         self._images: dict[tuple[str, str], str] = {}
+        self._volumes: dict[str, list] | None = None  # server id -> its attachments, once
 
     # ------------------------------------------------------------------ fragments
     def host_id(self, project_id: str) -> str:
@@ -151,7 +152,29 @@ class ServerView:
             text = self._flavors[key] = dumps(body)
         return text
 
+    def _volumes_json(self, s: Server) -> str:
+        if self._volumes is None:
+            self._volumes = {}
+            self.cloud._settle_volumes()
+            for volume in self.cloud.volumes.values():
+                pending = volume.operation
+                attachments = list(volume.attachments)
+                if pending is not None and pending.kind == "volume_attach":
+                    attachments.append(pending.data["attachment"])
+                for a in attachments:
+                    self._volumes.setdefault(a["server_id"], []).append(a)
+        attached = sorted(self._volumes.get(s.id, ()), key=lambda a: a["device"])
+        if not attached:
+            return "[]"
+        if self.call.at_least("2.3"):
+            return dumps([{"id": a["volume_id"],
+                           "delete_on_termination": a["delete_on_termination"]}
+                          for a in attached])  # fmt: skip
+        return dumps([{"id": a["volume_id"]} for a in attached])
+
     def _image_json(self, s: Server) -> str:
+        if not s.image_id:
+            return '""'  # booted from a volume: Nova shows an empty string
         key = (s.image_id, s.project_id)
         text = self._images.get(key)
         if text is None:
@@ -280,7 +303,8 @@ class ServerView:
                 ',"key_name":',
                 _js(s.key_name),
                 self._security_groups_json(s),
-                ',"os-extended-volumes:volumes_attached":[]',
+                ',"os-extended-volumes:volumes_attached":',
+                self._volumes_json(s),
             ]
             if self.admin:
                 host = _js(model.HOST if launched else None)
