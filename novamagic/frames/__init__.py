@@ -71,7 +71,13 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
 ``fleet_summary(servers, limits=None)``
     The numbers behind ``%nova report``: a dict of frames ``by_status`` (status, servers),
     ``by_flavor`` (flavor, servers, vcpus, ram_mb, disk_gb) and ``totals`` (resource, used, max,
-    percent) — pure pandas on the two frames above.
+    percent) — pure pandas on the two frames above; flavors in natural order.
+``for_display(frame, missing="–")``
+    A copy for people to read: missing values as ``missing``, never ``<NA>``.
+``sort_naturally(frame, by)``, ``natural_key(text)``
+    Sorting with numbers in names read as numbers (legacy-1, legacy-9, legacy-10).
+``status_chart(ax, by_status)``, ``capacity_chart(ax, totals, threshold=THRESHOLD_PERCENT)``
+    The report's charts on matplotlib axes: labelled axes, one colour rule by threshold.
 """
 
 from novamagic.frames.activity import actions_frame, events_frame, history_frame, outcomes_frame
@@ -102,7 +108,8 @@ from novamagic.frames.network import (
     security_group_rules_frame,
     security_groups_frame,
 )
-from novamagic.frames.report import fleet_summary
+from novamagic.frames.plots import THRESHOLD_PERCENT, capacity_chart, status_chart
+from novamagic.frames.report import fleet_summary, for_display, natural_key, sort_naturally
 from novamagic.frames.servers import addresses_frame, servers_frame
 
 __all__ = [
@@ -122,21 +129,27 @@ __all__ = [
     "RULE_COLUMNS",
     "SECURITY_GROUP_COLUMNS",
     "SERVER_COLUMNS",
+    "THRESHOLD_PERCENT",
     "actions_frame",
     "addresses_frame",
+    "capacity_chart",
     "events_frame",
     "flavors_frame",
     "fleet_summary",
+    "for_display",
     "floating_ips_frame",
     "history_frame",
     "images_frame",
     "keypairs_frame",
     "limits_frame",
     "metadata_frame",
+    "natural_key",
     "networks_frame",
     "outcomes_frame",
     "ports_frame",
     "security_group_rules_frame",
     "security_groups_frame",
     "servers_frame",
+    "sort_naturally",
+    "status_chart",
 ]

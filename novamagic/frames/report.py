@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from novamagic.frames.columns import FLOAT, INT, STRING
@@ -26,9 +28,10 @@ def fleet_summary(
     flavor = servers["flavor"].fillna(servers["flavor_id"]).fillna("?")
     by_flavor = (
         servers.assign(flavor=flavor, servers=1)
-        .groupby("flavor", sort=True)[["servers", "vcpus", "ram_mb", "disk_gb"]]
+        .groupby("flavor", sort=False)[["servers", "vcpus", "ram_mb", "disk_gb"]]
         .sum(min_count=0)
         .reset_index()
+        .pipe(sort_naturally, "flavor")
         .astype({"flavor": STRING, "servers": INT, "vcpus": INT, "ram_mb": INT, "disk_gb": INT})
     )
     used = {
@@ -50,3 +53,33 @@ def fleet_summary(
     capped = totals["max"].where(totals["max"] > 0)  # a zero quota gives no meaningful percent
     totals["percent"] = (totals["used"] * 100 / capped).astype(FLOAT).round(1)
     return {"by_status": by_status, "by_flavor": by_flavor, "totals": totals}
+
+
+def natural_key(text) -> tuple:
+    """A sort key reading runs of digits as numbers: legacy-1, legacy-9, legacy-10."""
+    if text is None or text is pd.NA or (isinstance(text, float) and pd.isna(text)):
+        return ((2, 0, ""),)  # missing names last
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", str(text))
+        if part
+    )
+
+
+def sort_naturally(frame: pd.DataFrame, by, *, ascending=True) -> pd.DataFrame:
+    """``frame.sort_values(by)`` with text columns in natural order (numbers in names as
+    numbers), other columns as pandas sorts them; stable, so ties keep their order."""
+
+    def key(column: pd.Series) -> pd.Series:
+        if column.dtype == "string" or column.dtype == object:
+            return column.map(natural_key)
+        return column
+
+    return frame.sort_values(by, ascending=ascending, key=key, kind="stable")
+
+
+def for_display(frame: pd.DataFrame, missing: str = "–") -> pd.DataFrame:
+    """A copy to show people: missing values as ``missing`` instead of ``<NA>`` (pandas'
+    ``na_rep`` leaves the nullable dtypes' ``pd.NA`` alone); numbers stay as they were."""
+    shown = frame.astype(object)
+    return shown.where(frame.notna(), missing)

@@ -397,6 +397,12 @@ class Report:
     def __repr__(self) -> str:
         return f"<Report: {len(self.servers)} servers>"
 
+    def _totals_shown(self):
+        """The totals as people read them: no limit is "–", never ``<NA>`` (no disk quota)."""
+        from novamagic.frames import for_display
+
+        return for_display(self.totals)
+
     def _repr_pretty_(self, p, cycle):
         parts = [
             f"Fleet report: {len(self.servers)} servers",
@@ -405,7 +411,7 @@ class Report:
             "",
             self.by_flavor.to_string(index=False),
             "",
-            self.totals.to_string(index=False),
+            self._totals_shown().to_string(index=False),
         ]
         if self.note:
             parts += ["", self.note]
@@ -420,7 +426,7 @@ class Report:
             "<div style='display:flex;gap:2em;align-items:flex-start'>",
             self.by_status.to_html(index=False),
             self.by_flavor.to_html(index=False),
-            self.totals.to_html(index=False, na_rep="–"),
+            self._totals_shown().to_html(index=False),
             "</div>",
         ]
         if self.figure is not None:

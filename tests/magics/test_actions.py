@@ -188,8 +188,22 @@ def test_report_summary_and_plot(shell, web):
     # Both panels are horizontal bars, so long names (VERIFY_RESIZE) stay readable.
     assert [t.get_text() for t in by_status_axes.get_yticklabels()] == ["ACTIVE"]
     assert "instances" in [t.get_text() for t in limits_axes.get_yticklabels()]
+    # Named axes, and one colour rule: bars at or over the threshold orange, under it green.
+    from matplotlib.colors import to_hex
+
+    from novamagic.frames.plots import OVER, THRESHOLD_PERCENT, UNDER
+
+    for axes in (by_status_axes, limits_axes):
+        assert axes.get_xlabel() and axes.get_ylabel() and axes.get_title()
+    percents = report.totals.dropna(subset=["percent"])["percent"].tolist()
+    colours = [to_hex(bar.get_facecolor()) for bar in limits_axes.patches]
+    assert colours == [OVER if p >= THRESHOLD_PERCENT else UNDER for p in percents]
+    assert UNDER in colours  # 2 of 10 instances: under the threshold
     formatted = shell.display_formatter.format(report)[0]
     assert "Fleet report: 2 servers" in formatted["text/plain"]
+    # No disk quota in Nova: the disk row says "–", never pandas' <NA>.
+    assert "<NA>" not in formatted["text/plain"] and "&lt;NA&gt;" not in formatted["text/html"]
+    assert totals["max"].isna()["disk_gb"] and "disk_gb" in formatted["text/plain"]
     assert "data:image/png;base64," in formatted["text/html"]
     assert run(shell, "%nova report --no-plot").figure is None
 

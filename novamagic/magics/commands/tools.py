@@ -57,17 +57,11 @@ def _plot(summary):
         from matplotlib.figure import Figure
     except ImportError:
         return None, "matplotlib is not installed: pip install matplotlib for the plot"
+    frames = load_frames()
     figure = Figure(figsize=(9, 3))
     left, right = figure.subplots(1, 2)
-    by_status = summary["by_status"]
-    # Horizontal bars: status names such as VERIFY_RESIZE are long and would overlap below bars.
-    left.barh(by_status["status"].astype(str), by_status["servers"].astype(int), color="#4c72b0")
-    left.invert_yaxis()  # the first status of the table on top, as in the table
-    left.set_title("servers by status")
-    totals = summary["totals"].dropna(subset=["percent"])
-    right.barh(totals["resource"].astype(str), totals["percent"].astype(float), color="#dd8452")
-    right.set_xlim(0, max(100.0, float(totals["percent"].max()) if len(totals) else 100.0))
-    right.set_title("% of limit used")
+    frames.status_chart(left, summary["by_status"])
+    frames.capacity_chart(right, summary["totals"])
     figure.tight_layout()
     return figure, None
 

@@ -1,0 +1,53 @@
+"""The report's charts, drawn on matplotlib axes the caller owns (a bare Figure or pyplot's).
+
+One colour rule for every capacity chart (``%nova report`` and notebook 08's own): a bar at or
+over the threshold is orange, under it green, and the threshold is a dashed line. Every chart
+names its axes, so a picture pasted into a ticket still says what it counts.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Percent of a limit at which a resource counts as nearly full.
+THRESHOLD_PERCENT = 80.0
+OVER, UNDER, NEUTRAL = "#dd8452", "#55a868", "#4c72b0"
+
+
+def threshold_colours(percents, threshold: float = THRESHOLD_PERCENT) -> list[str]:
+    """The colour of each bar: OVER at or above ``threshold``, UNDER below it."""
+    return [OVER if float(p) >= threshold else UNDER for p in percents]
+
+
+def status_chart(ax, by_status: pd.DataFrame) -> None:
+    """Horizontal bars of servers per status (long names such as VERIFY_RESIZE stay readable)."""
+    ax.barh(by_status["status"].astype(str), by_status["servers"].astype(int), color=NEUTRAL)
+    ax.invert_yaxis()  # the first status of the table on top, as in the table
+    ax.set_title("servers by status")
+    ax.set_xlabel("servers")
+    ax.set_ylabel("status")
+
+
+def capacity_chart(
+    ax,
+    totals: pd.DataFrame,
+    *,
+    percent: str = "percent",
+    limit: str = "max",
+    threshold: float = THRESHOLD_PERCENT,
+    title: str = "% of limit used",
+    xlabel: str = "% of the project's limit in use",
+) -> None:
+    """Bars of ``percent`` per resource, coloured by ``threshold``, each labelled "used of limit";
+    resources without a limit are left out (nothing to be a percent of)."""
+    shown = totals.dropna(subset=[percent])
+    values = shown[percent].astype(float)
+    ax.barh(shown["resource"].astype(str), values, color=threshold_colours(values, threshold))
+    ax.invert_yaxis()
+    ax.axvline(threshold, color="grey", linestyle="--", linewidth=1)
+    ax.set_xlim(0, max(100.0, float(values.max()) if len(values) else 100.0))
+    for y, (used, most) in enumerate(zip(shown["used"], shown[limit], strict=True)):
+        ax.text(1, y, f"{int(used):,} of {int(most):,}", va="center", color="white")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("resource")
