@@ -57,6 +57,8 @@ class LocalCloud:
     ``users`` (list of dicts or YAML path; default joe/shhh in ``openstack`` and admin/admin in
     ``admin``), ``host``/``port`` (127.0.0.1, a free port), ``token_ttl`` seconds, ``quotas``
     (default quota overrides, e.g. ``{"instances": 100}``), ``durations`` (lifecycle seconds),
+    ``hypervisor`` (the compute host's size: ``{"vcpus": 64, "memory_mb": 262144, "local_gb":
+    4000}`` by default, what os-hypervisors reports),
     ``open_control`` (any valid token may use /_localcloud; False: admin only), ``tls`` and
     ``client_cert_required`` (HTTPS with generated certificates), ``max_connections`` (open at
     once; default 256 or fewer under a low descriptor limit) and ``idle_timeout`` (seconds a
@@ -74,6 +76,7 @@ class LocalCloud:
         token_ttl: float = 3600.0,
         quotas: dict | None = None,
         durations: dict | None = None,
+        hypervisor: dict | None = None,
         open_control: bool = True,
         tls: bool = False,
         client_cert_required: bool = False,
@@ -88,6 +91,7 @@ class LocalCloud:
             token_ttl=token_ttl,
             quotas=quotas,
             durations=durations,
+            hypervisor=hypervisor,
         )
         self.app = LocalCloudApp(self.state, open_control=open_control)
         self.host = host

@@ -25,6 +25,7 @@ from novamagic.localcloud.model.addresses import AddressPools
 from novamagic.localcloud.model.console import ConsoleBackend
 from novamagic.localcloud.model.flavors import FlavorBackend
 from novamagic.localcloud.model.floatingips import FloatingIPBackend
+from novamagic.localcloud.model.hypervisors import HypervisorBackend, check_hypervisor
 from novamagic.localcloud.model.identity import (
     DEFAULT_USERS,
     AppCredential,
@@ -43,6 +44,7 @@ from novamagic.localcloud.model.ports import PortBackend
 from novamagic.localcloud.model.quotas import DEFAULT_QUOTAS, SETTABLE_QUOTAS, QuotaBackend
 from novamagic.localcloud.model.secgroups import SecurityGroupBackend
 from novamagic.localcloud.model.servers import ServerBackend
+from novamagic.localcloud.model.usage import UsageBackend
 
 
 class CloudState(
@@ -61,6 +63,8 @@ class CloudState(
     NetworkQuotaBackend,
     InstanceActionBackend,
     ConsoleBackend,
+    UsageBackend,
+    HypervisorBackend,
 ):
     """All the resources of one local cloud. Thread-safe; see the module docstring."""
 
@@ -72,6 +76,7 @@ class CloudState(
         token_ttl: float = 3600.0,
         quotas: dict | None = None,
         durations: dict | None = None,
+        hypervisor: dict | None = None,
     ):
         self.clock = clock or ManualClock()
         self.seed = seed if seed is not None else secrets.randbits(32)
@@ -86,6 +91,7 @@ class CloudState(
         unknown = set(self.default_quotas) - SETTABLE_QUOTAS
         if unknown:
             raise ValueError(f"unknown quotas {sorted(unknown)}; known: {sorted(SETTABLE_QUOTAS)}")
+        self.hypervisor_sizes = check_hypervisor(hypervisor)
         self.lock = threading.RLock()
         self._identity_rng = random.Random(f"{self.seed}:identity")
         self.projects: dict[str, Project] = {}
