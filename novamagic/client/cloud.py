@@ -5,7 +5,8 @@ Each part is a mixin in its own module (openstacksdk's cloud layer is built the 
 images with one name cache), :mod:`.servers`, :mod:`.boot`, :mod:`.actions`, :mod:`.keypairs`,
 :mod:`.limits`, :mod:`.network` (Neutron's networks, ports, floating IPs), :mod:`.secgroups`
 (security groups and rules), :mod:`.expose` (reaching a server in one call), :mod:`.diagnosis`
-(console output, instance actions), :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
+(console output, instance actions), :mod:`.usage` (usage over a period), :mod:`.hypervisors`
+(capacity: hypervisors, availability zones), :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
 :mod:`.control` are objects of their own (``cloud.server_metadata``, ``cloud.control``).
 ``docs/architecture.md`` lists the public API; every method documents itself.
 """
@@ -34,6 +35,7 @@ from novamagic.client.connection import MAX_MICROVERSION, ConnectionMixin
 from novamagic.client.control import LocalControl
 from novamagic.client.diagnosis import DiagnosisMixin
 from novamagic.client.expose import ExposeMixin
+from novamagic.client.hypervisors import HypervisorsMixin
 from novamagic.client.keypairs import KeyPairsMixin, PrivateKey
 from novamagic.client.limits import LimitsMixin
 from novamagic.client.metadata import MetadataAPI
@@ -41,6 +43,7 @@ from novamagic.client.network import NetworkMixin
 from novamagic.client.secgroups import SecurityGroupsMixin
 from novamagic.client.servers import ServersMixin
 from novamagic.client.session import HttpSession
+from novamagic.client.usage import UsageMixin
 
 __all__ = [
     "BOOT_STAGES",
@@ -68,6 +71,8 @@ class Cloud(
     SecurityGroupsMixin,
     ExposeMixin,
     DiagnosisMixin,
+    UsageMixin,
+    HypervisorsMixin,
     CleanupMixin,
 ):
     """A connection to one cloud: every operation of the book, as plain JSON.
