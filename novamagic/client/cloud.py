@@ -1,7 +1,8 @@
 """``Cloud``: one connection to one cloud, composed of a room per resource.
 
 Each part is a mixin in its own module (openstacksdk's cloud layer is built the same way):
-:mod:`.connection` (endpoints, microversions, requests, pages), :mod:`.catalogue` (flavors and
+:mod:`.connection` (endpoints, microversions, requests, pages), :mod:`.regions` (the
+catalog's regions, a session on another), :mod:`.catalogue` (flavors and
 images with one name cache), :mod:`.servers`, :mod:`.boot`, :mod:`.actions`, :mod:`.keypairs`,
 :mod:`.limits`, :mod:`.network` (Neutron's networks, ports, floating IPs), :mod:`.secgroups`
 (security groups and rules), :mod:`.expose` (reaching a server in one call), :mod:`.diagnosis`
@@ -40,6 +41,7 @@ from novamagic.client.keypairs import KeyPairsMixin, PrivateKey
 from novamagic.client.limits import LimitsMixin
 from novamagic.client.metadata import MetadataAPI
 from novamagic.client.network import NetworkMixin
+from novamagic.client.regions import RegionsMixin
 from novamagic.client.secgroups import SecurityGroupsMixin
 from novamagic.client.servers import ServersMixin
 from novamagic.client.session import HttpSession
@@ -61,6 +63,7 @@ __all__ = [
 
 class Cloud(
     ConnectionMixin,
+    RegionsMixin,
     CatalogueMixin,
     ServersMixin,
     BootMixin,

@@ -33,6 +33,7 @@ def capacity_chart(
     totals: pd.DataFrame,
     *,
     percent: str = "percent",
+    used: str = "used",
     limit: str = "max",
     threshold: float = THRESHOLD_PERCENT,
     title: str = "% of limit used",
@@ -46,8 +47,17 @@ def capacity_chart(
     ax.invert_yaxis()
     ax.axvline(threshold, color="grey", linestyle="--", linewidth=1)
     ax.set_xlim(0, max(100.0, float(values.max()) if len(values) else 100.0))
-    for y, (used, most) in enumerate(zip(shown["used"], shown[limit], strict=True)):
-        ax.text(1, y, f"{int(used):,} of {int(most):,}", va="center", color="white")
+    for y, (part, most) in enumerate(zip(shown[used], shown[limit], strict=True)):
+        ax.text(1, y, f"{int(part):,} of {int(most):,}", va="center", color="white")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("resource")
+
+
+def usage_chart(ax, by_flavor: pd.DataFrame, *, title: str = "vCPU-hours by flavor") -> None:
+    """Horizontal bars of vCPU-hours per flavor over the report's period."""
+    ax.barh(by_flavor["flavor"].astype(str), by_flavor["vcpu_hours"].astype(float), color=NEUTRAL)
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.set_xlabel("vCPU-hours")
+    ax.set_ylabel("flavor")

@@ -10,13 +10,19 @@ from novamagic.frames.columns import FLOAT, INT, STRING
 
 
 def fleet_summary(
-    servers: pd.DataFrame, limits: pd.DataFrame | None = None
+    servers: pd.DataFrame,
+    limits: pd.DataFrame | None = None,
+    hypervisors: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Aggregate a servers frame (and a limits frame) into the frames of ``%nova report``.
+    """Aggregate a servers frame (and a limits and a hypervisors frame) into the frames of
+    ``%nova report``.
 
     ``by_status``: status, servers.  ``by_flavor``: flavor, servers, vcpus, ram_mb, disk_gb.
     ``totals``: resource (instances, cores, ram_mb, disk_gb), used (summed from the servers),
-    max (from limits, ``<NA>`` when unlimited or unknown), percent (Float64).
+    max (from limits, ``<NA>`` when unlimited or unknown: Nova has no disk quota), percent
+    (Float64), then the hosts: host_used and host_total (summed over the hypervisors: what
+    every project's servers hold of them; ``<NA>`` without a hypervisors frame) and
+    host_percent.
     """
     by_status = (
         servers.groupby("status", dropna=False, sort=True)
@@ -52,7 +58,27 @@ def fleet_summary(
     )
     capped = totals["max"].where(totals["max"] > 0)  # a zero quota gives no meaningful percent
     totals["percent"] = (totals["used"] * 100 / capped).astype(FLOAT).round(1)
+    host_used, host_total = {}, {}
+    if hypervisors is not None and len(hypervisors):
+        for resource, (used_col, total_col) in HOST_COLUMNS.items():
+            if used_col is not None and hypervisors[total_col].notna().any():
+                host_used[resource] = int(hypervisors[used_col].sum())
+                host_total[resource] = int(hypervisors[total_col].sum())
+    totals["host_used"] = pd.array([host_used.get(k) for k in used], dtype=INT)
+    totals["host_total"] = pd.array([host_total.get(k) for k in used], dtype=INT)
+    hosted = totals["host_total"].where(totals["host_total"] > 0)
+    totals["host_percent"] = (totals["host_used"] * 100 / hosted).astype(FLOAT).round(1)
     return {"by_status": by_status, "by_flavor": by_flavor, "totals": totals}
+
+
+#: Each totals resource as the hypervisors frame has it: (its use, its size); instances have
+#: no size on a host (running_vms counts them, but nothing caps them).
+HOST_COLUMNS = {
+    "instances": (None, "running_vms"),
+    "cores": ("vcpus_used", "vcpus"),
+    "ram_mb": ("ram_mb_used", "ram_mb"),
+    "disk_gb": ("disk_gb_used", "disk_gb"),
+}
 
 
 def natural_key(text) -> tuple:

@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--users", metavar="FILE", help="YAML file listing users: name, password, project, roles"
     )
     parser.add_argument(
+        "--region",
+        action="append",
+        metavar="NAME",
+        help="a region of the catalogue (repeat for several; default RegionOne)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=None, help="seed for ids, so every run is the same"
     )
     parser.add_argument(
@@ -98,6 +104,7 @@ def main(argv=None) -> int:
             client_cert_required=args.client_cert_required,
             max_connections=args.max_connections,
             idle_timeout=args.idle_timeout,
+            regions=args.region or "RegionOne",
         )
         cloud.start()
     except (ValueError, TypeError) as exc:

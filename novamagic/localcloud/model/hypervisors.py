@@ -64,6 +64,17 @@ def check_hypervisor(spec: dict | None) -> dict:
     return sizes
 
 
+def check_regions(regions) -> tuple[str, ...]:
+    """The ``regions=`` option: a region name or a list of them (the catalogue's regions)."""
+    names = (regions,) if isinstance(regions, str) else tuple(regions)
+    if not names or len(names) > 16 or len(set(names)) != len(names):
+        raise ValueError("regions must be 1 to 16 distinct names, e.g. ['RegionOne', 'RegionTwo']")
+    for name in names:
+        if not isinstance(name, str) or not 0 < len(name) <= 64 or not name.isprintable():
+            raise ValueError(f"a region name is 1 to 64 printable characters; got {name!r}")
+    return names
+
+
 class HypervisorBackend:
     """The hypervisors and availability zones of :class:`CloudState`."""
 

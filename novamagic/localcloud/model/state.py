@@ -25,7 +25,11 @@ from novamagic.localcloud.model.addresses import AddressPools
 from novamagic.localcloud.model.console import ConsoleBackend
 from novamagic.localcloud.model.flavors import FlavorBackend
 from novamagic.localcloud.model.floatingips import FloatingIPBackend
-from novamagic.localcloud.model.hypervisors import HypervisorBackend, check_hypervisor
+from novamagic.localcloud.model.hypervisors import (
+    HypervisorBackend,
+    check_hypervisor,
+    check_regions,
+)
 from novamagic.localcloud.model.identity import (
     DEFAULT_USERS,
     AppCredential,
@@ -77,6 +81,7 @@ class CloudState(
         quotas: dict | None = None,
         durations: dict | None = None,
         hypervisor: dict | None = None,
+        regions=("RegionOne",),
     ):
         self.clock = clock or ManualClock()
         self.seed = seed if seed is not None else secrets.randbits(32)
@@ -92,6 +97,7 @@ class CloudState(
         if unknown:
             raise ValueError(f"unknown quotas {sorted(unknown)}; known: {sorted(SETTABLE_QUOTAS)}")
         self.hypervisor_sizes = check_hypervisor(hypervisor)
+        self.regions = check_regions(regions)
         self.lock = threading.RLock()
         self._identity_rng = random.Random(f"{self.seed}:identity")
         self.projects: dict[str, Project] = {}

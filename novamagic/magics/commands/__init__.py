@@ -18,6 +18,7 @@ from novamagic.magics.commands import metadata  # noqa: F401
 from novamagic.magics.commands import changes  # noqa: F401
 from novamagic.magics.commands import network  # noqa: F401
 from novamagic.magics.commands import diagnosis  # noqa: F401
+from novamagic.magics.commands import capacity  # noqa: F401
 from novamagic.magics.commands import tools  # noqa: F401
 from novamagic.magics.commands import local  # noqa: F401
 from novamagic.magics.commands import boot_cell  # noqa: F401

@@ -1,5 +1,6 @@
 """What the subcommand rooms share: the completion hint for server arguments, the frames module
-loaded on first use, and the prompt for a secret."""
+loaded on first use, the prompt for a secret, and the options and targets of a listing over
+many clouds and regions."""
 
 from __future__ import annotations
 
@@ -30,3 +31,53 @@ def ask_secret(prompt: str) -> str:
     if not value:
         raise NovaMagicError("no password given", hint="type it at the prompt")
     return value
+
+
+#: The options of a listing over many clouds and regions (``servers``, ``report``).
+MANY_CLOUDS = (
+    (
+        ("--cloud",),
+        {
+            "action": "append",
+            "metavar": "NAME",
+            "help": "a clouds.yaml cloud, or a variable holding a novamagic Cloud; repeat for several",
+        },
+    ),
+    (
+        ("--region",),
+        {"action": "append", "metavar": "NAME", "help": "this region (repeat for several)"},
+    ),
+    (
+        ("--all-regions",),
+        {"action": "store_true", "help": "every region of each cloud's catalog"},
+    ),
+)
+
+
+def many_clouds(nova, args) -> list | None:
+    """The clouds a listing with ``--cloud``/``--region``/``--all-regions`` asks for, as
+    ``fetch_across`` takes them (a variable holding a Cloud is that session, under its name);
+    None for a plain listing on this session."""
+    from novamagic.client import Cloud
+
+    if not (args.cloud or args.region or args.all_regions):
+        return None
+    if not args.cloud:
+        return [("this session", nova.cloud)]
+    namespace = nova.shell.user_ns if nova.shell is not None else {}
+    return [
+        (name, namespace[name]) if isinstance(namespace.get(name), Cloud) else name
+        for name in args.cloud
+    ]
+
+
+def say_failures(merged) -> None:
+    """One line per cloud that did not answer (the rest of the listing still comes back); when
+    none answered, the cell fails with those lines."""
+    if merged.failures and not merged.answered:
+        raise NovaMagicError(
+            "no cloud answered: " + "; ".join(str(f) for f in merged.failures),
+            hint="check each cloud's name in clouds.yaml (or the variable's) and its credentials",
+        )
+    for failure in merged.failures:
+        print(f"failed: {failure}")
