@@ -61,3 +61,6 @@ def usage_chart(ax, by_flavor: pd.DataFrame, *, title: str = "vCPU-hours by flav
     ax.set_title(title)
     ax.set_xlabel("vCPU-hours")
     ax.set_ylabel("flavor")
+    from matplotlib.ticker import StrMethodFormatter  # matplotlib is there: ax is its own
+
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 1,500,000, not 1.5 1e6

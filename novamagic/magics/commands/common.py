@@ -4,6 +4,7 @@ many clouds and regions."""
 
 from __future__ import annotations
 
+from novamagic.magics.registry import arg
 from novamagic.magics.rendering import NovaMagicError
 
 #: ``completes=`` for a subcommand whose ``server``/``servers`` argument names servers.
@@ -34,24 +35,15 @@ def ask_secret(prompt: str) -> str:
 
 
 #: The options of a listing over many clouds and regions (``servers``, ``report``).
+# Both take several names at once or repeated (``--cloud a b`` = ``--cloud a --cloud b``), and
+# none (``--cloud $names`` with an empty list is a plain listing), so a notebook passes lists.
 MANY_CLOUDS = (
-    (
-        ("--cloud",),
-        {
-            "action": "append",
-            "metavar": "NAME",
-            "help": "a clouds.yaml cloud, or a variable holding a novamagic Cloud; repeat for several",
-        },
-    ),
-    (
-        ("--region",),
-        {"action": "append", "metavar": "NAME", "help": "this region (repeat for several)"},
-    ),
-    (
-        ("--all-regions",),
-        {"action": "store_true", "help": "every region of each cloud's catalog"},
-    ),
-)
+    arg("--cloud", action="extend", nargs="*", metavar="NAME",
+        help="clouds.yaml clouds, or variables holding a novamagic Cloud"),
+    arg("--region", action="extend", nargs="*", metavar="NAME",
+        help="these regions of each cloud (all: every region, as --all-regions)"),
+    arg("--all-regions", action="store_true", help="every region of each cloud's catalog"),
+)  # fmt: skip
 
 
 def many_clouds(nova, args) -> list | None:
@@ -60,6 +52,8 @@ def many_clouds(nova, args) -> list | None:
     None for a plain listing on this session."""
     from novamagic.client import Cloud
 
+    if args.region and "all" in args.region:
+        args.region, args.all_regions = [], True
     if not (args.cloud or args.region or args.all_regions):
         return None
     if not args.cloud:

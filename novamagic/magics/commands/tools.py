@@ -8,6 +8,7 @@ from novamagic.magics.parsing import parse_json_body
 from novamagic.magics.registry import arg, subcommand
 from novamagic.magics.rendering import (
     JSONView,
+    NovaMagicError,
     mark_frame,
 )
 
@@ -40,6 +41,14 @@ def raw(nova, args):
     arg("--start", help="usage from this ISO 8601 date or time (default: all so far)"),
     arg("--end", help="usage up to this date or time (default: the cloud's now)"),
     arg("--all-projects", action="store_true", help="every project's servers and usage (admins)"),
+    arg("--projects", choices=("mine", "all"), help="all: as --all-projects"),
+    arg(
+        "--threshold",
+        type=float,
+        default=80.0,
+        metavar="PERCENT",
+        help="bars at or over this %% of a limit are orange (default 80)",
+    ),
     *MANY_CLOUDS,
     description=(
         "The fleet summarised: servers by status and flavor; vCPUs, RAM and disk against the "
@@ -58,20 +67,24 @@ def report(nova, args):
         clouds=targets,
         regions=args.region,
         all_regions=args.all_regions,
-        start=args.start,
-        end=args.end,
-        all_projects=args.all_projects,
+        start=args.start or None,  # "" from a notebook's {start or ''}: no start
+        end=args.end or None,
+        all_projects=args.all_projects or args.projects == "all",
     )
     if targets is not None:
         from novamagic.frames import Merged
 
         say_failures(Merged(None, data.failures, data.clouds if data.clouds else 0))
         data.failures = []  # said above, once
-    figure, note = (None, None) if args.no_plot else _plot(data)
+    if not 0 < args.threshold <= 1000:
+        raise NovaMagicError(
+            f"--threshold {args.threshold:g} is not a percent", hint="e.g. --threshold 80"
+        )
+    figure, note = (None, None) if args.no_plot else _plot(data, args.threshold)
     return Report(data, figure=figure, note=note)
 
 
-def _plot(data):
+def _plot(data, threshold: float):
     """A four-panel matplotlib figure, or (None, note) when matplotlib is not installed."""
     try:
         # A bare Figure needs no pyplot and leaves the user's backend alone; PNG export is Agg.
@@ -82,7 +95,7 @@ def _plot(data):
     figure = Figure(figsize=(10, 6))
     (status, quota), (usage, hosts) = figure.subplots(2, 2)
     frames.status_chart(status, data.summary["by_status"])
-    frames.capacity_chart(quota, data.summary["totals"])
+    frames.capacity_chart(quota, data.summary["totals"], threshold=threshold)
     frames.usage_chart(usage, data.usage_by_flavor)
     frames.capacity_chart(
         hosts,
@@ -90,6 +103,7 @@ def _plot(data):
         percent="host_percent",
         used="host_used",
         limit="host_total",
+        threshold=threshold,
         title="% of the hosts in use",
         xlabel="% of the hosts' capacity in use (every project)",
     )
