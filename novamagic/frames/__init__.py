@@ -95,6 +95,9 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
 all_projects=False)``
     A ``ReportData``: the fleet summary (against quota and hosts), servers, limits, usage over
     the period (per server and by flavor), hypervisors, notes and failures, one login per cloud.
+``export_frame(frame, path)``
+    A frame to .csv, .json, .xlsx (openpyxl) or .parquet (pyarrow), by extension; a missing
+    writer is an ``ExportError`` naming the package.
 ``sort_naturally(frame, by)``, ``natural_key(text)``
     Sorting with numbers in names read as numbers (legacy-1, legacy-9, legacy-10).
 ``status_chart(ax, by_status)``, ``capacity_chart(ax, totals, threshold=THRESHOLD_PERCENT)``,
@@ -132,6 +135,7 @@ from novamagic.frames.columns import (
     SERVER_USAGE_COLUMNS,
     USAGE_COLUMNS,
 )
+from novamagic.frames.export import ExportError, export_frame
 from novamagic.frames.fleet import Failure, Merged, fetch_across, servers_across
 from novamagic.frames.fleet_report import ReportData, gather_report
 from novamagic.frames.network import (
@@ -150,6 +154,7 @@ __all__ = [
     "ACTION_COLUMNS",
     "ADDRESS_COLUMNS",
     "EVENT_COLUMNS",
+    "ExportError",
     "Failure",
     "FLAVOR_COLUMNS",
     "FLOATING_IP_COLUMNS",
@@ -174,6 +179,7 @@ __all__ = [
     "addresses_frame",
     "capacity_chart",
     "events_frame",
+    "export_frame",
     "fetch_across",
     "flavors_frame",
     "gather_report",
