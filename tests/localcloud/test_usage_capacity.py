@@ -165,7 +165,8 @@ def test_hypervisors_by_microversion_admin_only(classroom):
     alice.boot("b", flavor="3")  # m1.medium: 2 vCPUs, 4096 MB, 40 GB
     classroom.tick(20)
     assert "os-hypervisors" in fault(alice.get("/os-hypervisors"), 403)
-    assert "os-hypervisors" in fault(alice.get("/os-hypervisors/statistics"), 403)
+    assert "os-hypervisors:statistics" in fault(alice.get("/os-hypervisors/statistics"), 403)
+    assert "os-hypervisors:list-detail" in fault(alice.get("/os-hypervisors/detail"), 403)
 
     (old,) = teacher.get("/os-hypervisors/detail", version="2.1").json()["hypervisors"]
     assert old["id"] == 1 and old["service"]["id"] == 1
@@ -208,6 +209,11 @@ def test_hypervisors_by_microversion_admin_only(classroom):
         == 200
     )
     fault(teacher.get("/os-hypervisors?hypervisor_hostname_pattern=nowhere", version="2.53"), 404)
+    # 2.53 allows no other query parameter; before, they are ignored
+    assert "Additional properties" in fault(
+        teacher.get("/os-hypervisors?colour=red", version="2.53"), 400
+    )
+    assert teacher.get("/os-hypervisors?colour=red", version="2.52").status_code == 200
     # paging from 2.33
     page = teacher.get("/os-hypervisors?limit=1", version="2.33").json()
     assert page["hypervisors_links"][0]["rel"] == "next"

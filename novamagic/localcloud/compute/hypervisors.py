@@ -30,6 +30,22 @@ def _strict_bool(value: str, name: str) -> bool:
     )
 
 
+LIST_PARAMS_253 = frozenset({"limit", "marker", "hypervisor_hostname_pattern", "with_servers"})
+SHOW_PARAMS_253 = frozenset({"with_servers"})
+
+
+def _strict_query(call: Call, allowed: frozenset) -> None:
+    """From 2.53 Nova's query schemas allow no other parameter."""
+    if not call.at_least("2.53"):
+        return
+    unknown = sorted(set(call.request.args) - allowed)
+    if unknown:
+        raise errors.BadRequest(
+            f"Invalid input for query parameters {unknown[0][:64]}. Additional properties are "
+            f"not allowed ({', '.join(repr(k[:64]) for k in unknown)} unexpected)"
+        )
+
+
 def _not_found(ref: str) -> errors.NotFound:
     return errors.NotFound(f"Hypervisor with ID '{ref[:64]}' could not be found.")
 
@@ -49,7 +65,8 @@ def _views(call: Call, hypervisors, *, detail: bool, with_servers: bool = False)
 
 def _listing(call: Call, detail: bool):
     args = call.request.args
-    found = call.state.hypervisors(call.token)
+    _strict_query(call, LIST_PARAMS_253)
+    found = call.state.hypervisors(call.token, "list-detail" if detail else "list")
     pattern, with_servers = None, False
     if call.at_least("2.53"):
         pattern = args.get("hypervisor_hostname_pattern")
@@ -62,7 +79,7 @@ def _listing(call: Call, detail: bool):
                 "Paging over hypervisors with the hypervisor_hostname_pattern query parameter is "
                 "not supported."
             )
-        found = call.state.search_hypervisors(call.token, pattern)
+        found = call.state.search_hypervisors(call.token, pattern, "list")
         if not found:
             raise errors.NotFound(f"No hypervisor matching '{pattern[:64]}' could be found.")
         return {"hypervisors": _views(call, found, detail=detail, with_servers=with_servers)}
@@ -96,7 +113,7 @@ def detail(call: Call):
     return _listing(call, detail=True)
 
 
-def _find(call: Call, ref: str):
+def _find(call: Call, ref: str, rule: str):
     by_uuid = call.at_least("2.53")
     if by_uuid:
         try:
@@ -105,7 +122,7 @@ def _find(call: Call, ref: str):
             raise errors.BadRequest(f"Invalid uuid {ref[:64]}") from None
     elif not ref.isdigit():
         raise _not_found(ref)
-    found = call.state.find_hypervisor(call.token, ref, by_uuid)
+    found = call.state.find_hypervisor(call.token, ref, by_uuid, rule)
     if found is None:
         raise _not_found(ref)
     return found
@@ -113,16 +130,17 @@ def _find(call: Call, ref: str):
 
 def show(call: Call, hypervisor_id: str):
     with_servers = False
+    _strict_query(call, SHOW_PARAMS_253)
     if call.at_least("2.53") and "with_servers" in call.request.args:
         with_servers = _strict_bool(call.request.args["with_servers"], "with_servers")
-    found = _find(call, hypervisor_id)
+    found = _find(call, hypervisor_id, "show")
     (view,) = _views(call, [found], detail=True, with_servers=with_servers)
     return {"hypervisor": view}
 
 
 def uptime(call: Call, hypervisor_id: str):
     _removed(call, "2.88")
-    found = _find(call, hypervisor_id)
+    found = _find(call, hypervisor_id, "uptime")
     (view,) = _views(call, [found], detail=False)
     return {"hypervisor": {**view, "uptime": views.UPTIME}}
 
@@ -130,13 +148,13 @@ def uptime(call: Call, hypervisor_id: str):
 def statistics(call: Call):
     _removed(call, "2.88")
     state = call.state
-    pairs = [(h, state.hypervisor_use(h)) for h in state.hypervisors(call.token)]
+    pairs = [(h, state.hypervisor_use(h)) for h in state.hypervisors(call.token, "statistics")]
     return {"hypervisor_statistics": views.statistics(pairs)}
 
 
 def search(call: Call, pattern: str):
     _removed(call, "2.53")
-    found = call.state.search_hypervisors(call.token, pattern)
+    found = call.state.search_hypervisors(call.token, pattern, "search")
     if not found:
         raise errors.NotFound(f"No hypervisor matching '{pattern[:64]}' could be found.")
     return {"hypervisors": _views(call, found, detail=False)}
@@ -144,7 +162,7 @@ def search(call: Call, pattern: str):
 
 def servers(call: Call, pattern: str):
     _removed(call, "2.53")
-    found = call.state.search_hypervisors(call.token, pattern)
+    found = call.state.search_hypervisors(call.token, pattern, "servers")
     if not found:
         raise errors.NotFound(f"No hypervisor matching '{pattern[:64]}' could be found.")
     return {"hypervisors": _views(call, found, detail=False, with_servers=True)}

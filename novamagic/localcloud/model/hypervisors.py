@@ -84,8 +84,9 @@ class HypervisorBackend:
         if not caller.is_admin:
             raise Forbidden(f"Policy doesn't allow os_compute_api:{rule} to be performed.")
 
-    def hypervisors(self, caller: Token) -> list[Hypervisor]:
-        self._admin_only(caller, "os-hypervisors:list")
+    def hypervisors(self, caller: Token, rule: str = "list") -> list[Hypervisor]:
+        """Every hypervisor (admins; ``rule`` names Nova's policy in a refusal)."""
+        self._admin_only(caller, f"os-hypervisors:{rule}")
         # Fixed ids from the seed, drawn from no RNG: every other id of the cloud stays as it was.
         named = uuid.uuid5(uuid.NAMESPACE_URL, f"novamagic-localcloud:{self.seed}")
         return [
@@ -121,18 +122,23 @@ class HypervisorBackend:
                 servers=tuple((s.name, s.id) for s in on_host),
             )
 
-    def find_hypervisor(self, caller: Token, ref: str, by_uuid: bool) -> Hypervisor | None:
+    def find_hypervisor(
+        self, caller: Token, ref: str, by_uuid: bool, rule: str = "show"
+    ) -> Hypervisor | None:
         """The hypervisor with this id (an integer before 2.53, a uuid from it), else None."""
-        for hypervisor in self.hypervisors(caller):
+        for hypervisor in self.hypervisors(caller, rule):
             if (hypervisor.uuid if by_uuid else str(hypervisor.id)) == ref:
                 return hypervisor
         return None
 
-    def search_hypervisors(self, caller: Token, pattern: str) -> list[Hypervisor]:
+    def search_hypervisors(
+        self, caller: Token, pattern: str, rule: str = "search"
+    ) -> list[Hypervisor]:
         """Hypervisors whose hostname contains ``pattern`` (Nova's SQL ``LIKE %pattern%``)."""
+        found = self.hypervisors(caller, rule)  # the policy first: a member learns nothing
         if len(pattern) > 255:
             raise BadRequest("hypervisor_hostname_pattern is at most 255 characters.")
-        return [h for h in self.hypervisors(caller) if pattern in h.hostname]
+        return [h for h in found if pattern in h.hostname]
 
     def availability_zones(self, caller: Token, detail: bool) -> list[dict]:
         """Zones as Nova lists them: ``nova`` for everyone; with ``detail`` (admins) the
