@@ -280,3 +280,20 @@ def test_openstack_cli_usage_list_and_hypervisor_list(classroom):
     (hyp,) = run("hypervisor", "list")
     assert hyp["Hypervisor Hostname"] == "localcloud-1" and hyp["State"] == "up"
     assert hyp["Host IP"] == "127.0.0.1" and hyp["Hypervisor Type"] == "QEMU"
+
+
+def test_the_catalogue_lists_each_region_asked_for():
+    with LocalCloud(seed=1, regions=["RegionOne", "RegionTwo"]) as cloud:
+        token = Api(cloud)
+        body = token.session.get(
+            f"{cloud.auth_url}/v3/auth/tokens",
+            headers={"X-Auth-Token": token.token, "X-Subject-Token": token.token},
+            timeout=10,
+        ).json()
+        (compute,) = [s for s in body["token"]["catalog"] if s["type"] == "compute"]
+        regions = sorted({e["region"] for e in compute["endpoints"]})
+        assert regions == ["RegionOne", "RegionTwo"]
+        assert len({e["id"] for e in compute["endpoints"]}) == len(compute["endpoints"])
+    for bad in ([], ["a", "a"], [""], ["x" * 65]):
+        with pytest.raises(ValueError, match="region"):
+            LocalCloud(regions=bad)

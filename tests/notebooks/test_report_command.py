@@ -51,6 +51,10 @@ def test_notebook_08_runs_unchanged_under_papermill_with_parameters(two_clouds, 
 
     (cell,) = [c for c in nbformat.read(NOTEBOOK, 4).cells if "parameters" in c.metadata.get("tags", [])]
     assert "clouds = []" in cell.source and "threshold = 80" in cell.source
+    # papermill reads every parameter (and its comment, for --help-notebook)
+    found = papermill.inspect_notebook(str(NOTEBOOK))
+    assert list(found) == ["clouds", "regions", "projects", "start", "end", "threshold"]
+    assert all(p["help"] for p in found.values())
     executed = papermill.execute_notebook(
         str(NOTEBOOK), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False,
         cwd=str(tmp_path), parameters={"clouds": ["east", "west"], "threshold": 50, "start": "2000-01-01"},
