@@ -61,6 +61,14 @@ def usage_chart(ax, by_flavor: pd.DataFrame, *, title: str = "vCPU-hours by flav
     ax.set_title(title)
     ax.set_xlabel("vCPU-hours")
     ax.set_ylabel("flavor")
-    from matplotlib.ticker import StrMethodFormatter  # matplotlib is there: ax is its own
+    from matplotlib.ticker import FuncFormatter, MaxNLocator  # matplotlib is there: ax is its own
 
-    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 1,500,000, not 1.5 1e6
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.xaxis.set_major_formatter(FuncFormatter(_compact))  # 1.5M, not 1.5 and a "1e6" aside
+
+
+def _compact(value: float, _position=None) -> str:
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"{value / size:g}{unit}"
+    return f"{value:g}"
