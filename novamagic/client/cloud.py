@@ -1,12 +1,14 @@
 """``Cloud``: one connection to one cloud, composed of a room per resource.
 
 Each part is a mixin in its own module (openstacksdk's cloud layer is built the same way):
-:mod:`.connection` (endpoints, microversions, requests, pages), :mod:`.catalogue` (flavors and
+:mod:`.connection` (endpoints, microversions, requests, pages), :mod:`.regions` (the
+catalog's regions, a session on another), :mod:`.catalogue` (flavors and
 images with one name cache), :mod:`.servers`, :mod:`.boot`, :mod:`.actions`, :mod:`.keypairs`,
 :mod:`.limits`, :mod:`.network` (Neutron's networks, ports, floating IPs), :mod:`.secgroups`
 (security groups and rules), :mod:`.expose` (reaching a server in one call), :mod:`.diagnosis`
 (console output, instance actions), :mod:`.volumes` (Cinder's volumes and snapshots, attachments,
-boots from volume), :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
+boots from volume), :mod:`.usage` (usage over a period), :mod:`.hypervisors` (capacity:
+hypervisors, availability zones), :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
 :mod:`.control` are objects of their own (``cloud.server_metadata``, ``cloud.control``).
 ``docs/architecture.md`` lists the public API; every method documents itself.
 """
@@ -35,13 +37,16 @@ from novamagic.client.connection import MAX_MICROVERSION, ConnectionMixin
 from novamagic.client.control import LocalControl
 from novamagic.client.diagnosis import DiagnosisMixin
 from novamagic.client.expose import ExposeMixin
+from novamagic.client.hypervisors import HypervisorsMixin
 from novamagic.client.keypairs import KeyPairsMixin, PrivateKey
 from novamagic.client.limits import LimitsMixin
 from novamagic.client.metadata import MetadataAPI
 from novamagic.client.network import NetworkMixin
+from novamagic.client.regions import RegionsMixin
 from novamagic.client.secgroups import SecurityGroupsMixin
 from novamagic.client.servers import ServersMixin
 from novamagic.client.session import HttpSession
+from novamagic.client.usage import UsageMixin
 from novamagic.client.volumes import VolumesMixin
 
 __all__ = [
@@ -60,6 +65,7 @@ __all__ = [
 
 class Cloud(
     ConnectionMixin,
+    RegionsMixin,
     CatalogueMixin,
     ServersMixin,
     BootMixin,
@@ -71,6 +77,8 @@ class Cloud(
     ExposeMixin,
     DiagnosisMixin,
     VolumesMixin,
+    UsageMixin,
+    HypervisorsMixin,
     CleanupMixin,
 ):
     """A connection to one cloud: every operation of the book, as plain JSON.

@@ -75,15 +75,53 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
     id, name, status, size_gb, volume_id, project_id, created.
 ``attachments_frame(attachments)``
     server_id, volume_id, device, delete_on_termination  (a server's ``os-volume_attachments``).
-``fleet_summary(servers, limits=None, volumes=None, volume_limits=None)``
+``usage_frame(usages)``
+    project_id, servers, hours, vcpu_hours, ram_mb_hours, disk_gb_hours, start, stop  (one row
+    per project of ``Cloud.usage()``: resource-hours over the period).
+``server_usage_frame(usages)``
+    project_id, server_id, name, flavor, vcpus, ram_mb, disk_gb, hours, vcpu_hours, state,
+    started_at, ended_at, uptime_s  (one row per server; a deleted one's state is "terminated").
+``usage_by_flavor(server_usage)``
+    flavor, servers, hours, vcpu_hours, ram_mb_hours, disk_gb_hours  (over the period).
+``hypervisors_frame(hypervisors)``
+    id, name, state, status, type, host_ip, vcpus, vcpus_used, ram_mb, ram_mb_used, disk_gb,
+    disk_gb_used, running_vms.
+``zones_frame(zones)``
+    zone, available, hosts  (availability zones; ``hosts`` missing where the listing hides them).
+``fleet_summary(servers, limits=None, hypervisors=None, volumes=None, volume_limits=None)``
     The numbers behind ``%nova report``: a dict of frames ``by_status`` (status, servers),
     ``by_flavor`` (flavor, servers, vcpus, ram_mb, disk_gb) and ``totals`` (resource, used, max,
-    percent) — pure pandas on the two frames above; with a volumes frame that has rows,
-    ``totals`` also counts ``volumes`` and ``volume_gb`` (max from Cinder's absolute
-    ``volume_limits``) and ``volumes_by_project`` (project_id, volumes, gigabytes) is added.
+    percent, host_used, host_total, host_percent) — pure pandas on the frames above; flavors in
+    natural order. With a volumes frame that has rows, ``totals`` also counts ``volumes`` and
+    ``volume_gb`` (max from Cinder's absolute ``volume_limits``) and ``volumes_by_project``
+    (project_id, volumes, gigabytes) is added.
+``for_display(frame, missing="–")``
+    A copy for people to read: missing values as ``missing``, never ``<NA>``.
+``servers_across(clouds, *, regions=None, all_regions=False, **filters)``, ``fetch_across(...)``
+    The same listing from many clouds and regions, concurrently: a ``Merged`` with ``frame``
+    (``cloud`` and ``region`` first) and ``failures`` (one line per cloud that did not answer).
+``gather_report(cloud, *, clouds=None, regions=None, all_regions=False, start=None, end=None,
+all_projects=False)``
+    A ``ReportData``: the fleet summary (against quota and hosts), servers, limits, usage over
+    the period (per server and by flavor), hypervisors, notes and failures, one login per cloud.
+``export_frame(frame, path)``
+    A frame to .csv, .json, .xlsx (openpyxl) or .parquet (pyarrow), by extension; a missing
+    writer is an ``ExportError`` naming the package.
+``sort_naturally(frame, by)``, ``natural_key(text)``
+    Sorting with numbers in names read as numbers (legacy-1, legacy-9, legacy-10).
+``status_chart(ax, by_status)``, ``capacity_chart(ax, totals, threshold=THRESHOLD_PERCENT)``,
+``usage_chart(ax, usage_by_flavor)``
+    The report's charts on matplotlib axes: labelled axes, one colour rule by threshold.
 """
 
 from novamagic.frames.activity import actions_frame, events_frame, history_frame, outcomes_frame
+from novamagic.frames.capacity import (
+    hypervisors_frame,
+    server_usage_frame,
+    usage_by_flavor,
+    usage_frame,
+    zones_frame,
+)
 from novamagic.frames.catalogue import flavors_frame, images_frame, limits_frame, metadata_frame
 from novamagic.frames.columns import (
     ACTION_COLUMNS,
@@ -92,6 +130,7 @@ from novamagic.frames.columns import (
     FLAVOR_COLUMNS,
     FLOATING_IP_COLUMNS,
     HISTORY_COLUMNS,
+    HYPERVISOR_COLUMNS,
     IMAGE_COLUMNS,
     KEYPAIR_COLUMNS,
     LIMIT_COLUMNS,
@@ -102,9 +141,14 @@ from novamagic.frames.columns import (
     RULE_COLUMNS,
     SECURITY_GROUP_COLUMNS,
     SERVER_COLUMNS,
+    SERVER_USAGE_COLUMNS,
     SNAPSHOT_COLUMNS,
+    USAGE_COLUMNS,
     VOLUME_COLUMNS,
 )
+from novamagic.frames.export import ExportError, export_frame
+from novamagic.frames.fleet import Failure, Merged, fetch_across, servers_across
+from novamagic.frames.fleet_report import ReportData, gather_report
 from novamagic.frames.network import (
     floating_ips_frame,
     keypairs_frame,
@@ -113,7 +157,8 @@ from novamagic.frames.network import (
     security_group_rules_frame,
     security_groups_frame,
 )
-from novamagic.frames.report import fleet_summary
+from novamagic.frames.plots import THRESHOLD_PERCENT, capacity_chart, status_chart, usage_chart
+from novamagic.frames.report import fleet_summary, for_display, natural_key, sort_naturally
 from novamagic.frames.servers import addresses_frame, servers_frame
 from novamagic.frames.volumes import attachments_frame, snapshots_frame, volumes_frame
 
@@ -121,39 +166,62 @@ __all__ = [
     "ACTION_COLUMNS",
     "ADDRESS_COLUMNS",
     "EVENT_COLUMNS",
+    "ExportError",
+    "Failure",
     "FLAVOR_COLUMNS",
     "FLOATING_IP_COLUMNS",
     "HISTORY_COLUMNS",
+    "HYPERVISOR_COLUMNS",
     "IMAGE_COLUMNS",
     "KEYPAIR_COLUMNS",
     "LIMIT_COLUMNS",
     "METADATA_COLUMNS",
+    "Merged",
     "NETWORK_COLUMNS",
     "OUTCOME_COLUMNS",
     "PORT_COLUMNS",
     "RULE_COLUMNS",
+    "ReportData",
     "SECURITY_GROUP_COLUMNS",
     "SERVER_COLUMNS",
     "SNAPSHOT_COLUMNS",
     "VOLUME_COLUMNS",
+    "SERVER_USAGE_COLUMNS",
+    "THRESHOLD_PERCENT",
+    "USAGE_COLUMNS",
     "actions_frame",
     "addresses_frame",
+    "capacity_chart",
     "events_frame",
+    "export_frame",
+    "fetch_across",
     "flavors_frame",
+    "gather_report",
     "fleet_summary",
+    "for_display",
     "floating_ips_frame",
     "history_frame",
+    "hypervisors_frame",
     "images_frame",
     "keypairs_frame",
     "limits_frame",
     "metadata_frame",
+    "natural_key",
     "networks_frame",
     "outcomes_frame",
     "ports_frame",
     "security_group_rules_frame",
     "security_groups_frame",
+    "server_usage_frame",
+    "servers_across",
     "servers_frame",
     "snapshots_frame",
     "volumes_frame",
     "attachments_frame",
+    "sort_naturally",
+    "status_chart",
+    "usage_by_flavor",
+    "usage_chart",
+    "usage_frame",
+    "zones_frame",
 ]

@@ -212,6 +212,47 @@ EVENT_COLUMNS: dict[str, Any] = {
 _PUBLIC_NETWORK_WORDS = ("public", "external", "ext-net", "floating")
 _IPV4 = (4, "4")
 
+USAGE_COLUMNS: dict[str, Any] = {
+    "project_id": STRING,
+    "servers": INT,
+    "hours": FLOAT,
+    "vcpu_hours": FLOAT,
+    "ram_mb_hours": FLOAT,
+    "disk_gb_hours": FLOAT,
+    "start": TIME,
+    "stop": TIME,
+}
+SERVER_USAGE_COLUMNS: dict[str, Any] = {
+    "project_id": STRING,
+    "server_id": STRING,
+    "name": STRING,
+    "flavor": STRING,
+    "vcpus": INT,
+    "ram_mb": INT,
+    "disk_gb": INT,
+    "hours": FLOAT,
+    "vcpu_hours": FLOAT,
+    "state": STRING,
+    "started_at": TIME,
+    "ended_at": TIME,
+    "uptime_s": INT,
+}
+HYPERVISOR_COLUMNS: dict[str, Any] = {
+    "id": STRING,
+    "name": STRING,
+    "state": STRING,
+    "status": STRING,
+    "type": STRING,
+    "host_ip": STRING,
+    "vcpus": INT,
+    "vcpus_used": INT,
+    "ram_mb": INT,
+    "ram_mb_used": INT,
+    "disk_gb": INT,
+    "disk_gb_used": INT,
+    "running_vms": INT,
+}
+
 
 # --- small converters (per value; the per-row work stays a tight loop over plain dicts) ----------
 

@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--users", metavar="FILE", help="YAML file listing users: name, password, project, roles"
     )
     parser.add_argument(
+        "--region",
+        action="append",
+        metavar="NAME",
+        help="a region of the catalogue (repeat for several; default RegionOne)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=None, help="seed for ids, so every run is the same"
     )
     parser.add_argument(
@@ -106,6 +112,7 @@ def main(argv=None) -> int:
             max_connections=args.max_connections,
             idle_timeout=args.idle_timeout,
             flavors=[VOLUME_FLAVOR] if args.volume_flavor else None,
+            regions=args.region or "RegionOne",
         )
         cloud.start()
     except (ValueError, TypeError) as exc:

@@ -96,7 +96,14 @@ def version_v2(call: Call):
 # --------------------------------------------------------------------------- catalogs
 
 
-def catalog_v3(base_url: str) -> list[dict]:
+def _endpoint_id(regions, region: str, *parts: str) -> str:
+    # The first region's ids are those of a one-region cloud: a regions= option changes no id.
+    return _id("endpoint", *parts) if region == regions[0] else _id("endpoint", *parts, region)
+
+
+def catalog_v3(base_url: str, regions=(REGION,)) -> list[dict]:
+    """``regions``: each gets every endpoint (one state behind them all: the option is for
+    clients that walk a catalogue's regions, not for separate clouds)."""
     return [
         {
             "type": kind,
@@ -104,12 +111,13 @@ def catalog_v3(base_url: str) -> list[dict]:
             "id": _id("service", kind),
             "endpoints": [
                 {
-                    "id": _id("endpoint", kind, interface),
+                    "id": _endpoint_id(regions, region, kind, interface),
                     "interface": interface,
-                    "region": REGION,
-                    "region_id": REGION,
+                    "region": region,
+                    "region_id": region,
                     "url": base_url + path,
                 }
+                for region in regions
                 for interface in INTERFACES
             ],
         }
@@ -117,19 +125,20 @@ def catalog_v3(base_url: str) -> list[dict]:
     ]
 
 
-def catalog_v2(base_url: str) -> list[dict]:
+def catalog_v2(base_url: str, regions=(REGION,)) -> list[dict]:
     return [
         {
             "type": kind,
             "name": name,
             "endpoints": [
                 {
-                    "id": _id("endpoint", kind),
-                    "region": REGION,
+                    "id": _endpoint_id(regions, region, kind),
+                    "region": region,
                     "publicURL": base_url + path,
                     "internalURL": base_url + path,
                     "adminURL": base_url + path,
                 }
+                for region in regions
             ],
             "endpoints_links": [],
         }
@@ -174,7 +183,7 @@ def token_body(call: Call, token: model.Token, catalog: bool = True) -> dict:
         "roles": [_role(r) for r in token.user.roles],
     }
     if catalog:
-        body["catalog"] = catalog_v3(call.base_url)
+        body["catalog"] = catalog_v3(call.base_url, call.state.regions)
     if token.app_credential_id is not None:
         cred = call.state.app_credentials.get(token.app_credential_id)
         body["application_credential"] = {
@@ -295,7 +304,7 @@ def revoke_v3(call: Call):
 
 def auth_catalog(call: Call):
     return {
-        "catalog": catalog_v3(call.base_url),
+        "catalog": catalog_v3(call.base_url, call.state.regions),
         "links": {"self": call.request.base_url, "previous": None, "next": None},
     }
 
@@ -418,7 +427,7 @@ def issue_v2(call: Call):
                     "description": token.project.description or None,
                 },
             },
-            "serviceCatalog": catalog_v2(call.base_url),
+            "serviceCatalog": catalog_v2(call.base_url, call.state.regions),
             "user": {
                 "id": token.user.id,
                 "name": token.user.name,

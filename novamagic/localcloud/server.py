@@ -59,6 +59,9 @@ class LocalCloud:
     (default quota overrides, e.g. ``{"instances": 100}``), ``durations`` (lifecycle seconds),
     ``flavors`` (flavors added to the seeded five, e.g. ``[model.flavors.VOLUME_FLAVOR]``, a 0 GB
     disk that boots only from a volume),
+    ``hypervisor`` (the compute host's size: ``{"vcpus": 64, "memory_mb": 262144, "local_gb":
+    4000}`` by default, what os-hypervisors reports), ``regions`` (the catalogue's region, or a
+    list of regions, each listing every endpoint: one state behind them),
     ``open_control`` (any valid token may use /_localcloud; False: admin only), ``tls`` and
     ``client_cert_required`` (HTTPS with generated certificates), ``max_connections`` (open at
     once; default 256 or fewer under a low descriptor limit) and ``idle_timeout`` (seconds a
@@ -77,6 +80,8 @@ class LocalCloud:
         quotas: dict | None = None,
         durations: dict | None = None,
         flavors: list[dict] | None = None,
+        hypervisor: dict | None = None,
+        regions="RegionOne",
         open_control: bool = True,
         tls: bool = False,
         client_cert_required: bool = False,
@@ -92,6 +97,8 @@ class LocalCloud:
             quotas=quotas,
             durations=durations,
             flavors=flavors,
+            hypervisor=hypervisor,
+            regions=regions,
         )
         self.app = LocalCloudApp(self.state, open_control=open_control)
         self.host = host

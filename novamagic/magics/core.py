@@ -173,7 +173,26 @@ class NovaMagics(Magics, NovaSettings):
             args = command.parser().parse_args(words)
         except HelpShown:
             return None
-        return self.call(command.handler, args, output=args.output)
+        result = self.call(command.handler, args, output=args.output)
+        if getattr(args, "export", None):
+            self.export(result, args.export, name)
+        return result
+
+    def export(self, result, path: str, name: str) -> None:
+        """``--export FILE``: the listing's frame to FILE; one line says where (or why not)."""
+        import pandas as pd
+
+        from novamagic.frames import ExportError, export_frame
+
+        if not isinstance(result, pd.DataFrame):
+            raise UsageError(f"%nova {name} --export: this answer is not a table to export")
+        try:
+            written = export_frame(result, path)
+        except ExportError as exc:
+            error = NovaMagicError(str(exc))
+            make_short(error, self.short_errors)
+            raise error from None
+        print(f"exported {len(result)} rows to {written}")
 
     def call(self, handler, args, *, output: str | None = None):
         """Run a handler; cloud errors fail the cell with the short lines (or a full traceback)."""

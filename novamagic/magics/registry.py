@@ -22,7 +22,7 @@ from typing import Any
 
 from novamagic.magics.parsing import NovaArgumentParser
 
-__all__ = ["SUBCOMMANDS", "Subcommand", "arg", "subcommand"]
+__all__ = ["SUBCOMMANDS", "Subcommand", "arg", "mark_exportable", "subcommand"]
 
 
 def arg(*flags: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -43,6 +43,7 @@ class Subcommand:
     description: str = ""
     # keep the words after this many positionals verbatim as one (e.g. raw's JSON body)
     verbatim_after: int | None = None
+    exportable: bool = False  # a listing: --export FILE writes its frame (mark_exportable)
     _parser: NovaArgumentParser | None = field(default=None, repr=False)
 
     def parser(self) -> NovaArgumentParser:
@@ -58,6 +59,12 @@ class Subcommand:
             parser.add_argument(
                 "-o", "--output", metavar="NAME", help="also store the result in the variable NAME"
             )
+            if self.exportable:
+                parser.add_argument(
+                    "--export",
+                    metavar="FILE",
+                    help="also write the table to FILE (.csv .json .xlsx .parquet)",
+                )
             self._parser = parser
         return self._parser
 
@@ -99,3 +106,10 @@ def subcommand(
         return handler
 
     return register
+
+
+def mark_exportable(*names: str) -> None:
+    """These subcommands are listings: each takes ``--export FILE`` (its frame, written)."""
+    for name in names:
+        SUBCOMMANDS[name].exportable = True
+        SUBCOMMANDS[name]._parser = None

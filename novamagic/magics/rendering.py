@@ -15,7 +15,6 @@ __all__ = [
     "Message",
     "NovaMagicError",
     "Record",
-    "Report",
     "JSONView",
     "NewKeyPair",
     "Text",
@@ -379,70 +378,3 @@ class AdminPasswords(Mapping):
 
 def _dropped_passwords(names) -> AdminPasswords:
     return AdminPasswords(dropped=names)
-
-
-class Report:
-    """``%nova report``: frames ``by_status``, ``by_flavor``, ``totals`` and a matplotlib
-    ``figure`` (None when matplotlib is not installed; ``note`` then says so)."""
-
-    def __init__(self, summary: Mapping, servers, limits, figure=None, note: str | None = None):
-        self.by_status = summary["by_status"]
-        self.by_flavor = summary["by_flavor"]
-        self.totals = summary["totals"]
-        self.volumes_by_project = summary.get("volumes_by_project")  # with volumes only
-        self.servers = servers
-        self.limits = limits
-        self.figure = figure
-        self.note = note
-
-    def __repr__(self) -> str:
-        return f"<Report: {len(self.servers)} servers>"
-
-    def _repr_pretty_(self, p, cycle):
-        parts = [
-            f"Fleet report: {len(self.servers)} servers",
-            "",
-            self.by_status.to_string(index=False),
-            "",
-            self.by_flavor.to_string(index=False),
-            "",
-            self.totals.to_string(index=False),
-        ]
-        if self.volumes_by_project is not None:
-            parts += ["", self.volumes_by_project.to_string(index=False)]
-        if self.note:
-            parts += ["", self.note]
-        for i, line in enumerate("\n".join(parts).splitlines()):
-            if i:
-                p.break_()
-            p.text(line)
-
-    def _repr_html_(self) -> str:
-        blocks = [
-            f"<h4>Fleet report: {len(self.servers)} servers</h4>",
-            "<div style='display:flex;gap:2em;align-items:flex-start'>",
-            self.by_status.to_html(index=False),
-            self.by_flavor.to_html(index=False),
-            self.totals.to_html(index=False, na_rep="–"),
-            *(
-                [self.volumes_by_project.to_html(index=False)]
-                if self.volumes_by_project is not None
-                else []
-            ),
-            "</div>",
-        ]
-        if self.figure is not None:
-            blocks.append(_figure_html(self.figure))
-        if self.note:
-            blocks.append(f"<p><em>{_escape(self.note)}</em></p>")
-        return "".join(blocks)
-
-
-def _figure_html(figure) -> str:
-    import base64
-    import io
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"<img alt='fleet report' src='data:image/png;base64,{data}'/>"

@@ -269,11 +269,16 @@ def test_fleet_report_renders_in_jupyterlab(lab, page):
     expect(heading).to_have_text(re.compile(r"^Fleet report: \d+ servers$"))
 
     tables = report.locator("table")
-    expect(tables).to_have_count(3)  # by status, by flavor, capacity against limits
+    expect(tables).to_have_count(4)  # by status, by flavor, against quota and hosts, usage
     for table, header, row in zip(
         tables.all(),
-        ("status servers", "flavor servers vcpus ram_mb disk_gb", "resource used max percent"),
-        ("ACTIVE", "m1.small", "instances"),
+        (
+            "status servers",
+            "flavor servers vcpus ram_mb disk_gb",
+            "resource used max percent host_used host_total host_percent",
+            "flavor servers hours vcpu_hours ram_mb_hours disk_gb_hours",
+        ),
+        ("ACTIVE", "m1.small", "instances", "m1.large"),
         strict=True,
     ):
         expect(table.locator("thead th")).to_have_text(header.split())
@@ -287,6 +292,34 @@ def test_fleet_report_renders_in_jupyterlab(lab, page):
     assert widths[0] <= widths[1], f"the report overflows its output area: {widths}"
     cell.screenshot(path=ARTIFACTS / "fleet-report.png")
     keep_for_readme("fleet-report.png")
+
+
+def test_the_novamagic_report_page_renders_in_a_browser(lab, page, tmp_path):
+    """``novamagic report``'s HTML, opened from a file as a recipient would: its tables, its
+    plots decoded, nothing fetched from the network; the screenshot is the shared report."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=UI)
+    ARTIFACTS.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["OS_CLIENT_CONFIG_FILE"] = str(tmp_path / "none.yaml")  # nothing configured: local
+    done = subprocess.run(
+        [sys.executable, "-m", "novamagic", "report", "-o", str(tmp_path / "report.html")],
+        capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    page.goto((tmp_path / "report.html").as_uri())
+    expect(page.locator("h4", has_text="Fleet report: 303 servers")).to_be_visible()
+    expect(page.get_by_text("against quota and hosts")).to_be_visible()
+    plots = page.locator("img")
+    assert plots.count() >= 3
+    for i in range(plots.count()):
+        assert plots.nth(i).evaluate("img => img.complete && img.naturalWidth") > 0
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []  # self-contained
+    page.screenshot(path=ARTIFACTS / "report-html.png", full_page=True)
 
 
 def keep_for_readme(name: str) -> None:

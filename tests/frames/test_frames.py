@@ -444,6 +444,61 @@ def test_fleet_summary_counts_and_totals():
     assert len(empty["by_status"]) == 0 and empty["totals"]["used"].tolist() == [0, 0, 0, 0]
 
 
+def test_names_sort_naturally():
+    from novamagic.frames import natural_key, sort_naturally
+
+    names = ["legacy-10", "legacy-9", None, "Legacy-2", "legacy-1", "db-100", "db-20"]
+    frame = pd.DataFrame(
+        {"name": pd.array(names, dtype="string"), "created": [1, 1, 1, 1, 1, 0, 1]}
+    )
+    assert sort_naturally(frame, ["created", "name"])["name"].tolist()[:6] == [
+        "db-100", "db-20", "legacy-1", "Legacy-2", "legacy-9", "legacy-10",
+    ]  # fmt: skip
+    assert pd.isna(sort_naturally(frame, "name")["name"].iloc[-1])  # missing names last
+    assert sorted(["m1.large", "m10.tiny", "m2.tiny"], key=natural_key)[-1] == "m10.tiny"
+    flavors = [
+        {
+            **SERVER_NORMALISED,
+            "id": str(n),
+            "flavor": {**SERVER_NORMALISED["flavor"], "name": f"f{n}"},
+        }
+        for n in (10, 9, 1)
+    ]
+    by_flavor = fleet_summary(servers_frame(flavors))["by_flavor"]
+    assert by_flavor["flavor"].tolist() == ["f1", "f9", "f10"]
+
+
+def test_for_display_shows_missing_values_as_words():
+    from novamagic.frames import for_display
+
+    frame = pd.DataFrame({"max": pd.array([4, None], dtype="Int64"), "n": ["a", None]})
+    shown = for_display(frame, "no quota")
+    assert shown["max"].tolist() == [4, "no quota"] and shown["n"].tolist() == ["a", "no quota"]
+    assert "<NA>" not in shown.to_string() and frame["max"].isna().sum() == 1  # a copy
+
+
+def test_capacity_chart_colours_by_threshold_and_names_its_axes():
+    from matplotlib.colors import to_hex
+    from matplotlib.figure import Figure
+
+    from novamagic.frames import capacity_chart
+    from novamagic.frames.plots import OVER, UNDER
+
+    totals = pd.DataFrame(
+        {
+            "resource": pd.array(["instances", "cores", "disk_gb"], dtype="string"),
+            "used": pd.array([9, 1, 5], dtype="Int64"),
+            "max": pd.array([10, 10, None], dtype="Int64"),
+            "percent": pd.array([90.0, 10.0, None], dtype="Float64"),
+        }
+    )
+    ax = Figure().subplots()
+    capacity_chart(ax, totals, threshold=50)
+    assert [to_hex(bar.get_facecolor()) for bar in ax.patches] == [OVER, UNDER]
+    assert [t.get_text() for t in ax.texts] == ["9 of 10", "1 of 10"]  # no bar for no limit
+    assert ax.get_xlabel() and ax.get_ylabel() == "resource"
+
+
 def test_module_documents_every_column():
     doc = frames.__doc__
     for columns in (

@@ -202,3 +202,54 @@ def test_binding_beyond_loopback_is_warned_about(host, warned):
     assert (warning is not None) == warned
     if warned:
         assert host in warning and "\n" not in warning and "--users" in warning
+
+
+def _start_standalone(*extra: str) -> tuple[subprocess.Popen, str]:
+    """A standalone cloud on a free port; its process and its URL (from the banner)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "novamagic.localcloud", "--port", "0", "--manual-clock", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    for line in process.stdout:
+        if line.startswith("auth URL:"):
+            return process, line.split(": ", 1)[1].strip().removesuffix("/identity")
+    raise AssertionError(f"no auth URL in the banner: {process.stderr.read()[-2000:]}")
+
+
+@pytest.mark.filterwarnings("ignore::openstack.warnings.RemovedInSDK60Warning")  # its internals
+def test_two_standalone_clouds_in_two_regions_merge_into_one_frame(tmp_path, monkeypatch):
+    import yaml
+
+    from novamagic.frames import servers_across
+
+    started = []
+    try:
+        for region in ("East", "West"):
+            started.append(_start_standalone("--region", region, "--seed", "3"))
+        for n, (_, url) in enumerate(started, start=1):
+            joe = Api(_Cloud(url))
+            for i in range(n):
+                joe.boot(f"{url.rsplit(':', 1)[1]}-{i}")
+        account = {"username": "joe", "password": "shhh", "project_name": "openstack",
+                   "user_domain_name": "Default", "project_domain_name": "Default"}  # fmt: skip
+        clouds = {
+            name: {"auth": {"auth_url": url + "/identity", **account}}
+            for name, (_, url) in zip(("east", "west"), started, strict=True)
+        }
+        (tmp_path / "clouds.yaml").write_text(yaml.safe_dump({"clouds": clouds}))
+        monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
+        merged = servers_across(["east", "west"])
+        assert merged.ok and merged.answered == 2
+        assert merged.frame.groupby(["cloud", "region"]).size().to_dict() == {
+            ("east", "East"): 1, ("west", "West"): 2,
+        }  # fmt: skip
+    finally:
+        for process, _ in started:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=20)
+    bad = subprocess.run(
+        [sys.executable, "-m", "novamagic.localcloud", "--port", "0", "--region", ""],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "region" in bad.stderr and "Traceback" not in bad.stderr

@@ -183,15 +183,56 @@ def test_report_summary_and_plot(shell, web):
     assert report.by_flavor.values.tolist() == [["m1.small", 2, 2, 4096, 40]]
     totals = report.totals.set_index("resource")
     assert totals.loc["instances", "used"] == 2 and totals.loc["instances", "max"] == 10
-    assert report.figure is not None and report.note is None
-    by_status_axes, limits_axes = report.figure.axes
+    # joe is no admin: the report says the hosts are out of its reach, and goes on.
+    assert report.figure is not None and "needs an admin role" in report.note
+    assert totals["host_total"].isna().all()
+    by_status_axes, limits_axes, usage_axes, hosts_axes = report.figure.axes
+    assert usage_axes.get_xlabel() == "vCPU-hours" and not hosts_axes.patches
     # Both panels are horizontal bars, so long names (VERIFY_RESIZE) stay readable.
     assert [t.get_text() for t in by_status_axes.get_yticklabels()] == ["ACTIVE"]
     assert "instances" in [t.get_text() for t in limits_axes.get_yticklabels()]
+    # Named axes, and one colour rule: bars at or over the threshold orange, under it green.
+    from matplotlib.colors import to_hex
+
+    from novamagic.frames.plots import OVER, THRESHOLD_PERCENT, UNDER
+
+    for axes in (by_status_axes, limits_axes, usage_axes, hosts_axes):
+        assert axes.get_xlabel() and axes.get_ylabel() and axes.get_title()
+    percents = report.totals.dropna(subset=["percent"])["percent"].tolist()
+    colours = [to_hex(bar.get_facecolor()) for bar in limits_axes.patches]
+    assert colours == [OVER if p >= THRESHOLD_PERCENT else UNDER for p in percents]
+    assert UNDER in colours  # 2 of 10 instances: under the threshold
     formatted = shell.display_formatter.format(report)[0]
     assert "Fleet report: 2 servers" in formatted["text/plain"]
+    # No disk quota in Nova: the disk row says "–", never pandas' <NA>.
+    assert "<NA>" not in formatted["text/plain"] and "&lt;NA&gt;" not in formatted["text/html"]
+    assert totals["max"].isna()["disk_gb"] and "disk_gb" in formatted["text/plain"]
     assert "data:image/png;base64," in formatted["text/html"]
     assert run(shell, "%nova report --no-plot").figure is None
+
+
+def test_report_as_admin_has_usage_over_the_period_and_capacity_against_the_hosts(shell, web, lc):
+    from novamagic.client import connect
+
+    lc.tick(3600)  # the two web servers run an hour
+    shell.user_ns["admin"] = connect(
+        auth_url=lc.auth_url, username="admin", password="admin", project_name="admin",
+        user_domain_name="Default", project_domain_name="Default",
+    )  # fmt: skip
+    run(shell, "%nova use admin")
+    report = run(shell, "%nova report --all-projects --start 2012-03-21")
+    assert report.note is None and len(report.servers) == 2
+    totals = report.totals.set_index("resource")
+    # the hosts: the default hypervisor of 64 vCPUs holds the two m1.small servers
+    assert totals.loc["cores", "host_total"] == 64 and totals.loc["cores", "host_used"] == 2
+    assert totals.loc["disk_gb", "host_percent"] == 1.0  # 40 of 4,000 GB
+    (row,) = report.usage_by_flavor.to_dict("records")
+    assert row["flavor"] == "m1.small" and row["servers"] == 2
+    assert row["vcpu_hours"] == pytest.approx(2.0, abs=0.05)
+    hosts_axes = report.figure.axes[3]
+    assert [t.get_text() for t in hosts_axes.get_yticklabels()] == ["cores", "ram_mb", "disk_gb"]
+    html = shell.display_formatter.format(report)[0]["text/html"]
+    assert "usage from 2012-03-21 to now" in html and "host_percent" in html
 
 
 def test_report_without_matplotlib_has_a_note(shell, web, monkeypatch):

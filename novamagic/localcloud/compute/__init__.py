@@ -14,14 +14,16 @@ flavor embedded in the server · 2.52 tags at boot · 2.55 flavor ``description`
 personality rejected, ``user_data`` at rebuild, personality limits gone · 2.61 flavor
 ``extra_specs`` · 2.63 ``trusted_image_certificates`` · 2.66 ``changes-before`` · 2.71
 ``server_groups`` · 2.51 / 2.58 / 2.62 / 2.84 instance action events, paging, hosts, details ·
-2.73 ``locked_reason`` and the ``locked`` filter · 2.75 full server bodies
+2.28 / 2.33 / 2.53 / 2.75 / 2.88 hypervisors' cpu_info, paging, uuids, servers, fields
+(``hypervisors``) · 2.40 usage paging · 2.73 ``locked_reason`` and the ``locked`` filter · 2.75 full server bodies
 from update/rebuild, flavor ``swap`` 0, unknown list parameters rejected · 2.90 ``hostname``
 (create/update/rebuild, shown to all) · 2.96 ``pinned_availability_zone``.
 
 One controller module per resource (``servers``, ``server_actions`` (with ``console``'s
 ``os-getConsoleOutput``), ``metadata``, ``tags``, ``flavors``, ``images``, ``limits``,
 ``quotas``, ``keypairs``, ``instance_actions``, ``server_groups``, ``server_password``,
-``extensions``, ``volume_attachments``), each with ``relative_rules()``
+``extensions``, ``volume_attachments``, ``usage`` (os-simple-tenant-usage), ``hypervisors``,
+``availability_zones``), each with ``relative_rules()``
 that :func:`rules` mounts under every compute root; JSON views in ``views/``, allowed request keys
 per microversion in ``schemas``, paging and links in ``common``. Adding a resource: a controller
 module with ``relative_rules()``, listed in :data:`CONTROLLERS`.
@@ -32,8 +34,10 @@ from __future__ import annotations
 from werkzeug.routing import Submount
 
 from novamagic.localcloud.compute import (
+    availability_zones,
     extensions,
     flavors,
+    hypervisors,
     images,
     instance_actions,
     keypairs,
@@ -45,6 +49,7 @@ from novamagic.localcloud.compute import (
     server_password,
     servers,
     tags,
+    usage,
     versions,
     volume_attachments,
 )
@@ -68,6 +73,9 @@ CONTROLLERS = (
     server_password,
     extensions,
     volume_attachments,
+    usage,
+    hypervisors,
+    availability_zones,
 )
 
 #: Nova answers below these roots alike (keystoneauth and the book use each of them).

@@ -26,6 +26,11 @@ from novamagic.localcloud.model.block_devices import BlockDeviceBackend
 from novamagic.localcloud.model.console import ConsoleBackend
 from novamagic.localcloud.model.flavors import FlavorBackend, check_extra_flavors
 from novamagic.localcloud.model.floatingips import FloatingIPBackend
+from novamagic.localcloud.model.hypervisors import (
+    HypervisorBackend,
+    check_hypervisor,
+    check_regions,
+)
 from novamagic.localcloud.model.identity import (
     DEFAULT_USERS,
     AppCredential,
@@ -45,6 +50,7 @@ from novamagic.localcloud.model.quotas import DEFAULT_QUOTAS, SETTABLE_QUOTAS, Q
 from novamagic.localcloud.model.secgroups import SecurityGroupBackend
 from novamagic.localcloud.model.server_groups import ServerGroupBackend
 from novamagic.localcloud.model.servers import ServerBackend
+from novamagic.localcloud.model.usage import UsageBackend
 from novamagic.localcloud.model.volumes import VolumeBackend
 
 
@@ -67,6 +73,8 @@ class CloudState(
     ServerGroupBackend,
     VolumeBackend,
     BlockDeviceBackend,
+    UsageBackend,
+    HypervisorBackend,
 ):
     """All the resources of one local cloud. Thread-safe; see the module docstring."""
 
@@ -79,6 +87,8 @@ class CloudState(
         quotas: dict | None = None,
         durations: dict | None = None,
         flavors: list[dict] | None = None,
+        hypervisor: dict | None = None,
+        regions=("RegionOne",),
     ):
         self.extra_flavors = check_extra_flavors(flavors)
         self.clock = clock or ManualClock()
@@ -94,6 +104,8 @@ class CloudState(
         unknown = set(self.default_quotas) - SETTABLE_QUOTAS
         if unknown:
             raise ValueError(f"unknown quotas {sorted(unknown)}; known: {sorted(SETTABLE_QUOTAS)}")
+        self.hypervisor_sizes = check_hypervisor(hypervisor)
+        self.regions = check_regions(regions)
         self.lock = threading.RLock()
         self._identity_rng = random.Random(f"{self.seed}:identity")
         self.projects: dict[str, Project] = {}

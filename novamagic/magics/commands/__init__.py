@@ -19,8 +19,16 @@ from novamagic.magics.commands import changes  # noqa: F401
 from novamagic.magics.commands import network  # noqa: F401
 from novamagic.magics.commands import volumes  # noqa: F401
 from novamagic.magics.commands import diagnosis  # noqa: F401
+from novamagic.magics.commands import capacity  # noqa: F401
 from novamagic.magics.commands import tools  # noqa: F401
 from novamagic.magics.commands import local  # noqa: F401
 from novamagic.magics.commands import boot_cell  # noqa: F401
 from novamagic.magics.commands import widgets  # noqa: F401
 # isort: on
+
+from novamagic.magics.registry import mark_exportable  # noqa: E402 - after every room registered
+
+mark_exportable(
+    "servers", "flavors", "images", "addresses", "limits", "history", "usage", "hypervisors",
+    "networks", "ports", "floating-ips", "security-groups", "rules", "keypairs", "events",
+)  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from novamagic.magics.commands.common import load_frames
+from novamagic.magics.commands.common import MANY_CLOUDS, load_frames, many_clouds, say_failures
 from novamagic.magics.registry import arg, subcommand
 from novamagic.magics.rendering import (
     Record,
@@ -24,22 +24,36 @@ from novamagic.magics.rendering import (
     arg("--tag", help="only servers with this tag"),
     arg("--limit", type=int, help="at most this many servers"),
     arg("--all-projects", action="store_true", help="every project's servers (admins only)"),
+    *MANY_CLOUDS,
     completes={"image": "image", "flavor": "flavor"},
+    description=(
+        "Servers as a DataFrame. With --cloud (repeatable), --region or --all-regions, every "
+        "cloud and region is asked at once and the rows come back in one frame with cloud and "
+        "region columns; a cloud that fails is one line, the others still answer."
+    ),
 )
 def servers(nova, args):
     from novamagic.client import Forbidden
 
-    try:
-        found = nova.cloud.servers(
-            name=args.name,
-            status=args.status,
-            image=args.image,
-            flavor=args.flavor,
-            changes_since=args.changes_since,
-            tags=args.tag,
-            limit=args.limit,
-            all_projects=args.all_projects,
+    filters = dict(
+        name=args.name,
+        status=args.status,
+        image=args.image,
+        flavor=args.flavor,
+        changes_since=args.changes_since,
+        tags=args.tag,
+        limit=args.limit,
+        all_projects=args.all_projects,
+    )
+    targets = many_clouds(nova, args)
+    if targets is not None:
+        merged = load_frames().servers_across(
+            targets, regions=args.region, all_regions=args.all_regions, **filters
         )
+        say_failures(merged)
+        return mark_frame(merged.frame, "servers")
+    try:
+        found = nova.cloud.servers(**filters)
     except Forbidden as exc:
         if args.all_projects and not exc.hint:
             exc.hint = "--all-projects needs an admin role; without it you see your project's"

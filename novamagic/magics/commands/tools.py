@@ -3,12 +3,12 @@ a plot) and ``cleanup`` (what this kernel created)."""
 
 from __future__ import annotations
 
-from novamagic.magics.commands.common import load_frames
+from novamagic.magics.commands.common import MANY_CLOUDS, load_frames, many_clouds, say_failures
 from novamagic.magics.parsing import parse_json_body
 from novamagic.magics.registry import arg, subcommand
 from novamagic.magics.rendering import (
     JSONView,
-    Report,
+    NovaMagicError,
     mark_frame,
 )
 
@@ -36,43 +36,77 @@ def raw(nova, args):
 
 @subcommand(
     "report",
-    "fleet summary: servers by status and flavor, vCPU/RAM/disk against limits, with a plot",
+    "fleet report: servers by status and flavor, against quota and hosts, usage, with plots",
     arg("--no-plot", action="store_true", help="the tables only"),
+    arg("--start", help="usage from this ISO 8601 date or time (default: all so far)"),
+    arg("--end", help="usage up to this date or time (default: the cloud's now)"),
+    arg("--all-projects", action="store_true", help="every project's servers and usage (admins)"),
+    arg("--projects", choices=("mine", "all"), help="all: as --all-projects"),
+    arg(
+        "--threshold",
+        type=float,
+        default=80.0,
+        metavar="PERCENT",
+        help="bars at or over this %% of a limit are orange (default 80)",
+    ),
+    *MANY_CLOUDS,
+    description=(
+        "The fleet summarised: servers by status and flavor; vCPUs, RAM and disk against the "
+        "project's quota and against the hosts (admins: os-hypervisors); usage over --start.."
+        "--end by flavor; and plots. --cloud (repeatable), --region and --all-regions report on "
+        "many clouds at once (a cloud that fails is one line)."
+    ),
 )
 def report(nova, args):
+    from novamagic.magics.report import Report
+
     frames = load_frames()
-    cloud = nova.cloud
-    servers_df = frames.servers_frame(cloud.servers())
-    limits_df = frames.limits_frame(cloud.limits())
-    volumes_df, volume_limits = None, None
-    if cloud.has_block_storage():
-        volumes_df = frames.volumes_frame(cloud.volumes())
-        volume_limits = cloud.volume_limits() if len(volumes_df) else None
-    summary = frames.fleet_summary(servers_df, limits_df, volumes_df, volume_limits)
-    figure, note = None, None
-    if not args.no_plot:
-        figure, note = _plot(summary)
-    return Report(summary, servers_df, limits_df, figure=figure, note=note)
+    targets = many_clouds(nova, args)
+    data = frames.gather_report(
+        None if targets is not None else nova.cloud,
+        clouds=targets,
+        regions=args.region,
+        all_regions=args.all_regions,
+        start=args.start or None,  # "" from a notebook's {start or ''}: no start
+        end=args.end or None,
+        all_projects=args.all_projects or args.projects == "all",
+    )
+    if targets is not None:
+        from novamagic.frames import Merged
+
+        say_failures(Merged(None, data.failures, data.clouds if data.clouds else 0))
+        data.failures = []  # said above, once
+    if not 0 < args.threshold <= 1000:
+        raise NovaMagicError(
+            f"--threshold {args.threshold:g} is not a percent", hint="e.g. --threshold 80"
+        )
+    figure, note = (None, None) if args.no_plot else _plot(data, args.threshold)
+    return Report(data, figure=figure, note=note)
 
 
-def _plot(summary):
-    """A two-panel matplotlib figure, or (None, note) when matplotlib is not installed."""
+def _plot(data, threshold: float):
+    """A four-panel matplotlib figure, or (None, note) when matplotlib is not installed."""
     try:
         # A bare Figure needs no pyplot and leaves the user's backend alone; PNG export is Agg.
         from matplotlib.figure import Figure
     except ImportError:
         return None, "matplotlib is not installed: pip install matplotlib for the plot"
-    figure = Figure(figsize=(9, 3))
-    left, right = figure.subplots(1, 2)
-    by_status = summary["by_status"]
-    # Horizontal bars: status names such as VERIFY_RESIZE are long and would overlap below bars.
-    left.barh(by_status["status"].astype(str), by_status["servers"].astype(int), color="#4c72b0")
-    left.invert_yaxis()  # the first status of the table on top, as in the table
-    left.set_title("servers by status")
-    totals = summary["totals"].dropna(subset=["percent"])
-    right.barh(totals["resource"].astype(str), totals["percent"].astype(float), color="#dd8452")
-    right.set_xlim(0, max(100.0, float(totals["percent"].max()) if len(totals) else 100.0))
-    right.set_title("% of limit used")
+    frames = load_frames()
+    figure = Figure(figsize=(10, 6))
+    (status, quota), (usage, hosts) = figure.subplots(2, 2)
+    frames.status_chart(status, data.summary["by_status"])
+    frames.capacity_chart(quota, data.summary["totals"], threshold=threshold)
+    frames.usage_chart(usage, data.usage_by_flavor)
+    frames.capacity_chart(
+        hosts,
+        data.summary["totals"],
+        percent="host_percent",
+        used="host_used",
+        limit="host_total",
+        threshold=threshold,
+        title="% of the hosts in use",
+        xlabel="% of the hosts' capacity in use (every project)",
+    )
     figure.tight_layout()
     return figure, None
 

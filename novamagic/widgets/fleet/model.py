@@ -94,7 +94,9 @@ class FleetModel(BackgroundModel):
             if self.cloud.has_block_storage():
                 volumes = frames.volumes_frame(self.cloud.volumes())
                 volume_limits = self.cloud.volume_limits() if len(volumes) else None
-            summary = frames.fleet_summary(frame, limits, volumes, volume_limits)
+            summary = frames.fleet_summary(
+                frame, limits, volumes=volumes, volume_limits=volume_limits
+            )
             self.frame, self.limits_frame, self.summary = frame, limits, summary
             self.selected &= set(frame["id"].dropna())
             self.refreshed_at = datetime.now().astimezone()

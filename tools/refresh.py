@@ -1,7 +1,7 @@
 """Re-execute notebooks top to bottom and save their outputs, as they are committed.
 
-    .venv/bin/python notebooks/refresh.py                 # every notebook
-    .venv/bin/python notebooks/refresh.py 03_servers      # some of them
+    .venv/bin/python tools/refresh.py                 # every notebook of notebooks/
+    .venv/bin/python tools/refresh.py 03_servers      # some of them
 
 Run it after a change that alters what a notebook prints (then check with pytest, which runs
 nbval). Outputs are saved without per-cell timings or widget state: both change on every run,
@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-HERE = Path(__file__).resolve().parent
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def refresh(path: Path) -> float:
@@ -37,8 +37,8 @@ def refresh(path: Path) -> float:
 
 
 def main(names: list[str]) -> None:
-    paths = [HERE / f"{n.removesuffix('.ipynb')}.ipynb" for n in names] or sorted(
-        HERE.glob("*.ipynb")
+    paths = [NOTEBOOKS / f"{n.removesuffix('.ipynb')}.ipynb" for n in names] or sorted(
+        NOTEBOOKS.glob("*.ipynb")
     )
     for path in paths:
         print(f"{path.name}: {refresh(path):.1f} s", flush=True)
