@@ -216,6 +216,13 @@ class ServerActionBackend:
             server.updated = self.now()
             return server
 
+    def server_password(self, caller: Token, server_id: str, clear: bool = False) -> str:
+        with self.lock:
+            server = self.get_server(caller, server_id)
+            if clear:
+                server.encrypted_password = ""
+            return server.encrypted_password
+
     def create_backup(
         self, caller: Token, server_id: str, name, backup_type, rotation, metadata=None
     ) -> Image:

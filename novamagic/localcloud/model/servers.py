@@ -17,6 +17,7 @@ from novamagic.localcloud.model.validation import (
     check_ip,
     check_metadata,
     check_name,
+    check_repin,
     check_scheduler_hints,
     check_tag,
     check_tags,
@@ -491,39 +492,9 @@ class ServerBackend:
             if "OS-DCF:diskConfig" in fields:
                 server.disk_config = check_disk_config(disk_config)
             if "pinned_availability_zone" in fields:
-                server.pinned_availability_zone = self._repin(server, pinned_availability_zone)
+                server.pinned_availability_zone = check_repin(server, pinned_availability_zone)
             server.updated = self.now()
             return server
-
-    def server_password(self, caller: Token, server_id: str, clear: bool = False) -> str:
-        with self.lock:
-            server = self.get_server(caller, server_id)
-            if clear:
-                server.encrypted_password = ""
-            return server.encrypted_password
-
-    @staticmethod
-    def _repin(server: Server, zone) -> str | None:
-        """2.104's rules: null unpins; a zone re-pins only to where the server is, and a pinned
-        server must be unpinned before it is pinned elsewhere (409 otherwise)."""
-        if zone is None:
-            return None
-        if not isinstance(zone, str) or not 1 <= len(zone) <= 255:
-            raise BadRequest(
-                "Invalid input for field/attribute pinned_availability_zone. "
-                "It must be null or a zone name of 1 to 255 characters."
-            )
-        if server.pinned_availability_zone not in (None, zone):
-            raise Conflict(
-                f"Server is pinned to {server.pinned_availability_zone!r}: unpin it (null) "
-                f"before pinning it to {zone!r}."
-            )
-        if zone != server.availability_zone:
-            raise Conflict(
-                f"Server is in availability zone {server.availability_zone!r}, so it can be "
-                f"pinned only there, not to {zone!r}."
-            )
-        return zone
 
     def delete_server(self, caller: Token, server_id: str) -> None:
         with self.lock:

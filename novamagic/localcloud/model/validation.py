@@ -12,7 +12,7 @@ import binascii
 import ipaddress
 import re
 
-from novamagic.localcloud.errors import BadRequest, OverQuota
+from novamagic.localcloud.errors import BadRequest, Conflict, OverQuota
 
 MAX_NAME_LENGTH = 255
 MAX_TAGS = 50
@@ -258,3 +258,26 @@ def check_counts(min_count, max_count) -> tuple[int, int]:
     if low > high:
         raise BadRequest(f"min_count ({low}) must be <= max_count ({high}).")
     return low, high
+
+
+def check_repin(server, zone) -> str | None:
+    """2.104's rules: null unpins; a zone re-pins only to where the server is, and a pinned
+    server must be unpinned before it is pinned elsewhere (409 otherwise)."""
+    if zone is None:
+        return None
+    if not isinstance(zone, str) or not 1 <= len(zone) <= 255:
+        raise BadRequest(
+            "Invalid input for field/attribute pinned_availability_zone. "
+            "It must be null or a zone name of 1 to 255 characters."
+        )
+    if server.pinned_availability_zone not in (None, zone):
+        raise Conflict(
+            f"Server is pinned to {server.pinned_availability_zone!r}: unpin it (null) "
+            f"before pinning it to {zone!r}."
+        )
+    if zone != server.availability_zone:
+        raise Conflict(
+            f"Server is in availability zone {server.availability_zone!r}, so it can be "
+            f"pinned only there, not to {zone!r}."
+        )
+    return zone
