@@ -77,9 +77,9 @@ def test_every_request_carries_the_pinned_microversion(local):
 
 def test_a_pin_outside_the_cloud_range_is_refused(local):
     with pytest.raises(
-        ConfigurationError, match="outside what this cloud offers \\(2.1 to 2.96\\)"
+        ConfigurationError, match="outside what this cloud offers \\(2.1 to 2.104\\)"
     ):
-        local_connect(local, compute_api_version="2.99")
+        local_connect(local, compute_api_version="2.105")
     with pytest.raises(ConfigurationError, match="is not a version"):
         local_connect(local, compute_api_version="two")
 

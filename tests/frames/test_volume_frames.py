@@ -52,13 +52,14 @@ def test_snapshots_and_attachments_frames():
 
 def test_fleet_summary_counts_volumes_per_project_only_when_there_are_some():
     servers = frames.servers_frame([])
-    plain = frames.fleet_summary(servers, None, frames.volumes_frame([]))
+    plain = frames.fleet_summary(servers, None, volumes=frames.volumes_frame([]))
     assert "volumes" not in set(plain["totals"]["resource"]) and "volumes_by_project" not in plain
     volumes = frames.volumes_frame([VOLUME, {**VOLUME, "id": "v-2", "size": 2},
                                     {**VOLUME, "id": "v-3", "size": 5,
                                      "os-vol-tenant-attr:tenant_id": "p-2"}])  # fmt: skip
-    summary = frames.fleet_summary(servers, None, volumes,
-                                   {"maxTotalVolumes": 10, "maxTotalVolumeGigabytes": -1})  # fmt: skip
+    summary = frames.fleet_summary(servers, None, volumes=volumes,
+                                   volume_limits={"maxTotalVolumes": 10,
+                                                  "maxTotalVolumeGigabytes": -1})  # fmt: skip
     totals = summary["totals"].set_index("resource")
     assert totals.loc["volumes", "used"] == 3 and totals.loc["volumes", "percent"] == 30.0
     assert totals.loc["volume_gb", "used"] == 10 and pd.isna(totals.loc["volume_gb", "max"])

@@ -422,3 +422,17 @@ def test_a_volume_asked_to_fail_ends_in_error_and_can_be_deleted(cloud, vol):
     vol.ok("delete", f"/volumes/{volume['id']}", status=202)
     cloud.clock.advance(5)
     assert vol.ok("get", "/volumes")["volumes"] == []
+
+
+def test_attach_from_2_101_is_accepted_without_a_body(cloud, vol):
+    # 2.101: the attach is fully async; 202 and no volumeAttachment, the volume's status says
+    api = vol.api
+    server = active_server(cloud, api)
+    volume = vol.create(1)
+    cloud.clock.advance(10)
+    attach = {"volumeAttachment": {"volumeId": volume["id"]}}
+    answer = api.post(f"/servers/{server}/os-volume_attachments", attach, version="2.101")
+    assert answer.status_code == 202 and not answer.content
+    assert vol.show(volume["id"])["status"] == "attaching"
+    cloud.clock.advance(5)
+    assert vol.show(volume["id"])["status"] == "in-use"

@@ -79,6 +79,8 @@ def attach(call: Call, server_id: str):
         )
         attachment["tag"] = tag
         instance_actions.record(call, server, "attach_volume")
+        if call.at_least("2.101"):  # accepted, fully async: the volume's status tells the rest
+            return None, 202
         return {"volumeAttachment": _view(call, attachment)}
 
 
