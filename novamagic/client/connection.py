@@ -204,6 +204,19 @@ class ConnectionMixin:
             microversion=microversion,
         )
 
+    def observe_requests(self, callback) -> None:
+        """Call ``callback(request)`` after every answered request, from the thread that sent it.
+
+        ``request`` is a :class:`novamagic.client.session.SentRequest` (method, url, headers
+        without the token, body with secrets masked, status, thread): widgets follow servers by
+        it, the magics' explain mode shows it as curl.
+        """
+        self._http.observers.append(callback)
+
+    def unobserve_requests(self, callback) -> None:
+        if callback in self._http.observers:
+            self._http.observers.remove(callback)
+
     def close(self) -> None:
         """Close the HTTP session (and stop the local cloud if connect() started one)."""
         http = getattr(self, "_http", None)

@@ -4,6 +4,8 @@ and ``resize_panel()``. ipywidgets is imported when a view is built, not before.
 
 from __future__ import annotations
 
+import threading
+
 from novamagic.widgets._base import (
     StaticRepr,
     errors_html,
@@ -26,6 +28,7 @@ class ResizePanel(StaticRepr):
 
         self.model = model
         self._syncing = False
+        self._render_lock = threading.RLock()  # clicks and the model's follower both redraw
         wide = w.Layout(width="32em")
         style = {"description_width": "7em"}
         self.server = w.Dropdown(description="Server", layout=wide, style=style)
@@ -89,18 +92,18 @@ class ResizePanel(StaticRepr):
         self.render()
 
     def _fill_servers(self) -> None:
+        """The picker's options and value from the model (servers appear, change, vanish)."""
         model = self.model
-        options = [("— pick a server —", None)] + [
-            (f"{s.get('name')} ({s.get('status')})", str(s["id"])) for s in model.servers
-        ]
+        options = [("— pick a server —", None)] + model.server_options()
         chosen = str(model.server["id"]) if model.server else None
-        if chosen is not None and chosen not in [value for _label, value in options]:
-            options.append((f"{model.server.get('name')} ({model.server.get('status')})", chosen))
         self._syncing = True
         try:
-            self.server.options = options
-            self.server.value = chosen
-            self.target.value = model.target
+            if list(self.server.options) != options:
+                self.server.options = options
+            if self.server.value != chosen:
+                self.server.value = chosen
+            if self.target.value != model.target:
+                self.target.value = model.target
         finally:
             self._syncing = False
 
@@ -118,16 +121,13 @@ class ResizePanel(StaticRepr):
     def _target_changed(self, change) -> None:
         if self._syncing:
             return
-        self.model.target = change["new"]
+        self._guard(self.model.choose_target, change["new"])
         self.render()
 
     def _reload(self) -> None:
         if self.model.busy:
             return
-        self._guard(self.model.load)
-        if self.model.server is not None:
-            self._guard(self.model.select, self.model.server["id"])
-        self._fill_servers()
+        self._guard(self.model.load)  # the chosen server follows, or leaves with a note
         self.render()
 
     def _act(self, action) -> None:
@@ -145,31 +145,26 @@ class ResizePanel(StaticRepr):
             self.model.error = one_line(exc)
             self.render()
 
-    def _sync_choices(self) -> None:
-        """Show the model's server and target when code chose them (``panel.model.resize(...)``)."""
-        model = self.model
-        chosen = str(model.server["id"]) if model.server else None
-        if chosen is not None and chosen not in [value for _label, value in self.server.options]:
-            self._fill_servers()
-            return
-        self._syncing = True
-        try:
-            if self.server.value != chosen:
-                self.server.value = chosen
-            if self.target.value != model.target:
-                self.target.value = model.target
-        finally:
-            self._syncing = False
+    def close(self) -> None:
+        """Stop following the servers and close the widgets."""
+        self.model.close()
+        self.widget.close()
 
     def render(self) -> None:
+        with self._render_lock:
+            self._render()
+
+    def _render(self) -> None:
         model = self.model
-        self._sync_choices()
+        self._fill_servers()  # the model's servers, and its choices when code made them
         self.current.value = model.server_html()
         self.change.value = model.change_html()
         refusal = model.refusal if model.phase == "idle" and model.server is not None else None
         if refusal is None and model.phase == "idle" and model.server is not None:
             refusal = model.target_error() if model.target is not None else None
-        self.refusal.value = errors_html(refusal)
+        self.refusal.value = (
+            errors_html(refusal) if refusal else f"<i>{esc(model.note)}</i>" if model.note else ""
+        )
         busy = model.busy
         self.server.disabled = busy
         self.reload_button.disabled = busy
