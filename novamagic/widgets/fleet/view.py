@@ -76,6 +76,8 @@ class FleetView(StaticRepr):
         self._render_lock = threading.RLock()  # the refresh timer and clicks both redraw
         for widget, css in (
             (self.refresh_button, "nm-fleet-refresh"),
+            (self.select_shown_button, "nm-fleet-select-shown"),
+            (self.stop_button, "nm-fleet-stop"),
             (self.filter, "nm-fleet-filter"),
             (self.reboot_button, "nm-fleet-reboot"),
             (self.delete_button, "nm-fleet-delete"),

@@ -73,6 +73,9 @@ class ResizePanelModel(BackgroundModel):
         self.note: str | None = None  # e.g. the chosen server was deleted meanwhile
         self._polled = False  # whether the running step's request was accepted (it is polled)
         self._follow: threading.Event | None = None
+        # Bumped whenever the chosen server is read by a choice or a step: a list read before
+        # that is too old to update it.
+        self._generation = 0
         self._closed = False
         if follow:
             self._start_following()
@@ -96,12 +99,14 @@ class ResizePanelModel(BackgroundModel):
     def reload_servers(self) -> None:
         """Read the servers again: new ones appear, the chosen one is updated, or dropped with a
         note when it is gone (never a NotFound)."""
+        seen = self._generation
         servers = sorted(
             self.cloud.servers(), key=lambda s: (str(s.get("name") or ""), str(s.get("id")))
         )
         with self._lock:
             self.servers = servers
-            self._follow_chosen()
+            if seen == self._generation:  # else a step or a choice read the server after us
+                self._follow_chosen()
         self.changed()
 
     def _follow_chosen(self) -> None:
@@ -172,6 +177,7 @@ class ResizePanelModel(BackgroundModel):
         if self.busy:
             raise Busy("the panel is busy: wait for it or press Cancel")
         server = self.cloud.server(ref)
+        self._generation += 1
         if self.server is None or str(self.server.get("id")) != str(server.get("id")):
             self.target = None  # a fresh look at the same server keeps the chosen target
             self.from_flavor = None
@@ -321,6 +327,7 @@ class ResizePanelModel(BackgroundModel):
         """Run ``call``, one client call that sends a request and waits for the state that
         follows it (given the panel's timeout, poll callback and Cancel), in the background."""
         self.phase = phase
+        self._generation += 1
         done = {"resizing": WAITING_FOR_USER, "confirming": "confirmed", "reverting": "reverted"}
         self._polled = False
 
@@ -343,6 +350,7 @@ class ResizePanelModel(BackgroundModel):
                 self.phase = "failed" if self._polled else phase_if_refused
                 raise
             self.server = server
+            self._generation += 1
             self.phase = done[phase]
             if phase != "resizing":
                 self.final_flavor = server.get("flavor")
@@ -353,6 +361,7 @@ class ResizePanelModel(BackgroundModel):
         self._polled = True
         if server is not None:
             self.server = server
+            self._generation += 1
             self.changed()
 
     @property

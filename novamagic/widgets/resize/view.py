@@ -13,6 +13,7 @@ from novamagic.widgets._base import (
     flavor_label,
 )
 from novamagic.widgets.resize.model import (
+    FOLLOW_THREAD,
     WAITING_FOR_USER,
     ResizePanelModel,
 )
@@ -27,7 +28,7 @@ class ResizePanel(StaticRepr):
         import ipywidgets as w
 
         self.model = model
-        self._syncing = False
+        self._sync_thread: int | None = None  # the thread setting widget values from the model
         self._render_lock = threading.RLock()  # clicks and the model's follower both redraw
         wide = w.Layout(width="32em")
         style = {"description_width": "7em"}
@@ -59,6 +60,11 @@ class ResizePanel(StaticRepr):
             (self.server, "nm-resize-server"),
             (self.target, "nm-resize-target"),
             (self.resize_button, "nm-resize-button"),
+            (self.reload_button, "nm-resize-reload"),
+            (self.current, "nm-resize-current"),
+            (self.change, "nm-resize-change"),
+            (self.refusal, "nm-resize-note"),
+            (self.phase, "nm-resize-phase"),
             (self.confirm_button, "nm-resize-confirm"),
             (self.revert_button, "nm-resize-revert"),
             (self.final, "nm-resize-final"),
@@ -96,31 +102,49 @@ class ResizePanel(StaticRepr):
         model = self.model
         options = [("— pick a server —", None)] + model.server_options()
         chosen = str(model.server["id"]) if model.server else None
-        self._syncing = True
+        # The follower never writes the choices a user may be changing at that very moment (their
+        # new value is already in the widget, its handler waiting for the lock): only the
+        # options, and the value when the chosen server has left them.
+        following = threading.current_thread().name == FOLLOW_THREAD
+        self._sync_thread = threading.get_ident()
         try:
             if list(self.server.options) != options:
                 self.server.options = options
-            if self.server.value != chosen:
+            values = [value for _label, value in options]
+            if self.server.value != chosen and (not following or self.server.value not in values):
                 self.server.value = chosen
-            if self.target.value != model.target:
+            if self.target.value != model.target and not following:
                 self.target.value = model.target
         finally:
-            self._syncing = False
+            self._sync_thread = None
+
+    @property
+    def _syncing(self) -> bool:
+        """Whether this thread is copying the model into the widgets (its echoes are ignored; a
+        user's change arriving meanwhile on another thread is not)."""
+        return self._sync_thread == threading.get_ident()
 
     def _server_changed(self, change) -> None:
+        with self._render_lock:  # the follower's redraw waits until the choice is made
+            self._choose_server(change)
+
+    def _choose_server(self, change) -> None:
         if self._syncing or change["new"] is None or self.model.busy:
             return
         self._guard(self.model.select, change["new"])
-        self._syncing = True
+        self._sync_thread = threading.get_ident()
         try:
             self.target.value = None
         finally:
-            self._syncing = False
+            self._sync_thread = None
         self.render()
 
     def _target_changed(self, change) -> None:
-        if self._syncing:
-            return
+        with self._render_lock:
+            if not self._syncing:
+                self._choose_target(change)
+
+    def _choose_target(self, change) -> None:
         self._guard(self.model.choose_target, change["new"])
         self.render()
 
