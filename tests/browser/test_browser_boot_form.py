@@ -336,6 +336,8 @@ def test_workshop_notebook_runs_all_and_then_clicks_through_on_its_manual_clock(
     fleet = fleets.nth(0)
     expect(fleet.locator(".nm-fleet-info")).to_contain_text("2 servers")  # as it was, not 0
     expect(panel.locator(".nm-resize-note")).to_contain_text("web-2 is gone (deleted)")
+    expect(notebook).not_to_contain_text("<NA>")  # no table of missing values anywhere
+    expect(notebook).not_to_contain_text("NotFound")
     page.screenshot(path=ARTIFACTS / "workshop-run-all.png", full_page=True)
 
     # Boot: the form waits for its servers itself.
