@@ -120,13 +120,24 @@ class NovaMagics(Magics, NovaSettings):
 
     @contextmanager
     def progress_bar(self, total: int | None, desc: str, unit: str = "%"):
-        """One tqdm.auto bar (or a silent stand-in when ``NovaMagics.progress`` is False)."""
+        """A progress display that suits where it runs (a silent stand-in when
+        ``NovaMagics.progress`` is False): a widget bar in a notebook, one line updated in place
+        (``\\r``) in a terminal, and one summary line at the end in a log or a pipe, where
+        every ``\\r`` update would become a line of its own."""
         if not self.progress:
             yield _NoBar(total)
             return
-        from tqdm.auto import tqdm
+        where = progress_place(self.shell)
+        if where == "log":
+            bar = _SummaryBar(total, desc, unit)
+        elif where == "notebook":
+            from tqdm.notebook import tqdm
 
-        bar = tqdm(total=total, desc=desc, unit=unit, leave=True, dynamic_ncols=True)
+            bar = tqdm(total=total, desc=desc, unit=unit, leave=True)
+        else:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc=desc, unit=unit, leave=True, dynamic_ncols=True)
         try:
             yield bar
         finally:
@@ -277,6 +288,54 @@ def _notes():
                 warnings.showwarning(
                     warning.message, warning.category, warning.filename, warning.lineno
                 )
+
+
+def progress_place(shell) -> str:
+    """``notebook`` (a Jupyter kernel with ipywidgets), ``terminal`` (stderr is a tty) or ``log``."""
+    import sys
+
+    kernel = getattr(shell, "kernel", None) is not None
+    if kernel:
+        try:
+            import ipywidgets  # noqa: F401  (tqdm.notebook draws with it)
+        except ImportError:
+            return "log"
+        return "notebook"
+    stream = sys.stderr
+    return "terminal" if getattr(stream, "isatty", lambda: False)() else "log"
+
+
+class _SummaryBar:
+    """Progress for a log: nothing while it runs, one line when it ends
+    (``booting: 3/3 server in 1.2 s (3 ACTIVE)``)."""
+
+    def __init__(self, total, desc: str, unit: str):
+        import time
+
+        self.n, self.total, self.desc, self.unit = 0, total or 0, desc, unit
+        self._postfix = ""
+        self._started = time.monotonic()
+
+    def update(self, n=1):
+        self.n += n
+
+    def set_postfix_str(self, text="", *args, **kwargs):
+        self._postfix = str(text or "")
+
+    def set_description_str(self, text="", *args, **kwargs):
+        self.desc = str(text or self.desc)
+
+    def refresh(self):
+        pass
+
+    def close(self):
+        import sys
+        import time
+
+        elapsed = time.monotonic() - self._started
+        done = f"{self.n}/{self.total}" if self.total else str(self.n)
+        line = f"{self.desc}: {done} {self.unit} in {elapsed:.1f} s"
+        print(line + (f" ({self._postfix})" if self._postfix else ""), file=sys.stderr)
 
 
 class _NoBar:
