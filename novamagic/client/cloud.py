@@ -5,7 +5,8 @@ Each part is a mixin in its own module (openstacksdk's cloud layer is built the 
 images with one name cache), :mod:`.servers`, :mod:`.boot`, :mod:`.actions`, :mod:`.keypairs`,
 :mod:`.limits`, :mod:`.network` (Neutron's networks, ports, floating IPs), :mod:`.secgroups`
 (security groups and rules), :mod:`.expose` (reaching a server in one call), :mod:`.diagnosis`
-(console output, instance actions), :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
+(console output, instance actions), :mod:`.drift` (a server against its boot spec),
+:mod:`.cleanup` (this session's resources); :mod:`.metadata` and
 :mod:`.control` are objects of their own (``cloud.server_metadata``, ``cloud.control``).
 ``docs/architecture.md`` lists the public API; every method documents itself.
 """
@@ -33,6 +34,7 @@ from novamagic.client.config import CloudConfig
 from novamagic.client.connection import MAX_MICROVERSION, ConnectionMixin
 from novamagic.client.control import LocalControl
 from novamagic.client.diagnosis import DiagnosisMixin
+from novamagic.client.drift import DriftMixin
 from novamagic.client.expose import ExposeMixin
 from novamagic.client.keypairs import KeyPairsMixin, PrivateKey
 from novamagic.client.limits import LimitsMixin
@@ -68,6 +70,7 @@ class Cloud(
     SecurityGroupsMixin,
     ExposeMixin,
     DiagnosisMixin,
+    DriftMixin,
     CleanupMixin,
 ):
     """A connection to one cloud: every operation of the book, as plain JSON.
