@@ -7,6 +7,7 @@ connected cloud, settings, and the completion cache.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from contextlib import contextmanager
 
@@ -155,9 +156,15 @@ class NovaMagics(Magics, NovaSettings):
         """OpenStack Compute: ``%nova SUBCOMMAND [options]``; ``%nova help`` lists subcommands,
         ``%nova SUBCOMMAND --help`` explains one. Every subcommand returns its result (a
         DataFrame or a small object) and ``-o NAME`` stores it in a variable too. ``$var`` and
-        ``{expr}`` are one argument each, whatever they hold (a list or tuple: one per item)."""
+        ``{expr}`` are one argument each, whatever they hold (a list or tuple: one per item).
+        ``%nova --explain SUBCOMMAND ...`` also shows the requests it sent as curl (token as
+        ``$OS_TOKEN``), with the ``openstack`` command and openstacksdk call that do the same."""
         namespace = self._namespace(local_ns)
-        name, _, rest = line.strip().partition(" ")
+        line = line.strip()
+        explain = line == "--explain" or line.startswith("--explain ")
+        if explain:  # %nova --explain SUBCOMMAND ...: this one magic, explained
+            line = line[len("--explain") :].strip()
+        name, _, rest = line.partition(" ")
         command = SUBCOMMANDS.get(name)
         if command is not None and command.verbatim_after is not None:
             words = expand_line(
@@ -166,13 +173,13 @@ class NovaMagics(Magics, NovaSettings):
                 verbatim_after=command.verbatim_after,
                 flags_with_values=command.flags_with_values(),
             )
-            return self.run_subcommand(name, words)
+            return self.run_subcommand(name, words, explain=explain)
         words = expand_line(line, namespace)
         if not words or words[0] in _HELP_WORDS:
             return self.run_subcommand("help", words[1:])
-        return self.run_subcommand(words[0], words[1:])
+        return self.run_subcommand(words[0], words[1:], explain=explain)
 
-    def run_subcommand(self, name: str, words: list[str]):
+    def run_subcommand(self, name: str, words: list[str], *, explain: bool = False):
         command = SUBCOMMANDS.get(name)
         if command is None or command.hidden:
             raise UsageError(
@@ -184,18 +191,30 @@ class NovaMagics(Magics, NovaSettings):
             args = command.parser().parse_args(words)
         except HelpShown:
             return None
-        return self.call(command.handler, args, output=args.output)
+        return self.call(command.handler, args, output=args.output, explain=explain, name=name)
 
-    def call(self, handler, args, *, output: str | None = None):
-        """Run a handler; cloud errors fail the cell with the short lines (or a full traceback)."""
+    def call(self, handler, args, *, output: str | None = None, explain=False, name=None):
+        """Run a handler; cloud errors fail the cell with the short lines (or a full traceback).
+
+        Explained (``%nova --explain`` or ``NovaMagics.explain``), the requests it sent are
+        recorded by the client and shown, before the result, as curl with the CLI and SDK."""
         from novamagic.client.errors import NovaError
 
+        recording = contextlib.nullcontext(None)
+        if (explain or self.explain) and name not in (None, "help") and self.has_cloud:
+            recording = self._cloud.recording()
         try:
-            with _notes():
+            with _notes(), recording as sent:
                 result = handler(self, args)
         except (NovaError, NovaMagicError) as exc:
             make_short(exc, self.short_errors)
             raise
+        if sent is not None:
+            from IPython.display import display
+
+            from novamagic.magics.explain import Explanation
+
+            display(Explanation(name, sent, args))
         self.store(output, result)
         return result
 
@@ -231,7 +250,7 @@ class NovaMagics(Magics, NovaSettings):
         except HelpShown:
             return None
         args.spec_text = cell
-        return self.call(command.handler, args, output=args.output)
+        return self.call(command.handler, args, output=args.output, name="nova_boot")
 
     # --- completion ----------------------------------------------------------------------------
 
