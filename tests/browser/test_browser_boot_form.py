@@ -62,6 +62,7 @@ CELLS = [
     ("code", f"%%nova_boot --count 2\nname: db-{{n}}\nimage: {IMAGE}\nflavor: m1.medium"),
     ("code", "%nova boot-form"),
     ("code", "%nova fleet"),
+    ("code", "%nova servers"),
 ]
 
 
@@ -257,6 +258,26 @@ def test_boot_form_boots_a_server_in_jupyterlab(lab, page):
 
     for name in ("boot-form.png", "fleet-view.png"):
         keep_for_readme(name)
+
+    # %nova servers, as the CLI shows it: six columns that fit the output area at 1280 px
+    listing = page.locator(".jp-OutputArea-output").filter(has=page.locator("table.dataframe"))
+    table = listing.last
+    table.scroll_into_view_if_needed()
+    expect(table.locator("thead th")).to_have_text(
+        ["", "id", "name", "status", "networks", "image", "flavor"]
+    )
+    expect(table.locator("tbody tr")).to_have_count(5)  # Run All's web-1..3 and db-1..2
+    expect(table).not_to_contain_text("<NA>")
+    widths = table.evaluate("out => [out.scrollWidth, out.clientWidth]")
+    assert widths[0] <= widths[1], f"%nova servers overflows its output area at 1280 px: {widths}"
+    table.screenshot(path=ARTIFACTS / "servers-listing.png")
+    # With the file browser closed (as when a teacher projects), every row is one line.
+    page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # collapse
+    first_row = table.locator("tbody tr").first
+    expect(page.locator("#jp-left-stack")).to_be_hidden()
+    height = first_row.evaluate("tr => tr.getBoundingClientRect().height")
+    assert height < 40, f"a row wraps ({height} px high) in a 1280 px window"
+    table.screenshot(path=ARTIFACTS / "servers-listing-presenting.png")
 
 
 def test_fleet_report_renders_in_jupyterlab(lab, page):

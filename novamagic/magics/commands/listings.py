@@ -18,12 +18,15 @@ SERVER_VIEW = ("id", "name", "status", "networks", "image", "flavor")
 
 
 def networks_text(server: dict) -> str:
-    """``private=10.0.0.3, 172.24.4.12; public=...`` as the CLI's Networks column spells it."""
-    addresses = server.get("addresses") or {}
-    return "; ".join(
-        f"{network}=" + ", ".join(str(entry.get("addr")) for entry in entries or ())
-        for network, entries in addresses.items()
-    )
+    """``private=10.0.0.3, 172.24.4.12; public=172.24.4.10``, the CLI's Networks column with
+    the IPv4 addresses only (a network without any shows its IPv6 ones): with every IPv6 address
+    too, the column no longer fits a 1280 px window. ``--long`` has the addresses by kind."""
+    parts = []
+    for network, entries in (server.get("addresses") or {}).items():
+        entries = list(entries or ())
+        ipv4 = [e for e in entries if e.get("version") == 4] or entries
+        parts.append(f"{network}=" + ", ".join(str(e.get("addr")) for e in ipv4))
+    return "; ".join(parts)
 
 
 def server_view(frame, found: list[dict], *, long: bool, columns: list[str] | None):
