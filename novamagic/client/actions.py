@@ -46,9 +46,18 @@ class ActionsMixin:
         files=None,
         access_ipv4: str | None = None,
         access_ipv6: str | None = None,
+        key_name: str | None = None,
     ) -> dict:
+        """Rebuild the server from ``image`` (``key_name`` sets its key pair: microversion 2.54)."""
         limits = self._validation_limits()
         body: dict[str, Any] = {"imageRef": self._image_id(image)}
+        if key_name is not None:
+            if not self._supports("2.54"):
+                raise ValidationError(
+                    f"a rebuild sets the key pair from compute microversion 2.54; this session "
+                    f"speaks {self.microversion or self.api}"
+                )
+            body["key_name"] = key_name
         if name is not None:
             body["name"] = validate.check_name(name)
         if admin_password is not None:

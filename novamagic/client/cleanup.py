@@ -35,13 +35,17 @@ class CleanupMixin:
             or (image.get("metadata") or {}).get(MARKER_KEY) == self.session_tag
         ]
 
-    def cleanup(self, *, dry_run: bool = False) -> BulkResult:
+    def cleanup(
+        self, *, dry_run: bool = False, wait: bool = False, timeout: float = 600.0
+    ) -> BulkResult:
         """Delete everything this session created: first its networking (floating IPs, rules,
         security groups: :meth:`session_network_resources`), then its servers and images
         (:meth:`session_servers`, :meth:`session_images`), concurrently. Each entry also says
         ``"kind"`` ("floating_ip", "security_group_rule", "security_group", "server",
-        "image", "snapshot" or "volume": those last two once the servers let them go) and ``"name"``; ``"item"`` is the id. ``dry_run=True`` deletes nothing and
-        lists what would go (every entry with ``"ok": False`` and no error)."""
+        "image", "snapshot" or "volume": those last two once the servers let them go) and
+        ``"name"``; ``"item"`` is the id. ``dry_run=True`` deletes nothing and lists what would
+        go (every entry with ``"ok": False`` and no error). ``wait=True`` waits until each
+        deleted server is gone, so a listing right after no longer shows it."""
         network = self._cleanup_network(dry_run)
         targets = [("server", s) for s in self.session_servers()]
         targets += [("image", i) for i in self.session_images()]
@@ -52,7 +56,7 @@ class CleanupMixin:
         def delete(target):
             kind, resource = target
             if kind == "server":
-                self.delete_server(resource["id"])
+                self.delete_server(resource["id"], wait=wait, timeout=timeout)
             else:
                 self.delete_image(resource["id"])
                 with self._lock:

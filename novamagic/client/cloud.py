@@ -8,7 +8,8 @@ images with one name cache), :mod:`.servers`, :mod:`.boot`, :mod:`.actions`, :mo
 (security groups and rules), :mod:`.expose` (reaching a server in one call), :mod:`.diagnosis`
 (console output, instance actions), :mod:`.volumes` (Cinder's volumes and snapshots, attachments,
 boots from volume), :mod:`.usage` (usage over a period), :mod:`.hypervisors` (capacity:
-hypervisors, availability zones), :mod:`.cleanup` (this session's resources); :mod:`.metadata` and
+hypervisors, availability zones), :mod:`.drift` (a server against its boot spec),
+:mod:`.cleanup` (this session's resources); :mod:`.metadata` and
 :mod:`.control` are objects of their own (``cloud.server_metadata``, ``cloud.control``).
 ``docs/architecture.md`` lists the public API; every method documents itself.
 """
@@ -36,6 +37,7 @@ from novamagic.client.config import CloudConfig
 from novamagic.client.connection import MAX_MICROVERSION, ConnectionMixin
 from novamagic.client.control import LocalControl
 from novamagic.client.diagnosis import DiagnosisMixin
+from novamagic.client.drift import DriftMixin
 from novamagic.client.expose import ExposeMixin
 from novamagic.client.hypervisors import HypervisorsMixin
 from novamagic.client.keypairs import KeyPairsMixin, PrivateKey
@@ -79,6 +81,7 @@ class Cloud(
     VolumesMixin,
     UsageMixin,
     HypervisorsMixin,
+    DriftMixin,
     CleanupMixin,
 ):
     """A connection to one cloud: every operation of the book, as plain JSON.

@@ -7,6 +7,7 @@ pinned one), and sends compute requests at a microversion, following every page 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -203,6 +204,36 @@ class ConnectionMixin:
             json=body,
             microversion=microversion,
         )
+
+    def observe_requests(self, callback) -> None:
+        """Call ``callback(request)`` after every answered request, from the thread that sent it.
+
+        ``request`` is a :class:`novamagic.client.session.SentRequest` (method, url, headers
+        without the token, body with secrets masked, status, thread): widgets follow servers by
+        it, the magics' explain mode shows it as curl.
+        """
+        self._http.observers.append(callback)
+
+    def unobserve_requests(self, callback) -> None:
+        if callback in self._http.observers:
+            self._http.observers.remove(callback)
+
+    @contextlib.contextmanager
+    def recording(self):
+        """Collect the requests sent inside the ``with`` block, in order (a list of
+        :class:`~novamagic.client.session.SentRequest`): the calling thread's and its bulk
+        workers', not the widgets' own background reads. Never a token; secrets masked."""
+        sent: list = []
+
+        def keep(request) -> None:
+            if not request.thread.startswith(("novamagic-follow", "novamagic-fleet-refresh")):
+                sent.append(request)
+
+        self.observe_requests(keep)
+        try:
+            yield sent
+        finally:
+            self.unobserve_requests(keep)
 
     def close(self) -> None:
         """Close the HTTP session (and stop the local cloud if connect() started one)."""

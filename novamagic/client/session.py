@@ -14,6 +14,9 @@ Every call goes through :meth:`HttpSession.request`, which
   one call; default twice the timeout): when the cloud asks for a longer wait than is left, the
   call fails at once with an error naming the wait it asked for;
 * records method, path, status, milliseconds, request id and attempt in :attr:`history`;
+* tells its :attr:`observers` about every answered request (a :class:`SentRequest`: method, full
+  URL, the headers sent without the token, the JSON body with secrets masked, status): what the
+  widgets follow servers by and what the magics' explain mode shows as curl;
 * turns every failure into a :class:`novamagic.client.errors.NovaError`.
 
 keystoneauth's own request/response logging is switched off for these calls (``log=False``): it
@@ -25,6 +28,7 @@ keystoneauth's loggers masks passwords, secrets and tokens in whatever else it l
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import gc
 import json as jsonlib
@@ -43,7 +47,7 @@ try:  # orjson (the "fast" extra) decodes a 10,000-server listing several times 
 except ImportError:
     _fast_loads = jsonlib.loads
 
-__all__ = ["DEFAULT_TIMEOUT", "History", "HttpSession", "install_log_redaction"]
+__all__ = ["DEFAULT_TIMEOUT", "History", "HttpSession", "SentRequest", "install_log_redaction"]
 
 log = logging.getLogger("novamagic.client.http")
 
@@ -53,6 +57,44 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 LONG_URL = (
     8000  # characters: common front ends (Apache, nginx, eventlet) refuse longer request lines
 )
+
+
+# Headers an observer never sees: the token (a secret) and what any HTTP client adds by itself.
+_UNSHOWN_HEADERS = frozenset(
+    {"x-auth-token", "user-agent", "accept-encoding", "connection", "content-length", "cookie"}
+)
+_SECRET_KEYS = frozenset(
+    {"password", "adminpass", "admin_pass", "secret", "application_credential_secret", "token",
+     "id_token", "access_token", "passwd", "private_key"}
+)  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class SentRequest:
+    """One answered request as observers see it: never the token, secrets in bodies masked."""
+
+    method: str
+    url: str  # with the query string
+    headers: dict  # as sent, without X-Auth-Token and transport headers
+    body: Any  # the JSON sent (secret values replaced by "********"), or None
+    status: int
+    thread: str  # the name of the thread that sent it
+
+    @property
+    def path(self) -> str:
+        parts = urlsplit(self.url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: "********" if str(k).lower() in _SECRET_KEYS and v is not None else _masked(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
 
 
 class History(collections.deque):
@@ -177,6 +219,8 @@ class HttpSession:
         self.sleep = sleep
         self.monotonic = monotonic
         self.history = History(history_size)
+        #: Callables given a :class:`SentRequest` after every answered request (any thread).
+        self.observers: list = []
         self._lock = threading.Lock()
         self._rng = random.Random()
 
@@ -288,6 +332,8 @@ class HttpSession:
                 "x-compute-request-id"
             )
             self._record(method, url, params, status, started, request_id, attempt, None)
+            if self.observers:
+                self._notify(method, response, json, status)
             if status < 400:
                 return response
             if status == 404 and gone_ok and attempt > 1:
@@ -365,6 +411,20 @@ class HttpSession:
             return False
         self._pause(seconds)
         return True
+
+    def _notify(self, method, response, body, status) -> None:
+        sent = response.request
+        headers = {
+            k: v for k, v in (sent.headers or {}).items() if k.lower() not in _UNSHOWN_HEADERS
+        }
+        request = SentRequest(
+            method, sent.url, headers, _masked(body), status, threading.current_thread().name
+        )
+        for observer in list(self.observers):
+            try:
+                observer(request)
+            except Exception:  # an observer's bug must not fail the request
+                log.exception("a request observer failed")
 
     def _record(self, method, url, params, status, started, request_id, attempt, error) -> None:
         ms = round((self.monotonic() - started) * 1000.0, 1)

@@ -37,6 +37,11 @@ class NovaSettings(Configurable):
         True,
         help="Show cloud errors as one line plus a hint; False brings full tracebacks back.",
     ).tag(config=True)
+    explain = Bool(
+        False,
+        help="After each magic, show its HTTP requests as curl (token as $OS_TOKEN), the "
+        "openstack CLI command and the openstacksdk call that do the same (%nova --explain ...).",
+    ).tag(config=True)
     completion_ttl = Float(
         30.0, help="Seconds that server, flavor and image names are cached for tab completion."
     ).tag(config=True)

@@ -7,6 +7,7 @@ connected cloud, settings, and the completion cache.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from contextlib import contextmanager
 
@@ -120,13 +121,24 @@ class NovaMagics(Magics, NovaSettings):
 
     @contextmanager
     def progress_bar(self, total: int | None, desc: str, unit: str = "%"):
-        """One tqdm.auto bar (or a silent stand-in when ``NovaMagics.progress`` is False)."""
+        """A progress display that suits where it runs (a silent stand-in when
+        ``NovaMagics.progress`` is False): a widget bar in a notebook, one line updated in place
+        (``\\r``) in a terminal, and one summary line at the end in a log or a pipe, where
+        every ``\\r`` update would become a line of its own."""
         if not self.progress:
             yield _NoBar(total)
             return
-        from tqdm.auto import tqdm
+        where = progress_place(self.shell)
+        if where == "log":
+            bar = _SummaryBar(total, desc, unit)
+        elif where == "notebook":
+            from tqdm.notebook import tqdm
 
-        bar = tqdm(total=total, desc=desc, unit=unit, leave=True, dynamic_ncols=True)
+            bar = tqdm(total=total, desc=desc, unit=unit, leave=True)
+        else:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc=desc, unit=unit, leave=True, dynamic_ncols=True)
         try:
             yield bar
         finally:
@@ -144,9 +156,15 @@ class NovaMagics(Magics, NovaSettings):
         """OpenStack Compute: ``%nova SUBCOMMAND [options]``; ``%nova help`` lists subcommands,
         ``%nova SUBCOMMAND --help`` explains one. Every subcommand returns its result (a
         DataFrame or a small object) and ``-o NAME`` stores it in a variable too. ``$var`` and
-        ``{expr}`` are one argument each, whatever they hold (a list or tuple: one per item)."""
+        ``{expr}`` are one argument each, whatever they hold (a list or tuple: one per item).
+        ``%nova --explain SUBCOMMAND ...`` also shows the requests it sent as curl (token as
+        ``$OS_TOKEN``), with the ``openstack`` command and openstacksdk call that do the same."""
         namespace = self._namespace(local_ns)
-        name, _, rest = line.strip().partition(" ")
+        line = line.strip()
+        explain = line == "--explain" or line.startswith("--explain ")
+        if explain:  # %nova --explain SUBCOMMAND ...: this one magic, explained
+            line = line[len("--explain") :].strip()
+        name, _, rest = line.partition(" ")
         command = SUBCOMMANDS.get(name)
         if command is not None and command.verbatim_after is not None:
             words = expand_line(
@@ -155,13 +173,13 @@ class NovaMagics(Magics, NovaSettings):
                 verbatim_after=command.verbatim_after,
                 flags_with_values=command.flags_with_values(),
             )
-            return self.run_subcommand(name, words)
+            return self.run_subcommand(name, words, explain=explain)
         words = expand_line(line, namespace)
         if not words or words[0] in _HELP_WORDS:
             return self.run_subcommand("help", words[1:])
-        return self.run_subcommand(words[0], words[1:])
+        return self.run_subcommand(words[0], words[1:], explain=explain)
 
-    def run_subcommand(self, name: str, words: list[str]):
+    def run_subcommand(self, name: str, words: list[str], *, explain: bool = False):
         command = SUBCOMMANDS.get(name)
         if command is None or command.hidden:
             raise UsageError(
@@ -173,7 +191,7 @@ class NovaMagics(Magics, NovaSettings):
             args = command.parser().parse_args(words)
         except HelpShown:
             return None
-        result = self.call(command.handler, args, output=args.output)
+        result = self.call(command.handler, args, output=args.output, explain=explain, name=name)
         if getattr(args, "export", None):
             self.export(result, args.export, name)
         return result
@@ -194,16 +212,28 @@ class NovaMagics(Magics, NovaSettings):
             raise error from None
         print(f"exported {len(result)} rows to {written}")
 
-    def call(self, handler, args, *, output: str | None = None):
-        """Run a handler; cloud errors fail the cell with the short lines (or a full traceback)."""
+    def call(self, handler, args, *, output: str | None = None, explain=False, name=None):
+        """Run a handler; cloud errors fail the cell with the short lines (or a full traceback).
+
+        Explained (``%nova --explain`` or ``NovaMagics.explain``), the requests it sent are
+        recorded by the client and shown, before the result, as curl with the CLI and SDK."""
         from novamagic.client.errors import NovaError
 
+        recording = contextlib.nullcontext(None)
+        if (explain or self.explain) and name not in (None, "help") and self.has_cloud:
+            recording = self._cloud.recording()
         try:
-            with _notes():
+            with _notes(), recording as sent:
                 result = handler(self, args)
         except (NovaError, NovaMagicError) as exc:
             make_short(exc, self.short_errors)
             raise
+        if sent is not None:
+            from IPython.display import display
+
+            from novamagic.magics.explain import Explanation
+
+            display(Explanation(name, sent, args))
         self.store(output, result)
         return result
 
@@ -239,7 +269,7 @@ class NovaMagics(Magics, NovaSettings):
         except HelpShown:
             return None
         args.spec_text = cell
-        return self.call(command.handler, args, output=args.output)
+        return self.call(command.handler, args, output=args.output, name="nova_boot")
 
     # --- completion ----------------------------------------------------------------------------
 
@@ -297,6 +327,54 @@ def _notes():
                 warnings.showwarning(
                     warning.message, warning.category, warning.filename, warning.lineno
                 )
+
+
+def progress_place(shell) -> str:
+    """``notebook`` (a Jupyter kernel with ipywidgets), ``terminal`` (stderr is a tty) or ``log``."""
+    import sys
+
+    kernel = getattr(shell, "kernel", None) is not None
+    if kernel:
+        try:
+            import ipywidgets  # noqa: F401  (tqdm.notebook draws with it)
+        except ImportError:
+            return "log"
+        return "notebook"
+    stream = sys.stderr
+    return "terminal" if getattr(stream, "isatty", lambda: False)() else "log"
+
+
+class _SummaryBar:
+    """Progress for a log: nothing while it runs, one line when it ends
+    (``booting: 3/3 server in 1.2 s (3 ACTIVE)``)."""
+
+    def __init__(self, total, desc: str, unit: str):
+        import time
+
+        self.n, self.total, self.desc, self.unit = 0, total or 0, desc, unit
+        self._postfix = ""
+        self._started = time.monotonic()
+
+    def update(self, n=1):
+        self.n += n
+
+    def set_postfix_str(self, text="", *args, **kwargs):
+        self._postfix = str(text or "")
+
+    def set_description_str(self, text="", *args, **kwargs):
+        self.desc = str(text or self.desc)
+
+    def refresh(self):
+        pass
+
+    def close(self):
+        import sys
+        import time
+
+        elapsed = time.monotonic() - self._started
+        done = f"{self.n}/{self.total}" if self.total else str(self.n)
+        line = f"{self.desc}: {done} {self.unit} in {elapsed:.1f} s"
+        print(line + (f" ({self._postfix})" if self._postfix else ""), file=sys.stderr)
 
 
 class _NoBar:

@@ -5,7 +5,9 @@ fast ScaledClock), so a server builds in about a second. The test presses Run Al
 clicks Boot, waits until the widget shows the server ACTIVE, refreshes the fleet view, asks for a
 bulk delete (and says No at the confirm step), and saves screenshots to test-artifacts/. A second
 test opens a copy of notebooks/08_fleet_report.ipynb in the same JupyterLab and photographs the
-saved ``%nova report`` output. The README's copies in docs/img/ are written when missing or with
+saved ``%nova report`` output. A third opens a copy of the workshop notebook 09 (its local cloud
+on a manual clock), runs it all and clicks through it as a class would: Boot, Refresh, Select
+shown, Reboot, Yes, Refresh, then Resize and Confirm for each server. The README's copies in docs/img/ are written when missing or with
 NOVAMAGIC_UPDATE_DOCS_IMG=1.
 
 Needs Debian's ``chromium`` at /usr/bin/chromium (never a downloaded browser) and the [test]
@@ -44,6 +46,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 DOCS_IMG = ROOT / "docs" / "img"
 IMAGE = "cirros-0.6.2-x86_64-disk"
 FLEET_REPORT = ROOT / "notebooks" / "08_fleet_report.ipynb"  # committed with its outputs
+WORKSHOP = ROOT / "notebooks" / "09_workshop_widgets.ipynb"
 STARTUP = 60.0  # seconds JupyterLab may take to start on a busy 2-core machine
 UI = 45_000  # milliseconds for the browser to show something
 
@@ -59,6 +62,7 @@ CELLS = [
     ("code", f"%%nova_boot --count 2\nname: db-{{n}}\nimage: {IMAGE}\nflavor: m1.medium"),
     ("code", "%nova boot-form"),
     ("code", "%nova fleet"),
+    ("code", "%nova servers"),
 ]
 
 
@@ -165,12 +169,17 @@ def lab(tmp_path_factory):
     home.mkdir()
     write_notebook(root / "widgets.ipynb")
     shutil.copyfile(FLEET_REPORT, root / FLEET_REPORT.name)  # a copy: Lab may save what it opens
+    shutil.copyfile(WORKSHOP, root / WORKSHOP.name)
     # No "official Jupyter news?" toast over the widgets, and no request to fetch any.
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false", "checkForUpdates": false}'
     )
+    # Every cell in the page, not only those near the viewport: a long notebook is checked whole.
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     server = JupyterLab(root, home)
     try:
         assert server.ready.wait(STARTUP), f"JupyterLab did not start:\n{server.tail()}"
@@ -250,6 +259,26 @@ def test_boot_form_boots_a_server_in_jupyterlab(lab, page):
     for name in ("boot-form.png", "fleet-view.png"):
         keep_for_readme(name)
 
+    # %nova servers, as the CLI shows it: six columns that fit the output area at 1280 px
+    listing = page.locator(".jp-OutputArea-output").filter(has=page.locator("table.dataframe"))
+    table = listing.last
+    table.scroll_into_view_if_needed()
+    expect(table.locator("thead th")).to_have_text(
+        ["", "id", "name", "status", "networks", "image", "flavor"]
+    )
+    expect(table.locator("tbody tr")).to_have_count(5)  # Run All's web-1..3 and db-1..2
+    expect(table).not_to_contain_text("<NA>")
+    widths = table.evaluate("out => [out.scrollWidth, out.clientWidth]")
+    assert widths[0] <= widths[1], f"%nova servers overflows its output area at 1280 px: {widths}"
+    table.screenshot(path=ARTIFACTS / "servers-listing.png")
+    # With the file browser closed (as when a teacher projects), every row is one line.
+    page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # collapse
+    first_row = table.locator("tbody tr").first
+    expect(page.locator("#jp-left-stack")).to_be_hidden()
+    height = first_row.evaluate("tr => tr.getBoundingClientRect().height")
+    assert height < 40, f"a row wraps ({height} px high) in a 1280 px window"
+    table.screenshot(path=ARTIFACTS / "servers-listing-presenting.png")
+
 
 def test_fleet_report_renders_in_jupyterlab(lab, page):
     """The report notebook's saved ``%nova report`` output, as JupyterLab shows it: no kernel run."""
@@ -328,3 +357,105 @@ def keep_for_readme(name: str) -> None:
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
     if os.environ.get("NOVAMAGIC_UPDATE_DOCS_IMG") == "1" or not (DOCS_IMG / name).exists():
         shutil.copyfile(ARTIFACTS / name, DOCS_IMG / name)
+
+
+def test_workshop_notebook_runs_all_and_then_clicks_through_on_its_manual_clock(lab, page):
+    """Notebook 09 as a class uses it: Run All leaves each step right, then every click finishes
+    on its own although the cloud's clock moves only while something waits."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=UI)
+    ARTIFACTS.mkdir(exist_ok=True)
+    # reset: only this notebook open (the other tests' tabs would bring their kernels' buttons)
+    page.goto(lab.url(f"lab/tree/{WORKSHOP.name}") + "&reset")
+    kernel_idle = page.get_by_role("button", name=re.compile(r"^Python 3 \(ipykernel\) \| Idle"))
+    expect(kernel_idle).to_be_visible(timeout=UI)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+
+    forms = page.locator(".widget-vbox.novamagic-boot-form")
+    panel = page.locator(".widget-vbox.novamagic-resize-panel")
+    fleets = page.locator(".widget-vbox.novamagic-fleet")
+    expect(fleets).to_have_count(2)  # exercise 4's fleet and the one after the cleanup
+    expect(fleets.nth(1).locator(".nm-fleet-info")).to_contain_text("0 servers")
+    expect(kernel_idle).to_be_visible()
+    notebook = page.locator(".jp-Notebook")
+
+    # After Run All, each step shows its own state.
+    expect(forms).to_have_count(2)
+    invalid = forms.nth(1)  # the "invalid input is marked" step has a form of its own
+    expect(invalid).to_contain_text("give the server a name")
+    expect(invalid.locator("button.nm-boot-button")).to_be_disabled()
+    expect(forms.nth(0).locator(".nm-boot-status")).to_contain_text("web-2")
+    fleet = fleets.nth(0)
+    expect(fleet.locator(".nm-fleet-info")).to_contain_text("2 servers")  # as it was, not 0
+    expect(panel.locator(".nm-resize-note")).to_contain_text("web-2 is gone (deleted)")
+    expect(notebook).not_to_contain_text("<NA>")  # no table of missing values anywhere
+    expect(notebook).not_to_contain_text("NotFound")
+    page.screenshot(path=ARTIFACTS / "workshop-run-all.png", full_page=True)
+
+    # Boot: the form waits for its servers itself.
+    form = forms.nth(0)
+    status = form.locator(".nm-boot-status")
+    before = status.locator("tbody tr td:nth-child(2)").all_inner_texts()  # ids of Run All's boot
+    form.locator("button.nm-boot-button").click()
+    for old_id in before:
+        expect(status).not_to_contain_text(old_id)
+    expect(status.locator("tbody tr")).to_have_count(2)
+    for index in range(2):
+        expect(status.locator("tbody tr").nth(index)).to_contain_text("ACTIVE100%")
+
+    # Refresh, Select shown, Reboot, Yes: the fleet waits until both are ACTIVE again.
+    rows = fleet.locator(".nm-fleet-rows")
+    fleet.locator("button.nm-fleet-refresh").click()
+    expect(rows.locator(".widget-hbox")).to_have_count(2)
+    fleet.locator("button.nm-fleet-select-shown").click()
+    expect(fleet.locator(".nm-fleet-info")).to_contain_text("2 selected")
+    fleet.locator("button.nm-fleet-reboot").click()
+    expect(fleet).to_contain_text("Reboot 2 servers: web-1, web-2?")
+    fleet.locator("button.nm-fleet-yes").click()
+    expect(fleet.locator(".nm-fleet-last-action")).to_have_text(
+        "rebooting: 2 of 2 server(s) back ACTIVE"
+    )
+    expect(rows).not_to_contain_text("REBOOT")
+    results = fleet.locator(".nm-fleet-results")
+    expect(results.locator("tbody tr")).to_have_count(2)
+    expect(results).not_to_contain_text("<NA>")
+    fleet.locator("button.nm-fleet-refresh").click()
+    expect(rows).not_to_contain_text("REBOOT")
+    fleet.screenshot(path=ARTIFACTS / "workshop-fleet-rebooted.png")
+
+    # Resize and Confirm each server in the panel, which has followed the new servers.
+    picker = panel.locator(".nm-resize-server select")
+    for name in ("web-1", "web-2"):
+        # as a learner does: pick, look at what the panel says, pick, look, click
+        picker.select_option(label=f"{name} (ACTIVE)")
+        expect(panel.locator(".nm-resize-current")).to_contain_text(f"{name} (")
+        panel.locator(".nm-resize-target select").select_option(
+            label="m1.small — 1 vCPU, 2048 MB RAM, 20 GB disk"
+        )
+        expect(panel.locator(".nm-resize-change")).to_contain_text("RAM 512 MB → 2048 MB")
+        panel.locator("button.nm-resize-button").click()
+        expect(panel.locator(".nm-resize-phase")).to_contain_text("verify")
+        expect(picker.locator("option:checked")).to_have_text(f"{name} (VERIFY_RESIZE)")
+        expect(panel.locator(".nm-resize-change")).to_contain_text("RAM 512 MB → 2048 MB")
+        if name == "web-1":
+            panel.screenshot(path=ARTIFACTS / "workshop-resize-verify.png")
+        panel.locator("button.nm-resize-confirm").click()
+        expect(panel.locator(".nm-resize-final")).to_contain_text("Final flavor (kept): m1.small")
+        expect(picker.locator("option:checked")).to_have_text(f"{name} (ACTIVE)")
+
+    fleet.locator("button.nm-fleet-refresh").click()
+    for name in ("web-1", "web-2"):
+        row = rows.locator(".widget-hbox").filter(has_text=name)
+        expect(row).to_contain_text("ACTIVE")
+        expect(row).to_contain_text("m1.small")
+    expect(rows).not_to_contain_text("m1.tiny")
+    expect(rows).not_to_contain_text("REBOOT")
+    expect(notebook).not_to_contain_text("NotFound")
+    for widget in page.locator(".widget-vbox[class*=novamagic-]").all():
+        expect(widget).not_to_contain_text("<NA>")
+    widths = fleet.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert widths[0] <= widths[1], f"the fleet overflows its output area at 1280 px: {widths}"
+    fleet.screenshot(path=ARTIFACTS / "workshop-fleet-resized.png")
+    panel.screenshot(path=ARTIFACTS / "workshop-resize-confirmed.png")

@@ -252,13 +252,22 @@ def test_cleanup_lists_then_deletes_only_this_kernels_resources(shell, web, lc, 
     run(shell, "%nova wait web-1")
     capsys.readouterr()
     listing = run(shell, "%nova cleanup")
-    assert "2 server(s) and 1 image(s) created by this kernel" in capsys.readouterr().out
-    assert sorted(listing["item"].str.split(" ").str[1]) == ["mine", "web-1", "web-2"]
+    said = capsys.readouterr().out
+    assert said.startswith("dry run: would delete 2 server(s) and 1 image(s); ")
+    assert "%nova cleanup --yes deletes them" in said
+    # a dry run reads as one: what would go, no "deleted False" and no empty columns
+    assert list(listing.columns) == ["would delete", "name", "id"]
+    assert sorted(zip(listing["would delete"], listing["name"], strict=True)) == [
+        ("image", "mine"), ("server", "web-1"), ("server", "web-2")
+    ]  # fmt: skip
+    assert not listing.isna().any().any()
     assert len(web.servers()) == lc_servers_before + 2  # nothing deleted without --yes
     done = run(shell, "%nova cleanup --yes")
-    assert done["deleted"].all() and len(done) == 3
-    lc.tick(60)  # deletions take a moment of cloud time
-    remaining = [s["name"] for s in web.servers()]
+    assert capsys.readouterr().out.startswith("deleted 2 server(s) and 1 image(s)")
+    assert list(done.columns) == ["kind", "name", "id", "result"]
+    assert (done["result"] == "deleted").all() and len(done) == 3
+    # waited for: right after, %nova servers lists only the others (no tick needed)
+    remaining = list(run(shell, "%nova servers")["name"])
     assert len(remaining) == 2 and all(n.startswith("someone-else-") for n in remaining)
     assert "mine" not in {i["name"] for i in web.images()}
 

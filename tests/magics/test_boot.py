@@ -1,5 +1,8 @@
 """%%nova_boot: specs, --count with {n}, progress, idempotent re-runs, dry runs, adminPass."""
 
+import io
+import sys
+
 import pytest
 from magic_helpers import IMAGE, fail, run
 
@@ -25,7 +28,10 @@ def test_count_wait_progress_and_admin_passwords(shell, nova, cloud, clean_env, 
     nova.progress = True
     df = run(shell, f"%%nova_boot --count 3 --wait -o web\n{SPEC}")
     progress = capsys.readouterr().err
-    assert "booting" in progress and "3/3" in progress  # one tqdm bar, finished
+    # not a terminal (pytest captures stderr): one summary line, not a line per update
+    lines = [line for line in progress.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("booting: 3/3 server in "), progress
+    assert "\r" not in progress
     assert shell.user_ns["web"] is df
     assert list(df.columns) == list(frames.SERVER_COLUMNS)
     assert sorted(df["name"]) == ["web-1", "web-2", "web-3"] and set(df["status"]) == {"ACTIVE"}
@@ -142,3 +148,33 @@ def test_interrupting_a_boot_wait_says_how_to_resume(shell, cloud, sleeper, caps
     assert [s["name"] for s in cloud.servers()] == ["slow"]
     again = run(shell, f"%%nova_boot --wait\nname: slow\nimage: {IMAGE}\nflavor: m1.tiny\n")
     assert again.attrs["existing"] == ["slow"] and len(cloud.servers()) == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_in_a_terminal_is_one_line_updated_in_place(
+    shell, nova, cloud, clean_env, monkeypatch
+):
+    (clean_env / "app.conf").write_text("port = 8080\n")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    nova.progress = True
+    run(shell, f"%%nova_boot --count 2 --wait\n{SPEC}")
+    written = terminal.getvalue()
+    assert "\r" in written and "2/2" in written  # tqdm's own line, redrawn with \r
+    assert written.rstrip("\n").count("\n") == 0  # one line, ended once
+
+
+def test_progress_place_follows_where_the_shell_runs(shell, monkeypatch):
+    from types import SimpleNamespace
+
+    from novamagic.magics.core import progress_place
+
+    assert progress_place(SimpleNamespace(kernel=object())) == "notebook"  # ipykernel's shell
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert progress_place(shell) == "log"
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert progress_place(shell) == "terminal"

@@ -18,8 +18,9 @@ def test_servers_listing_degrades_to_ids_with_one_note(shell, nova, lc, monkeypa
     lc.inject_fault(r"/images", status=404)
     nova.set_cloud(connect(local=lc))
     capsys.readouterr()
-    frame = run(shell, "%nova servers")
-    run(shell, "%nova servers")
+    frame = run(shell, "%nova servers --long")
+    view = run(shell, "%nova servers")
+    assert list(view["image"]) == [booted["image"]["id"]]  # the id, as the CLI shows it
     seen = capsys.readouterr()
     assert list(frame["id"]) == [booted["id"]] and list(frame["image_id"]) == [
         booted["image"]["id"]

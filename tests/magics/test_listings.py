@@ -15,10 +15,10 @@ def expected(columns):
 
 
 def test_servers_empty_then_booted(shell, cloud):
-    empty = run(shell, "%nova servers")
+    empty = run(shell, "%nova servers --long")
     assert schema(empty) == expected(frames.SERVER_COLUMNS) and len(empty) == 0
     boot(shell, count=2)
-    df = run(shell, "df = %nova servers\ndf")
+    df = run(shell, "df = %nova servers --long\ndf")
     assert df is shell.user_ns["df"]
     assert schema(df) == expected(frames.SERVER_COLUMNS)
     assert sorted(df["name"]) == ["web-1", "web-2"]
@@ -135,8 +135,47 @@ def test_all_projects_is_for_admins(shell, cloud, lc, capsys):
     )
     run(shell, "%nova use admin")
     assert run(shell, "%nova servers").empty  # the admin project has none
-    everyone = run(shell, "%nova servers --all-projects")
+    everyone = run(shell, "%nova servers --all-projects -c name -c project_id")
     assert (
         list(everyone["name"]) == ["web-1"]
         and everyone.loc[0, "project_id"] == cloud.whoami()["project_id"]
     )
+
+
+def test_servers_default_view_is_the_clis_and_long_and_columns_are_one_flag_away(
+    shell, cloud, capsys
+):
+    boot(shell, count=2)
+    run(shell, "%nova expose web-1 22/tcp")
+    view = run(shell, "%nova servers")
+    assert list(view.columns) == ["id", "name", "status", "networks", "image", "flavor"]
+    assert not view.isna().any().any()  # no column that is always empty
+    row = view.set_index("name").loc["web-1"]
+    server = cloud.server("web-1")
+    networks = "; ".join(  # IPv4 only: every IPv6 address too would not fit 1280 px
+        f"{net}=" + ", ".join(a["addr"] for a in entries if a["version"] == 4)
+        for net, entries in server["addresses"].items()
+    )
+    assert row["networks"] == networks and networks.startswith("private=10.0.0.")
+    assert "172.24.4." in row["networks"].split(";")[0]  # the floating IP on its network
+    assert (row["status"], row["image"], row["flavor"]) == ("ACTIVE", IMAGE, "m1.small")
+    assert schema(run(shell, "%nova servers --long")) == expected(frames.SERVER_COLUMNS)
+    picked = run(shell, "%nova servers -c name -c ram_mb -c networks")
+    assert list(picked.columns) == ["name", "ram_mb", "networks"]
+    assert str(picked["ram_mb"].dtype) == "Int64"  # the typed frame's columns, as they are
+    error, seen = fail(shell, "%nova servers -c bogus", capsys)
+    assert "no column 'bogus'; choose from id, name, status, networks," in seen
+    assert list(frames.servers_frame(cloud.servers()).columns) == list(frames.SERVER_COLUMNS)
+
+
+def test_addresses_of_one_server_have_type_mac_and_server_id(shell, cloud, capsys):
+    boot(shell, count=1)
+    addresses = run(shell, "%nova addresses web-1")
+    assert list(addresses.columns) == list(frames.ADDRESS_COLUMNS)
+    assert not addresses.isna().any().any(), addresses
+    assert set(addresses["type"]) == {"fixed"} and addresses["mac"].str.match("^fa:16:3e:").all()
+    assert set(addresses["server_id"]) == {cloud.server("web-1")["id"]}
+    private = run(shell, "%nova addresses web-1 --network private")
+    assert set(private["network"]) == {"private"} and not private.isna().any().any()
+    error, seen = fail(shell, "%nova addresses web-1 --network nowhere", capsys)
+    assert "NotFound" in seen or "not found" in seen.lower()

@@ -52,7 +52,7 @@ def test_floating_ips_create_attach_detach_delete(shell, web):
     listed = run(shell, "%nova floating-ips")
     assert list(listed.columns) == list(frames.FLOATING_IP_COLUMNS)
     assert listed["floating_ip"].tolist() == [address]
-    assert run(shell, "%nova servers").loc[0, "floating_ipv4"] == address
+    assert run(shell, "%nova servers --long").loc[0, "floating_ipv4"] == address
     assert "still allocated" in str(run(shell, f"%nova floating-ips detach {address}"))
     assert str(run(shell, f"%nova floating-ips delete {address}")) == f"released {address}"
     assert run(shell, "%nova floating-ips").empty
@@ -135,11 +135,11 @@ def test_expose_once_then_nothing_to_change_and_cleanup(shell, web):
     assert f"floating IP {address}" in exposed["created"] and shell.user_ns["reach"] is exposed
     again = run(shell, "%nova expose web-1 22/tcp")
     assert again["floating_ip"] == address and again["created"] == "nothing (all in place)"
-    assert run(shell, "%nova servers").loc[0, "floating_ipv4"] == address
+    assert run(shell, "%nova servers --long").loc[0, "floating_ipv4"] == address
     listing = run(shell, "%nova cleanup")
-    assert any(item.startswith("floating_ip ") for item in listing["item"])
+    assert "floating_ip" in set(listing["would delete"])
     done = run(shell, "%nova cleanup --yes")
-    assert done["deleted"].all()
+    assert (done["result"] == "deleted").all()
     assert web.floating_ips() == [] and web.session_network_resources() == []
 
 

@@ -87,13 +87,17 @@ def test_bulk_reboot_needs_an_explicit_confirm(cloud, lc, fleet):
     assert list(view.model.outcomes["ok"]) == [True, True, True]
     assert sorted(view.model.outcomes["item"]) == ["db-1", "web-1", "web-2"]
     assert len(requests(cloud, "POST", "/action")) == 3
-    now = statuses(cloud)
-    assert sorted(n for n, s in now.items() if s == "REBOOT") == ["db-1", "web-1", "web-2"]
-    assert sum(1 for s in now.values() if s == "ACTIVE") == 3
-    assert view.model.counts() == {"ACTIVE": 3, "REBOOT": 3}  # refreshed after the action
-    lc.clock.advance(60)
-    view.refresh_button.click()
+    # The run waited for the reboots itself (the client's waits move the manual clock): no
+    # REBOOT left, in the cloud or in the table, and each server's result is its final status.
+    assert set(statuses(cloud).values()) == {"ACTIVE"}
     assert view.model.counts() == {"ACTIVE": 6}
+    assert "REBOOT" not in "".join(row.children[1].value for row in view.rows_box.children)
+    assert text(view.last_action) == "rebooting: 3 of 3 server(s) back ACTIVE"
+    assert sorted(view.model.results) == [
+        ("db-1", "ACTIVE", None), ("web-1", "ACTIVE", None), ("web-2", "ACTIVE", None)
+    ]  # fmt: skip
+    assert "<NA>" not in view.outcomes.value and "ACTIVE" in text(view.outcomes)
+    assert view.progress.layout.display == "none"  # shown only while waiting
 
 
 def test_bulk_delete_removes_exactly_the_selection(cloud, lc, fleet):
@@ -109,10 +113,10 @@ def test_bulk_delete_removes_exactly_the_selection(cloud, lc, fleet):
     view.yes_button.click()
     finished(view.model)
     assert view.model.error is None
-    assert "deleting 3 of 3 server(s)" in text(view.last_action)
+    assert text(view.last_action) == "deleting: 3 of 3 server(s) deleted"
     assert view.model.selected == set()
-    lc.clock.advance(60)
-    view.refresh_button.click()
+    # waited until they were gone: the table has lost them without a refresh or a clock tick
+    assert len(view.rows_box.children) == 3
     assert sorted(s["name"] for s in cloud.servers()) == ["web-1", "web-2", "web-3"]
     assert len(view.rows_box.children) == 3 and view.model.counts() == {"ACTIVE": 3}
     assert len(requests(cloud, "DELETE", "/servers/")) == 3
@@ -131,7 +135,8 @@ def test_a_failed_item_is_reported_in_one_line_and_the_others_go_through(cloud, 
     line = model.error
     assert line.startswith("1 of 3 failed; web-1: Conflict: ") and "HTTP 409" in line
     assert "req-" in line and "\n" not in line
-    assert model.counts() == {"ACTIVE": 3, "REBOOT": 2, "SHUTOFF": 1}
+    assert model.counts() == {"ACTIVE": 5, "SHUTOFF": 1}
+    assert ("web-1", "refused", line.split("web-1: ", 1)[1]) in model.results
 
 
 def test_python_api_stages_and_confirms(cloud, lc, fleet):
@@ -145,12 +150,29 @@ def test_python_api_stages_and_confirms(cloud, lc, fleet):
     model.select(["web-1", "web-2"])
     model.bulk_delete(confirm=True)
     finished(model)
-    lc.clock.advance(60)
-    model.refresh()
     assert len(model.frame) == 4 and "web-1" not in set(model.frame["name"])
     model.bulk_reboot(["db-1"], hard=True, confirm=True)
     finished(model)
-    assert cloud.server("db-1")["status"] == "HARD_REBOOT"
+    assert [e for e in cloud.server_actions("db-1") if e["action"] == "reboot"]
+    assert cloud.server("db-1")["status"] == "ACTIVE"  # the hard reboot was waited for
+
+
+def test_stop_waiting_leaves_the_reboot_going(cloud, sleeper, fleet):
+    """Stop waiting reaches the client's wait: the run ends within a poll slice, the servers
+    carry on rebooting and nothing is undone."""
+    view = fleet_view(cloud)
+    view.model.select(["web-1"])
+    view.reboot_button.click()
+    sleeper.hold()  # the wait's first pause blocks: the server stays in REBOOT
+    view.yes_button.click()
+    assert sleeper.entered.wait(DONE), "the reboot was never waited for"
+    assert view.progress.layout.display == "" and view.stop_button.layout.display == ""
+    assert "waiting for web-1 (1 of 1)" in text(view.last_action)
+    view.stop_button.click()
+    sleeper.release()
+    finished(view.model)
+    assert view.model.results == [("web-1", "stopped waiting", None)]
+    assert cloud.server("web-1")["status"] == "REBOOT"
 
 
 def test_auto_refresh_runs_on_a_timer_until_stopped(cloud, fleet):

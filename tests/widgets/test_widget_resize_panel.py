@@ -181,3 +181,55 @@ def test_static_representation_escapes_the_server_name(cloud):
     assert "<script>alert(1)</script>" in bundle["text/plain"]
     labels = [label for label, _value in panel.server.options]
     assert "<script>alert(1)</script> (ACTIVE)" in labels  # dropdown labels are plain text
+
+
+def until(model, condition, what: str) -> None:
+    """Wait (bounded) until ``condition()`` holds after one of the model's changes."""
+    import threading
+
+    from widget_helpers import DONE
+
+    reached = threading.Event()
+    model.observe(lambda _m: condition() and reached.set())
+    if not condition():
+        assert reached.wait(DONE), f"never: {what} ({model!r})"
+
+
+def test_the_panel_follows_servers_that_appear_change_and_vanish(cloud, web):
+    panel = resize_panel(cloud, "web", flavor="m1.medium")
+    assert [label for label, _v in panel.server.options[1:]] == ["web (ACTIVE)"]
+
+    late = cloud.create_server("late", IMAGE, "m1.tiny", wait=True)  # booted elsewhere
+    until(panel.model, lambda: "late (ACTIVE)" in [lb for lb, _v in panel.server.options], "late")
+
+    panel.resize_button.click()
+    finished(panel.model)
+    until(panel.model, lambda: "web (VERIFY_RESIZE)" in [lb for lb, _v in panel.server.options],
+          "the picker says VERIFY_RESIZE")  # fmt: skip
+    # the change line compares the flavor before the resize with the new one, not new with new
+    assert "vCPUs 1 → 2 (+1)" in text(panel.change)
+    assert "m1.small -> m1.medium" in repr(panel.model)
+    panel.confirm_button.click()
+    finished(panel.model)
+    assert "vCPUs 1 → 2 (+1)" in text(panel.change)
+
+    cloud.delete_server("web", wait=True)  # deleted behind the panel's back
+    until(panel.model, lambda: panel.model.server is None, "the deleted server is let go")
+    assert "web is gone (deleted); pick another server" in text(panel.refusal)
+    assert [label for label, _v in panel.server.options[1:]] == ["late (ACTIVE)"]
+    panel.reload_button.click()  # the reload icon: no NotFound
+    assert panel.model.error is None and "NotFound" not in text(panel.error)
+    panel.server.value = late["id"]
+    panel.target.value = flavor_value(panel, "m1.small")
+    assert not panel.resize_button.disabled
+    panel.close()
+
+
+def test_reloading_a_server_deleted_meanwhile_is_a_note_not_a_notfound(cloud, web):
+    model = ResizePanelModel(cloud, "web", flavor="m1.medium", follow=False)
+    cloud.delete_server("web", wait=True)
+    assert model.server is not None  # not following: it still shows until the reload
+    model.load()
+    assert model.server is None and model.error is None and model.phase == "idle"
+    assert model.note == "web is gone (deleted); pick another server"
+    assert "web is gone" in model.to_html() and model.servers == []

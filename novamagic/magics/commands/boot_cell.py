@@ -27,6 +27,12 @@ from novamagic.magics.rendering import (
         "--dry-run", action="store_true", help="check image, flavor, limits and quota; send nothing"
     ),
     arg("--force-new", action="store_true", help="boot even when servers with those names exist"),
+    arg(
+        "--apply",
+        action="store_true",
+        help="make existing servers match the spec (resize, metadata update, rebuild), each "
+        "shown before it runs; without it a difference is only shown as a plan",
+    ),
     hidden=True,
     description=(
         "Boot servers from the YAML spec in the cell: name (with {n} for --count), image, flavor, "
@@ -34,7 +40,8 @@ from novamagic.magics.rendering import (
         "key_name, security_groups, networks (names, auto or none), user_data (text or "
         "{file: local/path}), floating_ip (true: wait, then give each server one), "
         "boot_from_volume (GB: the image copied into a new root volume, what a 0 GB flavor "
-        "needs), volumes (data volumes: sizes in GB for new ones, or names). Re-running skips servers that already exist under those names. The result is "
+        "needs), volumes (data volumes: sizes in GB for new ones, or names). Re-running skips servers that already exist under those names, and shows how they differ from the spec "
+        "(flavor, image, metadata, key, groups) as a plan; --apply performs it. The result is "
         "a servers DataFrame; result.attrs['admin_passwords'][NAME] reads a new server's adminPass "
         "(masked everywhere else)."
     ),
@@ -70,15 +77,17 @@ def nova_boot(nova, args):
     if floating:
         existing, booted = _give_floating_ips(cloud, existing), _give_floating_ips(cloud, booted)
     frame = mark_frame(load_frames().servers_frame(existing + booted), "servers")
-    frame.attrs["admin_passwords"] = AdminPasswords(
-        {s["name"]: secret for s in booted if (secret := cloud.admin_password(s["id"]))}
-    )
-    frame.attrs["existing"] = [s["name"] for s in existing]
     if existing:
         print(
             f"already there, not booted again: {', '.join(s['name'] for s in existing)} "
             "(--force-new boots new ones)"
         )
+        existing = _drift(nova, existing, spec, args)
+        frame = mark_frame(load_frames().servers_frame(existing + booted), "servers")
+    frame.attrs["admin_passwords"] = AdminPasswords(
+        {s["name"]: secret for s in booted if (secret := cloud.admin_password(s["id"]))}
+    )
+    frame.attrs["existing"] = [s["name"] for s in existing]
     failed = results.failed
     nova.store(args.output, frame)
     if failed:
@@ -96,6 +105,40 @@ def nova_boot(nova, args):
             error.hint = summary + (f"; {error.hint}" if error.hint else "")
         raise error
     return frame
+
+
+def _drift(nova, existing: list[dict], spec: dict, args) -> list[dict]:
+    """Show how the existing servers differ from the spec (a plan); with --apply, make them
+    match, saying each step before it runs. Returns the servers as they now are."""
+    cloud = nova.cloud
+    plans = [(server, cloud.drift(server, **spec)) for server in existing]
+    drifted = [(server, changes) for server, changes in plans if changes]
+    if not drifted:
+        return existing
+    print("plan:" if not args.apply else "applying:")
+    for _server, changes in drifted:
+        for c in changes:
+            print(f"  ~ {c['server']}: {c['field']} {_shown(c['have'])} -> {_shown(c['want'])}"
+                  f" ({c['action']})")  # fmt: skip
+    if not args.apply:
+        print("nothing was changed; re-run with --apply to perform the plan")
+        return existing
+    timeout = args.timeout or nova.timeout
+    fresh = {}
+    for server, changes in drifted:
+        fresh[server["id"]] = cloud.apply_drift(
+            server, changes, timeout=timeout, announce=lambda text: print(f"  {text}")
+        )
+    print(f"applied: {len(drifted)} server(s) now match the spec")
+    return [fresh.get(server["id"], server) for server in existing]
+
+
+def _shown(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
 
 
 def _where_to_look(maybe: list[dict], session_tag: str) -> str:

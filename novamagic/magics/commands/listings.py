@@ -12,10 +12,47 @@ from novamagic.magics.rendering import (
     mark_frame,
 )
 
+#: What ``openstack server list`` shows, and so ``%nova servers`` by default: it fits a 1280 px
+#: window. ``--long`` is the whole typed frame (novamagic.frames.servers_frame, unchanged).
+SERVER_VIEW = ("id", "name", "status", "networks", "image", "flavor")
+
+
+def networks_text(server: dict) -> str:
+    """``private=10.0.0.3, 172.24.4.12; public=172.24.4.10``, the CLI's Networks column with
+    the IPv4 addresses only (a network without any shows its IPv6 ones): with every IPv6 address
+    too, the column no longer fits a 1280 px window. ``--long`` has the addresses by kind."""
+    parts = []
+    for network, entries in (server.get("addresses") or {}).items():
+        entries = list(entries or ())
+        ipv4 = [e for e in entries if e.get("version") == 4] or entries
+        parts.append(f"{network}=" + ", ".join(str(e.get("addr")) for e in ipv4))
+    return "; ".join(parts)
+
+
+def server_view(frame, found: list[dict], *, long: bool, columns: list[str] | None):
+    """The frame to show: the CLI's columns, every column (``--long``) or those asked for."""
+    frame = frame.copy()
+    frame.insert(frame.columns.get_loc("status") + 1, "networks", [networks_text(s) for s in found])
+    frame["networks"] = frame["networks"].astype("string")
+    if columns:
+        unknown = [c for c in columns if c not in frame.columns]
+        if unknown:
+            raise UsageError(
+                f"%nova servers: no column {unknown[0]!r}; choose from {', '.join(frame.columns)}"
+            )
+        return frame[list(dict.fromkeys(columns))]
+    if long:
+        return frame.drop(columns="networks")  # the typed frame as novamagic.frames makes it
+    view = frame[list(SERVER_VIEW)].copy()
+    # as the CLI: an id where the name is unknown (a failed lookup), and a volume said as such
+    view["image"] = view["image"].fillna(frame["image_id"]).fillna("N/A (booted from volume)")
+    view["flavor"] = view["flavor"].fillna(frame["flavor_id"])
+    return view
+
 
 @subcommand(
     "servers",
-    "servers as a DataFrame (filters: --name, --status, --image, --flavor, --all-projects)",
+    "servers as `openstack server list` shows them (--long: every column, -c COLUMN: some)",
     arg("--name", help="Nova's regular expression on the name"),
     arg("--status", help="ACTIVE, BUILD, ERROR, SHUTOFF, ..."),
     arg("--image", help="image name or id"),
@@ -25,6 +62,15 @@ from novamagic.magics.rendering import (
     arg("--limit", type=int, help="at most this many servers"),
     arg("--all-projects", action="store_true", help="every project's servers (admins only)"),
     *MANY_CLOUDS,
+    arg("--long", action="store_true", help="every column of the typed servers frame"),
+    arg(
+        "-c",
+        "--column",
+        action="append",
+        dest="columns",
+        metavar="COLUMN",
+        help="show this column (repeatable), like the CLI's -c",
+    ),
     completes={"image": "image", "flavor": "flavor"},
     description=(
         "Servers as a DataFrame. With --cloud (repeatable), --region or --all-regions, every "
@@ -51,14 +97,24 @@ def servers(nova, args):
             targets, regions=args.region, all_regions=args.all_regions, **filters
         )
         say_failures(merged)
-        return mark_frame(merged.frame, "servers")
+        frame = merged.frame
+        if args.columns or not args.long:  # the CLI's columns after cloud and region
+            wanted = args.columns or [c for c in ("cloud", "region", *SERVER_VIEW) if c in frame]
+            unknown = [c for c in wanted if c not in frame.columns]
+            if unknown:
+                raise UsageError(
+                    f"%nova servers: no column {unknown[0]!r}; choose from {', '.join(frame.columns)}"
+                )
+            frame = frame[list(dict.fromkeys(wanted))]
+        return mark_frame(frame, "servers")
     try:
         found = nova.cloud.servers(**filters)
     except Forbidden as exc:
         if args.all_projects and not exc.hint:
             exc.hint = "--all-projects needs an admin role; without it you see your project's"
         raise
-    return mark_frame(load_frames().servers_frame(found), "servers")
+    frame = load_frames().servers_frame(found)
+    return mark_frame(server_view(frame, found, long=args.long, columns=args.columns), "servers")
 
 
 @subcommand("flavors", "flavors as a DataFrame")
@@ -108,8 +164,14 @@ def addresses(nova, args):
         if args.network:
             raise UsageError("%nova addresses: --network needs a SERVER")
         return mark_frame(frames.addresses_frame(nova.cloud.servers()), "addresses")
-    found = nova.cloud.addresses(args.server, network=args.network)
-    return mark_frame(frames.addresses_frame(found, server=args.server), "addresses")
+    # The server's own addresses carry the address type and MAC (the /ips view has neither).
+    server = nova.cloud.server(args.server)
+    if args.network and args.network not in (server.get("addresses") or {}):
+        nova.cloud.addresses(server, network=args.network)  # the cloud's own 404 says why
+        return mark_frame(frames.addresses_frame({}), "addresses")
+    if args.network:
+        server = dict(server, addresses={args.network: server["addresses"][args.network]})
+    return mark_frame(frames.addresses_frame(server), "addresses")
 
 
 @subcommand("limits", "absolute limits with usage (name, used, max)")

@@ -113,28 +113,54 @@ def _plot(data, threshold: float):
 
 @subcommand(
     "cleanup",
-    "list the servers and images this kernel created; delete them with --yes",
-    arg("--yes", action="store_true", help="really delete them"),
+    "list what this kernel created (a dry run); delete it with --yes",
+    arg("--yes", action="store_true", help="really delete them (and wait until they are gone)"),
 )
 def cleanup(nova, args):
-    frames = load_frames()
+    import pandas as pd
+
     if not args.yes:
         listing = nova.cloud.cleanup(dry_run=True)
-        kinds = [entry["kind"] for entry in listing]
-        storage = kinds.count("volume") + kinds.count("snapshot")
-        networked = len(kinds) - kinds.count("server") - kinds.count("image") - storage
-        counts = f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s)"
-        if networked:  # floating IPs, security groups and rules (expose's among them)
-            counts = (
-                f"{kinds.count('server')} server(s), {kinds.count('image')} image(s) and "
-                f"{networked} floating IP(s), security group(s) or rule(s)"
-            )
-        if storage:
-            counts += f", and {storage} volume(s) or snapshot(s)"
-        print(f"{counts} created by this kernel; %nova cleanup --yes deletes them")
-        rows = [dict(e, item=f"{e['kind']} {e['name']} ({e['item']})") for e in listing]
-        return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")
-    results = nova.cloud.cleanup()
+        print(f"dry run: would delete {_counts(listing)}; %nova cleanup --yes deletes them")
+        rows = [
+            {"would delete": e["kind"], "name": e["name"], "id": str(e["item"])} for e in listing
+        ]
+        return mark_frame(
+            pd.DataFrame(rows, columns=["would delete", "name", "id"], dtype="string"), "cleanup"
+        )
+    results = nova.cloud.cleanup(wait=True)  # gone, so %nova servers right after lists none
     nova.forget_names()
-    rows = [dict(e, item=f"{e['kind']} {e['item']}") for e in results]
-    return mark_frame(frames.outcomes_frame(rows).rename(columns={"ok": "deleted"}), "cleanup")
+    failed = [e for e in results if not e["ok"]]
+    print(
+        f"deleted {_counts([e for e in results if e['ok']])}"
+        + (f"; {len(failed)} failed" if failed else "")
+    )
+    rows = [
+        {
+            "kind": e["kind"],
+            "name": e["name"],
+            "id": str(e["item"]),
+            "result": "deleted" if e["ok"] else str(e["error"]),
+        }
+        for e in results
+    ]
+    return mark_frame(
+        pd.DataFrame(rows, columns=["kind", "name", "id", "result"], dtype="string"), "cleanup"
+    )
+
+
+def _counts(entries) -> str:
+    """``2 server(s), 0 image(s) and 3 floating IP(s), security group(s) or rule(s)``, and the
+    volumes and snapshots when there are some."""
+    kinds = [entry["kind"] for entry in entries]
+    storage = kinds.count("volume") + kinds.count("snapshot")
+    networked = len(kinds) - kinds.count("server") - kinds.count("image") - storage
+    counts = f"{kinds.count('server')} server(s) and {kinds.count('image')} image(s)"
+    if networked:  # floating IPs, security groups and rules (expose's among them)
+        counts = (
+            f"{kinds.count('server')} server(s), {kinds.count('image')} image(s) and "
+            f"{networked} floating IP(s), security group(s) or rule(s)"
+        )
+    if storage:
+        counts += f", and {storage} volume(s) or snapshot(s)"
+    return counts

@@ -62,6 +62,12 @@ class FleetView(StaticRepr):
         self.info = w.HTML()
         self.error = w.HTML()
         self.last_action = w.HTML()
+        self.progress = w.IntProgress(
+            min=0, max=1, description="Waiting", layout=w.Layout(display="none")
+        )
+        self.stop_button = w.Button(
+            description="Stop waiting", icon="stop", layout=w.Layout(display="none")
+        )
         self.outcomes = w.HTML()
         self.header = w.HTML(_row_html([esc(h) for h, _c, _w in TABLE], header=True))
         self.rows_box = w.VBox()
@@ -70,6 +76,8 @@ class FleetView(StaticRepr):
         self._render_lock = threading.RLock()  # the refresh timer and clicks both redraw
         for widget, css in (
             (self.refresh_button, "nm-fleet-refresh"),
+            (self.select_shown_button, "nm-fleet-select-shown"),
+            (self.stop_button, "nm-fleet-stop"),
             (self.filter, "nm-fleet-filter"),
             (self.reboot_button, "nm-fleet-reboot"),
             (self.delete_button, "nm-fleet-delete"),
@@ -77,6 +85,9 @@ class FleetView(StaticRepr):
             (self.no_button, "nm-fleet-no"),
             (self.rows_box, "nm-fleet-rows"),
             (self.info, "nm-fleet-info"),
+            (self.last_action, "nm-fleet-last-action"),
+            (self.progress, "nm-fleet-progress"),
+            (self.outcomes, "nm-fleet-results"),
         ):
             widget.add_class(css)
         self.widget = w.VBox(
@@ -94,7 +105,7 @@ class FleetView(StaticRepr):
                 self.confirm_box,
                 self.info,
                 self.error,
-                self.last_action,
+                w.HBox([self.last_action, self.progress, self.stop_button]),
                 self.header,
                 self.rows_box,
                 self.outcomes,
@@ -112,6 +123,7 @@ class FleetView(StaticRepr):
         self.delete_button.on_click(lambda _b: self._guard(model.bulk_delete))
         self.yes_button.on_click(lambda _b: self._guard(model.confirm_pending))
         self.no_button.on_click(lambda _b: model.cancel_pending())
+        self.stop_button.on_click(lambda _b: model.cancel())
         model.observe(lambda _m: self.render())
         self.render()
 
@@ -181,12 +193,14 @@ class FleetView(StaticRepr):
         self.info.value = esc(model.info())
         self.error.value = errors_html(model.error)
         self.last_action.value = esc(model.last_action or "")
-        outcomes = model.outcomes
-        self.outcomes.value = (
-            ""
-            if outcomes is None or not len(outcomes)
-            else outcomes.to_html(index=False, na_rep="-", escape=True, border=0)
-        )
+        self.outcomes.value = model.results_html()
+        progress = model.progress
+        waiting = "" if progress is not None and busy else "none"
+        self.progress.layout.display = self.stop_button.layout.display = waiting
+        if progress is not None:
+            self.progress.max = max(1, progress[1])
+            self.progress.value = progress[0]
+        self.stop_button.disabled = model.cancelled
         pending = model.pending
         self.confirm_box.layout.display = "" if pending else "none"
         self.prompt.value = f"<b>{esc(pending.describe())}</b>" if pending else ""

@@ -4,6 +4,8 @@ and ``resize_panel()``. ipywidgets is imported when a view is built, not before.
 
 from __future__ import annotations
 
+import threading
+
 from novamagic.widgets._base import (
     StaticRepr,
     errors_html,
@@ -11,6 +13,7 @@ from novamagic.widgets._base import (
     flavor_label,
 )
 from novamagic.widgets.resize.model import (
+    FOLLOW_THREAD,
     WAITING_FOR_USER,
     ResizePanelModel,
 )
@@ -25,7 +28,8 @@ class ResizePanel(StaticRepr):
         import ipywidgets as w
 
         self.model = model
-        self._syncing = False
+        self._sync_thread: int | None = None  # the thread setting widget values from the model
+        self._render_lock = threading.RLock()  # clicks and the model's follower both redraw
         wide = w.Layout(width="32em")
         style = {"description_width": "7em"}
         self.server = w.Dropdown(description="Server", layout=wide, style=style)
@@ -56,6 +60,11 @@ class ResizePanel(StaticRepr):
             (self.server, "nm-resize-server"),
             (self.target, "nm-resize-target"),
             (self.resize_button, "nm-resize-button"),
+            (self.reload_button, "nm-resize-reload"),
+            (self.current, "nm-resize-current"),
+            (self.change, "nm-resize-change"),
+            (self.refusal, "nm-resize-note"),
+            (self.phase, "nm-resize-phase"),
             (self.confirm_button, "nm-resize-confirm"),
             (self.revert_button, "nm-resize-revert"),
             (self.final, "nm-resize-final"),
@@ -89,45 +98,60 @@ class ResizePanel(StaticRepr):
         self.render()
 
     def _fill_servers(self) -> None:
+        """The picker's options and value from the model (servers appear, change, vanish)."""
         model = self.model
-        options = [("— pick a server —", None)] + [
-            (f"{s.get('name')} ({s.get('status')})", str(s["id"])) for s in model.servers
-        ]
+        options = [("— pick a server —", None)] + model.server_options()
         chosen = str(model.server["id"]) if model.server else None
-        if chosen is not None and chosen not in [value for _label, value in options]:
-            options.append((f"{model.server.get('name')} ({model.server.get('status')})", chosen))
-        self._syncing = True
+        # The follower never writes the choices a user may be changing at that very moment (their
+        # new value is already in the widget, its handler waiting for the lock): only the
+        # options, and the value when the chosen server has left them.
+        following = threading.current_thread().name == FOLLOW_THREAD
+        self._sync_thread = threading.get_ident()
         try:
-            self.server.options = options
-            self.server.value = chosen
-            self.target.value = model.target
+            if list(self.server.options) != options:
+                self.server.options = options
+            values = [value for _label, value in options]
+            if self.server.value != chosen and (not following or self.server.value not in values):
+                self.server.value = chosen
+            if self.target.value != model.target and not following:
+                self.target.value = model.target
         finally:
-            self._syncing = False
+            self._sync_thread = None
+
+    @property
+    def _syncing(self) -> bool:
+        """Whether this thread is copying the model into the widgets (its echoes are ignored; a
+        user's change arriving meanwhile on another thread is not)."""
+        return self._sync_thread == threading.get_ident()
 
     def _server_changed(self, change) -> None:
+        with self._render_lock:  # the follower's redraw waits until the choice is made
+            self._choose_server(change)
+
+    def _choose_server(self, change) -> None:
         if self._syncing or change["new"] is None or self.model.busy:
             return
         self._guard(self.model.select, change["new"])
-        self._syncing = True
+        self._sync_thread = threading.get_ident()
         try:
             self.target.value = None
         finally:
-            self._syncing = False
+            self._sync_thread = None
         self.render()
 
     def _target_changed(self, change) -> None:
-        if self._syncing:
-            return
-        self.model.target = change["new"]
+        with self._render_lock:
+            if not self._syncing:
+                self._choose_target(change)
+
+    def _choose_target(self, change) -> None:
+        self._guard(self.model.choose_target, change["new"])
         self.render()
 
     def _reload(self) -> None:
         if self.model.busy:
             return
-        self._guard(self.model.load)
-        if self.model.server is not None:
-            self._guard(self.model.select, self.model.server["id"])
-        self._fill_servers()
+        self._guard(self.model.load)  # the chosen server follows, or leaves with a note
         self.render()
 
     def _act(self, action) -> None:
@@ -145,31 +169,26 @@ class ResizePanel(StaticRepr):
             self.model.error = one_line(exc)
             self.render()
 
-    def _sync_choices(self) -> None:
-        """Show the model's server and target when code chose them (``panel.model.resize(...)``)."""
-        model = self.model
-        chosen = str(model.server["id"]) if model.server else None
-        if chosen is not None and chosen not in [value for _label, value in self.server.options]:
-            self._fill_servers()
-            return
-        self._syncing = True
-        try:
-            if self.server.value != chosen:
-                self.server.value = chosen
-            if self.target.value != model.target:
-                self.target.value = model.target
-        finally:
-            self._syncing = False
+    def close(self) -> None:
+        """Stop following the servers and close the widgets."""
+        self.model.close()
+        self.widget.close()
 
     def render(self) -> None:
+        with self._render_lock:
+            self._render()
+
+    def _render(self) -> None:
         model = self.model
-        self._sync_choices()
+        self._fill_servers()  # the model's servers, and its choices when code made them
         self.current.value = model.server_html()
         self.change.value = model.change_html()
         refusal = model.refusal if model.phase == "idle" and model.server is not None else None
         if refusal is None and model.phase == "idle" and model.server is not None:
             refusal = model.target_error() if model.target is not None else None
-        self.refusal.value = errors_html(refusal)
+        self.refusal.value = (
+            errors_html(refusal) if refusal else f"<i>{esc(model.note)}</i>" if model.note else ""
+        )
         busy = model.busy
         self.server.disabled = busy
         self.reload_button.disabled = busy
