@@ -28,7 +28,8 @@ def fleet(shell, cloud):
 def test_servers_export_each_format(shell, fleet, tmp_path, capsys, name, read):
     target = tmp_path / "out" / name
     capsys.readouterr()
-    result = run(shell, f"%nova servers --export {target}")
+    # what is shown is what is written, as the CLI's -f csv: --long for every typed column
+    result = run(shell, f"%nova servers --long --export {target}")
     assert capsys.readouterr().out.splitlines()[0] == f"exported 3 rows to {target}"
     back = read(target)
     assert sorted(back["name"]) == ["web-1", "web-2", "web-3"]
@@ -36,6 +37,12 @@ def test_servers_export_each_format(shell, fleet, tmp_path, capsys, name, read):
     created = "created (UTC)" if name.endswith(".xlsx") else "created"  # Excel has no zones
     assert created in back.columns
     assert pd.to_datetime(back[created], utc=True).min() == result["created"].min()
+
+
+def test_the_default_view_exports_the_clis_columns(shell, fleet, tmp_path):
+    run(shell, f"%nova servers --export {tmp_path / 'view.csv'}")
+    back = pd.read_csv(tmp_path / "view.csv")
+    assert list(back.columns) == ["id", "name", "status", "networks", "image", "flavor"]
 
 
 def test_other_listings_export_too(shell, fleet, tmp_path):

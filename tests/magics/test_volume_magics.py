@@ -105,10 +105,11 @@ def test_boot_from_volume_spec_report_and_cleanup(shell, cloud, capsys):
     run(shell, "%nova volume create kept 1 --wait")
     run(shell, "%nova volume attach kept db --wait")
     planned = run(shell, "%nova cleanup")
-    assert any(str(item).startswith("volume kept") for item in planned["item"])
+    wanted = planned[planned["would delete"] == "volume"]
+    assert "kept" in set(wanted["name"])
     shown = run(shell, "%nova cleanup --yes")
-    assert shown["deleted"].all()
-    assert any(str(item).startswith("volume ") for item in shown["item"])
+    assert (shown["result"] == "deleted").all()
+    assert "volume" in set(shown["kind"])
     assert cloud.servers() == []
     cloud.wait_volume(volumes["id"][0], "DELETED")
     for volume in cloud.volumes():
