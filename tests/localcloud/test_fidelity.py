@@ -484,3 +484,8 @@ def test_an_admin_lists_another_project_only_with_all_tenants_and_by_host(
     assert sid in {s["id"] for s in on_host}
     assert admin_api.get("/servers?all_tenants=1&host=nowhere").json()["servers"] == []
     assert sid in {s["id"] for s in api.get("/servers?host=nowhere").json()["servers"]}
+
+
+def test_tenant_usage_of_a_blank_project_is_404(admin_api):
+    assert admin_api.get("/os-simple-tenant-usage").status_code == 200
+    assert fault(admin_api.get("/os-simple-tenant-usage/"), 404)

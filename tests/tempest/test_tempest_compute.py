@@ -110,9 +110,9 @@ def tempest_run(tmp_path_factory):
         stream = subprocess.run(
             [BIN / "stestr", "last", "--subunit"], cwd=work / "ws", capture_output=True, check=True
         ).stdout
-        rows = subprocess.run(
-            [BIN / "subunit2csv"], input=stream, capture_output=True, check=True
-        ).stdout.decode()
+        # subunit2csv exits 1 when the stream holds a failure: its table is wanted all the same
+        rows = subprocess.run([BIN / "subunit2csv"], input=stream, capture_output=True).stdout
+        rows = rows.decode()
         results = {row["test"]: row["status"] for row in csv.DictReader(io.StringIO(rows))}
     finally:
         cloud.stop()
@@ -130,8 +130,8 @@ def test_tempest_compute_api_tests_pass(tempest_run):
     assert not failed, f"{len(failed)} tempest tests failed: {failed}\n{output[-4000:]}"
     assert status == 0, output[-4000:]
     passed = sum(1 for s in results.values() if s == "success")
-    # 260 passed when the exclusions were last reviewed: far fewer means a broken setup.
-    assert passed >= 250, f"only {passed} tests passed: tempest ran less than it should"
+    # 289 passed when the exclusions were last reviewed: far fewer means a broken setup.
+    assert passed >= 280, f"only {passed} tests passed: tempest ran less than it should"
 
 
 def test_every_interop_required_compute_test_passes(tempest_run):

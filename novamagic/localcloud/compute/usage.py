@@ -79,6 +79,9 @@ def _page(call: Call, usages: list) -> tuple[list, str | None]:
 
 
 def index(call: Call):
+    if call.request.path.endswith("/"):
+        # ``/os-simple-tenant-usage/`` names a blank project, not the list: 404, as in Nova
+        raise errors.NotFound("Tenant usage of an empty project id could not be found.")
     start, stop = _period(call, INDEX_PARAMS)
     detailed = call.request.args.get("detailed", "0") == "1"
     usages = call.state.server_usages(call.token, start, stop)
