@@ -36,7 +36,9 @@ def leaks(text: str) -> list[str]:
     found = [f"token {m.group(0)[:10]}…" for m in TOKEN.finditer(text)]
     for match in KEYED.finditer(text):
         key, value = match.group(1), match.group(2)
-        if not MASK.match(value) and value.lower() not in ("none", "null", "********"):
+        # "$OS_TOKEN" is explain mode's stand-in for the token: a shell variable, not its value.
+        placeholder = re.fullmatch(r"\$\{?[A-Z_][A-Z0-9_]*\}?", value)
+        if not (MASK.match(value) or placeholder) and value.lower() not in ("none", "null"):
             found.append(f"{key} = {value[:3]}…")
     for user in DEFAULT_USERS:
         password = user["password"]
@@ -70,6 +72,8 @@ def test_the_scanner_catches_what_it_looks_for():
     assert leaks('{"adminPass": "MrhcNkNqAeVnnUE7"}')
     assert leaks("{'adminPass': 'LRJrwY8mHw56'}")
     assert leaks("X-Auth-Token: 999888777666")
+    assert leaks("X-Auth-Token: $gAAAAAB")  # only a whole variable name is a stand-in
+    assert not leaks('curl -s -H "X-Auth-Token: $OS_TOKEN" http://127.0.0.1:5000/')
     assert leaks("token gAAAAAS48E0U15YKqRC3TwiuXX6Ash371iux7b7cQAaps1BZZlMx3I9my")
     assert leaks('{"passwordCredentials": {"username": "joe", "password": "shhh"}}')
     assert not leaks('{"adminPass": "********", "password": "********"}')
