@@ -60,6 +60,7 @@ from novamagic.localcloud import (
     network,
     volume,
 )
+from novamagic.localcloud.activity import ActivityLog
 from novamagic.localcloud.budget import Budget
 from novamagic.localcloud.http import (
     MAX_BODY,
@@ -120,6 +121,7 @@ class LocalCloudApp:
         rules = [rule for face in FACES for rule in face.rules()]
         self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
         self.hooks: dict[str, Any] = {}  # set by LocalCloud (e.g. "speed" for a ScaledClock)
+        self.activity = ActivityLog()  # what each user did last, for the instructor's view
 
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ, start_response):
@@ -231,6 +233,12 @@ class LocalCloudApp:
         response.headers["x-openstack-request-id"] = request_id
         if face == "compute":
             response.headers["x-compute-request-id"] = request_id
+        if call.token is not None:
+            status = response.status_code
+            self.activity.record(
+                call.token.user.id, request.method, request.path, status,
+                response.get_data() if status >= 400 else b"",
+            )  # fmt: skip
         if face == "compute" and not compute.is_legacy_v2(request.path):
             text = version_text or version_str(call.version)
             response.headers["OpenStack-API-Version"] = f"compute {text}"

@@ -1,4 +1,5 @@
-"""The control API under ``/_localcloud``: status, reset, tick, state dump, faults, speed, seeding.
+"""The control API under ``/_localcloud``: status, reset, tick, state dump, faults, speed, seeding,
+and the instructor's class view and per-project reset (admins only, always).
 
 Needs a valid token; in a multi-user standalone cloud (``open_control=False``) an admin token.
 Fault injection never applies to these routes, so a test can always clear what it injected.
@@ -109,6 +110,48 @@ def populate(call: Call):
     return {"count": len(ids), "ids": ids}, 201
 
 
+def _instructor(call: Call) -> None:
+    # Always an admin's, even where any token may drive the clock: it shows other users' work.
+    if not call.token.is_admin:
+        raise errors.Forbidden(
+            "The class view is the instructor's: it needs an admin token, and this token is "
+            f"{call.token.user.name}'s, a member of {call.token.project.name}."
+        )
+
+
+def classroom(call: Call):
+    """Every user with their project and activity: requests, the last one, recent errors."""
+    _instructor(call)
+    state = call.state
+    with state.lock:
+        people = [(user, state.projects[user.project_id]) for user in state.users.values()]
+    return {
+        "users": [
+            {
+                "id": user.id,
+                "name": user.name,
+                "project_id": project.id,
+                "project": project.name,
+                "roles": list(user.roles),
+                **call.app.activity.describe(user.id),
+            }
+            for user, project in people
+        ]
+    }
+
+
+def reset_project(call: Call, project: str):
+    """A learner's fresh project: everything it owns removed, its seeded network and default
+    group made again; the learner's tokens still work."""
+    _instructor(call)
+    removed = call.state.reset_project(call.token, project)
+    with call.state.lock:
+        target = call.state.find_project(project)
+        members = [u.id for u in call.state.users.values() if u.project_id == target.id]
+    call.app.activity.forget(members)
+    return {"project_id": target.id, "removed": removed}
+
+
 def rules():
     face = "control"
     return [
@@ -121,4 +164,6 @@ def rules():
         route("/_localcloud/faults", clear_faults, ["DELETE"], face=face),
         route("/_localcloud/speed", set_speed, ["POST"], face=face),
         route("/_localcloud/servers", populate, ["POST"], face=face),
+        route("/_localcloud/class", classroom, ["GET"], face=face),
+        route("/_localcloud/class/<project>/reset", reset_project, ["POST"], face=face),
     ]

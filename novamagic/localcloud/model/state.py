@@ -23,6 +23,7 @@ from novamagic.localcloud.clock import Clock, ManualClock, iso_micro_z
 from novamagic.localcloud.model.actions import ServerActionBackend
 from novamagic.localcloud.model.addresses import AddressPools
 from novamagic.localcloud.model.block_devices import BlockDeviceBackend
+from novamagic.localcloud.model.classroom import ClassroomBackend
 from novamagic.localcloud.model.console import ConsoleBackend
 from novamagic.localcloud.model.flavors import FlavorBackend, check_extra_flavors
 from novamagic.localcloud.model.floatingips import FloatingIPBackend
@@ -75,6 +76,7 @@ class CloudState(
     BlockDeviceBackend,
     UsageBackend,
     HypervisorBackend,
+    ClassroomBackend,
 ):
     """All the resources of one local cloud. Thread-safe; see the module docstring."""
 
