@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 __all__ = [
+    "AutoRefresh",
     "BackgroundModel",
     "Busy",
     "StaticRepr",
@@ -211,6 +212,46 @@ class BackgroundModel:
             self._running = False
             self.changed()
             self.done.set()
+
+
+class AutoRefresh:
+    """Mix-in for models with a ``refresh()``: run it every N seconds in a daemon thread.
+
+    A failed refresh shows as the model's ``error`` and the timer keeps going (a cloud that
+    blips must not stop a view a class is watching)."""
+
+    refresh_interval: float | None = None
+    _auto_stop: threading.Event | None = None
+
+    def start_auto_refresh(self, interval: float) -> None:
+        """Refresh every ``interval`` seconds until ``stop_auto_refresh()``."""
+        if not interval or interval <= 0:
+            raise validation_error(
+                f"the refresh interval must be a positive number of seconds, got {interval!r}"
+            )
+        self.stop_auto_refresh()
+        stop = threading.Event()
+        self._auto_stop, self.refresh_interval = stop, float(interval)
+
+        def loop():
+            from novamagic.client.errors import NovaError
+
+            while not stop.wait(interval):
+                try:
+                    self.refresh()
+                except NovaError as exc:  # shown in the view; the timer keeps going
+                    self.error = one_line(exc)
+                    self.changed()
+
+        name = f"novamagic-{type(self).__name__}-refresh"
+        threading.Thread(target=loop, name=name, daemon=True).start()
+        self.changed()
+
+    def stop_auto_refresh(self) -> None:
+        if self._auto_stop is not None:
+            self._auto_stop.set()
+        self._auto_stop, self.refresh_interval = None, None
+        self.changed()
 
 
 class StaticRepr:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from novamagic.widgets._base import (
+    AutoRefresh,
     BackgroundModel,
     Busy,
     errors_html,
@@ -64,7 +65,7 @@ class PendingAction:
         return f"{self.kind.capitalize()} {len(self.ids)} server{plural}: {shown}?"
 
 
-class FleetModel(BackgroundModel):
+class FleetModel(AutoRefresh, BackgroundModel):
     """The fleet view's state: the servers frame, filter, selection and pending bulk action."""
 
     def __init__(
@@ -92,9 +93,7 @@ class FleetModel(BackgroundModel):
         self.last_action: str | None = None
         self.refreshed_at: datetime | None = None
         self.refresh_count = 0
-        self.refresh_interval: float | None = None
         self._refresh_lock = threading.Lock()
-        self._auto_stop: threading.Event | None = None
         if refresh:
             self.refresh()
 
@@ -322,37 +321,6 @@ class FleetModel(BackgroundModel):
                 frame.loc[row, "status"] = server.get("status")
                 frame.loc[row, "task_state"] = server.get("OS-EXT-STS:task_state")
                 self.frame = frame
-        self.changed()
-
-    # --- refreshing on a timer -----------------------------------------------------------------
-
-    def start_auto_refresh(self, interval: float) -> None:
-        """Refresh every ``interval`` seconds in a daemon thread until ``stop_auto_refresh()``."""
-        if not interval or interval <= 0:
-            raise validation_error(
-                f"the refresh interval must be a positive number of seconds, got {interval!r}"
-            )
-        self.stop_auto_refresh()
-        stop = threading.Event()
-        self._auto_stop, self.refresh_interval = stop, float(interval)
-
-        def loop():
-            from novamagic.client.errors import NovaError
-
-            while not stop.wait(interval):
-                try:
-                    self.refresh()
-                except NovaError as exc:  # shown in the view; the timer keeps going
-                    self.error = one_line(exc)
-                    self.changed()
-
-        threading.Thread(target=loop, name="novamagic-fleet-refresh", daemon=True).start()
-        self.changed()
-
-    def stop_auto_refresh(self) -> None:
-        if self._auto_stop is not None:
-            self._auto_stop.set()
-        self._auto_stop, self.refresh_interval = None, None
         self.changed()
 
     # --- representations -----------------------------------------------------------------------
