@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from novamagic.client.errors import NotFound
 from novamagic.client.session import HttpSession
 
@@ -79,6 +81,14 @@ class LocalControl:
 
     def set_speed(self, speed: float) -> dict:
         return self._call("POST", "/speed", {"speed": speed})
+
+    def classroom(self) -> dict:
+        """Every user of the cloud with their project, roles and activity (admins only)."""
+        return self._call("GET", "/class")
+
+    def reset_project(self, project_id: str) -> dict:
+        """Remove everything a learner's project holds (admins only); what went, by kind."""
+        return self._call("POST", f"/class/{quote(project_id, safe='')}/reset")
 
     def populate(self, count: int, **options) -> dict:
         """Seed ``count`` ACTIVE servers at once (options: project, name, image, flavor,

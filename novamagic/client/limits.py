@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from novamagic.client.errors import NotFound
 
 
@@ -16,6 +18,13 @@ class LimitsMixin:
         with self._lock:
             self._abs_limits = dict(data.get("absolute") or {})
         return data
+
+    def quota_usage(self, project_id: str | None = None) -> dict[str, dict]:
+        """A project's quotas with their use (``{name: {"in_use", "limit", "reserved"}}``);
+        another project's needs an admin, as in Nova."""
+        project_id = project_id or self.whoami()["project_id"]
+        path = f"/os-quota-sets/{quote(project_id, safe='')}/detail"
+        return self._compute("GET", path)["quota_set"]
 
     def _validation_limits(self) -> dict:
         if self._abs_limits is None:

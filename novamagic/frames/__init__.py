@@ -95,6 +95,11 @@ Frames (columns in order; ``SERVER_COLUMNS`` etc. hold the same specs as data):
     natural order. With a volumes frame that has rows, ``totals`` also counts ``volumes`` and
     ``volume_gb`` (max from Cinder's absolute ``volume_limits``) and ``volumes_by_project``
     (project_id, volumes, gigabytes) is added.
+``class_frame(rows)``
+    learner, project, servers, states, instances_used, instances_limit, cores_used, cores_limit,
+    ram_mb_used, ram_mb_limit, requests, idle_s, last_request, errors, last_error, passed,
+    passed_count, project_id  (the instructor's view: one row per learner of
+    ``novamagic.client.classroom.class_status``, in natural order; unlimited is missing).
 ``for_display(frame, missing="–")``
     A copy for people to read: missing values as ``missing``, never ``<NA>``.
 ``servers_across(clouds, *, regions=None, all_regions=False, **filters)``, ``fetch_across(...)``
@@ -123,9 +128,11 @@ from novamagic.frames.capacity import (
     zones_frame,
 )
 from novamagic.frames.catalogue import flavors_frame, images_frame, limits_frame, metadata_frame
+from novamagic.frames.classroom import class_frame
 from novamagic.frames.columns import (
     ACTION_COLUMNS,
     ADDRESS_COLUMNS,
+    CLASS_COLUMNS,
     EVENT_COLUMNS,
     FLAVOR_COLUMNS,
     FLOATING_IP_COLUMNS,
@@ -164,6 +171,7 @@ from novamagic.frames.volumes import attachments_frame, snapshots_frame, volumes
 
 __all__ = [
     "ACTION_COLUMNS",
+    "CLASS_COLUMNS",
     "ADDRESS_COLUMNS",
     "EVENT_COLUMNS",
     "ExportError",
@@ -192,6 +200,7 @@ __all__ = [
     "actions_frame",
     "addresses_frame",
     "capacity_chart",
+    "class_frame",
     "events_frame",
     "export_frame",
     "fetch_across",

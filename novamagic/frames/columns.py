@@ -253,6 +253,27 @@ HYPERVISOR_COLUMNS: dict[str, Any] = {
     "running_vms": INT,
 }
 
+CLASS_COLUMNS: dict[str, Any] = {
+    "learner": STRING,
+    "project": STRING,
+    "servers": INT,
+    "states": STRING,
+    "instances_used": INT,
+    "instances_limit": INT,
+    "cores_used": INT,
+    "cores_limit": INT,
+    "ram_mb_used": INT,
+    "ram_mb_limit": INT,
+    "requests": INT,
+    "idle_s": FLOAT,
+    "last_request": STRING,
+    "errors": INT,
+    "last_error": STRING,
+    "passed": STRING,
+    "passed_count": INT,
+    "project_id": STRING,
+}
+
 
 # --- small converters (per value; the per-row work stays a tight loop over plain dicts) ----------
 

@@ -18,6 +18,7 @@ __all__ = [
     "AutoRefresh",
     "BackgroundModel",
     "Busy",
+    "RefreshControls",
     "StaticRepr",
     "esc",
     "html_table",
@@ -252,6 +253,57 @@ class AutoRefresh:
             self._auto_stop.set()
         self._auto_stop, self.refresh_interval = None, None
         self.changed()
+
+
+class RefreshControls:
+    """Mix-in for views of an :class:`AutoRefresh` model: a Refresh button, an Auto-refresh
+    toggle and its interval (``_refresh_controls()``), and ``_guard`` for clicks (a refusal is
+    the model's one-line error, never a traceback under the widget)."""
+
+    model: Any
+    _syncing: bool = False
+
+    def _refresh_controls(self, css_prefix: str):
+        import ipywidgets as w
+
+        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.auto_refresh = w.ToggleButton(
+            description="Auto-refresh", value=bool(self.model.refresh_interval), icon="clock-o"
+        )
+        self.interval = w.BoundedFloatText(
+            value=self.model.refresh_interval or 10.0, min=1.0, max=3600.0, step=1.0,
+            description="every (s)", layout=w.Layout(width="11em"),
+            style={"description_width": "5em"},
+        )  # fmt: skip
+        self.refresh_button.add_class(f"{css_prefix}-refresh")
+        self.auto_refresh.add_class(f"{css_prefix}-auto")
+        self.refresh_button.on_click(lambda _b: self._guard(self.model.refresh))
+        self.auto_refresh.observe(self._auto_changed, names="value")
+        self.interval.observe(self._interval_changed, names="value")
+
+    def _guard(self, call, **kwargs) -> None:
+        from novamagic.client.errors import NovaError
+
+        try:
+            call(**kwargs)
+        except (NovaError, Busy) as exc:
+            self.model.error = one_line(exc)
+        self.render()
+
+    def _auto_changed(self, change) -> None:
+        if self._syncing:
+            return
+        if change["new"]:
+            self.model.start_auto_refresh(self.interval.value)
+        else:
+            self.model.stop_auto_refresh()
+
+    def _interval_changed(self, change) -> None:
+        if self.model.refresh_interval and not self._syncing:
+            self.model.start_auto_refresh(change["new"])
+
+    def render(self) -> None:  # pragma: no cover - every view has its own
+        raise NotImplementedError
 
 
 class StaticRepr:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import threading
 
 from novamagic.widgets._base import (
-    Busy,
+    RefreshControls,
     StaticRepr,
     errors_html,
     esc,
-    one_line,
 )
 from novamagic.widgets.fleet.model import (
     TABLE,
@@ -21,7 +20,7 @@ from novamagic.widgets.fleet.model import (
 __all__ = ["FleetView", "fleet_view"]
 
 
-class FleetView(StaticRepr):
+class FleetView(RefreshControls, StaticRepr):
     """The ipywidgets face of a :class:`FleetModel` (``fleet.model``; ``fleet.widget``)."""
 
     def __init__(self, model: FleetModel):
@@ -30,19 +29,7 @@ class FleetView(StaticRepr):
         self._w = w
         self.model = model
         self._syncing = False
-        self.refresh_button = w.Button(description="Refresh", icon="refresh")
-        self.auto_refresh = w.ToggleButton(
-            description="Auto-refresh", value=bool(model.refresh_interval), icon="clock-o"
-        )
-        self.interval = w.BoundedFloatText(
-            value=model.refresh_interval or 10.0,
-            min=1.0,
-            max=3600.0,
-            step=1.0,
-            description="every (s)",
-            layout=w.Layout(width="11em"),
-            style={"description_width": "5em"},
-        )
+        self._refresh_controls("nm-fleet")
         self.filter = w.Text(
             value=model.filter,
             placeholder="filter: name, status, flavor, IP…",
@@ -75,7 +62,6 @@ class FleetView(StaticRepr):
         self._rows: list[tuple] = []  # pooled (checkbox, html, box, [server id])
         self._render_lock = threading.RLock()  # the refresh timer and clicks both redraw
         for widget, css in (
-            (self.refresh_button, "nm-fleet-refresh"),
             (self.select_shown_button, "nm-fleet-select-shown"),
             (self.stop_button, "nm-fleet-stop"),
             (self.filter, "nm-fleet-filter"),
@@ -113,9 +99,6 @@ class FleetView(StaticRepr):
             ]
         )
         self.widget.add_class("novamagic-fleet")
-        self.refresh_button.on_click(lambda _b: self._guard(model.refresh))
-        self.auto_refresh.observe(self._auto_changed, names="value")
-        self.interval.observe(self._interval_changed, names="value")
         self.filter.observe(self._filter_changed, names="value")
         self.select_shown_button.on_click(lambda _b: model.select_visible())
         self.clear_button.on_click(lambda _b: model.clear_selection())
@@ -131,27 +114,6 @@ class FleetView(StaticRepr):
         """Stop the refresh timer and close the widgets."""
         self.model.stop_auto_refresh()
         self.widget.close()
-
-    def _guard(self, call, **kwargs) -> None:
-        from novamagic.client.errors import NovaError
-
-        try:
-            call(**kwargs)
-        except (NovaError, Busy) as exc:
-            self.model.error = one_line(exc)
-        self.render()
-
-    def _auto_changed(self, change) -> None:
-        if self._syncing:
-            return
-        if change["new"]:
-            self.model.start_auto_refresh(self.interval.value)
-        else:
-            self.model.stop_auto_refresh()
-
-    def _interval_changed(self, change) -> None:
-        if self.model.refresh_interval and not self._syncing:
-            self.model.start_auto_refresh(change["new"])
 
     def _filter_changed(self, change) -> None:
         if self._syncing:
