@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[0:1] == ["class"]:  # `class new ...`: the class kit, not a cloud
+        from novamagic.localcloud import classkit
+
+        return classkit.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.client_cert_required and not args.tls:
