@@ -18,6 +18,7 @@ from novamagic.client.errors import (
     ConfigurationError,
     Conflict,
     ConnectionFailed,
+    ExerciseError,
     Forbidden,
     NotFound,
     NovaError,
@@ -32,6 +33,14 @@ from novamagic.client.errors import (
     WaitError,
     WaitTimeout,
 )
+from novamagic.client.exercises import (
+    Exercise,
+    RequirementResult,
+    check_exercise,
+    find_exercise,
+    load_exercise,
+    load_exercises,
+)
 
 __all__ = [
     "MAX_MICROVERSION",
@@ -43,6 +52,8 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ConnectionFailed",
+    "Exercise",
+    "ExerciseError",
     "Forbidden",
     "LocalControl",
     "MetadataAPI",
@@ -51,6 +62,7 @@ __all__ = [
     "NovaWarning",
     "OverLimit",
     "QuotaExceeded",
+    "RequirementResult",
     "ServerError",
     "Timeout",
     "Unauthorized",
@@ -59,7 +71,11 @@ __all__ = [
     "WaitError",
     "WaitTimeout",
     "boot_names",
+    "check_exercise",
     "connect",
+    "find_exercise",
+    "load_exercise",
+    "load_exercises",
 ]
 
 

@@ -19,6 +19,7 @@ is; no error ever holds a request body, a token or a password.
       Timeout                    (no answer in time)
       AmbiguousName              (a name matched several resources)
       ConfigurationError         (clouds.yaml / OS_* / arguments do not describe a usable cloud)
+      ExerciseError              (an exercise file that cannot be read or is malformed)
       WaitError                  (the server went to ERROR while waiting)
         WaitTimeout (also a Timeout: the deadline passed before the status was reached)
         WaitCancelled              (the caller's cancel event stopped the waiting; nothing undone)
@@ -38,6 +39,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ConnectionFailed",
+    "ExerciseError",
     "Forbidden",
     "NotFound",
     "NovaError",
@@ -178,6 +180,18 @@ class AmbiguousName(NovaError):
 
 class ConfigurationError(NovaError):
     pass
+
+
+class ExerciseError(NovaError):
+    """An exercise file that cannot be read or is malformed; nothing was sent. ``source`` (the
+    file, or ``<exercise text>``), ``line`` (1-based) and ``key`` say where, when known."""
+
+    def __init__(
+        self, message: str, *, source: str | None = None, line: int | None = None,
+        key: str | None = None, **kwargs,
+    ):  # fmt: skip
+        super().__init__(message, **kwargs)
+        self.source, self.line, self.key = source, line, key
 
 
 class WaitError(NovaError):
