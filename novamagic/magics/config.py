@@ -45,6 +45,12 @@ class NovaSettings(Configurable):
     completion_ttl = Float(
         30.0, help="Seconds that server, flavor and image names are cached for tab completion."
     ).tag(config=True)
+    exercises_dir = Unicode(
+        None,
+        allow_none=True,
+        help="Folder where `%nova check NAME` finds NAME.yaml (else ./exercises, beside the "
+        "notebook).",
+    ).tag(config=True)
 
 
 SETTING_NAMES = tuple(name for name in NovaSettings.class_traits(config=True))

@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "FRAME_MARK",
     "AdminPasswords",
+    "ExerciseCheck",
     "Message",
     "NovaMagicError",
     "Record",
@@ -153,6 +154,67 @@ class Message:
 
     def _repr_html_(self) -> str:
         return f"<samp>{_escape(self.text)}</samp>"
+
+
+class ExerciseCheck:
+    """``%nova check``'s answer: one line per requirement (\u2714 met, \u2718 not, and why),
+    then "passed" or "N of M met". ``results`` are the client's RequirementResults;
+    ``to_frame()`` gives them as a table."""
+
+    def __init__(self, title: str, results: list):
+        self.title = title
+        self.results = list(results)
+        self.met = sum(1 for r in self.results if r.met)
+        self.passed = self.met == len(self.results)
+
+    def summary(self) -> str:
+        return "passed" if self.passed else f"{self.met} of {len(self.results)} met"
+
+    def lines(self) -> list[str]:
+        rows = [
+            ("\u2714 " if r.met else "\u2718 ")
+            + r.requirement
+            + (f": {r.detail}" if r.detail else "")
+            for r in self.results
+        ]
+        return [self.title, *rows, self.summary()]
+
+    def to_frame(self):
+        import pandas as pd  # on demand: pandas must not load at %load_ext
+
+        return pd.DataFrame(
+            {
+                "requirement": [r.requirement for r in self.results],
+                "met": pd.Series([r.met for r in self.results], dtype="bool"),
+                "detail": [r.detail for r in self.results],
+            }
+        )
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_pretty_(self, p, cycle):
+        for i, line in enumerate(self.lines()):
+            if i:
+                p.break_()
+            p.text(line)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<li style='list-style:none;color:{'#1a7f37' if r.met else '#cf222e'}'>"
+            f"{'&#10004;' if r.met else '&#10008;'} {_escape(r.requirement)}"
+            + (
+                f": <span style='color:inherit;opacity:.8'>{_escape(r.detail)}</span>"
+                if r.detail
+                else ""
+            )
+            + "</li>"
+            for r in self.results
+        )
+        return (
+            f"<div><strong>{_escape(self.title)}</strong><ul style='padding-left:0;margin:.3em 0'>"
+            f"{rows}</ul><strong>{_escape(self.summary())}</strong></div>"
+        )
 
 
 class Text(str):

@@ -24,6 +24,8 @@ from novamagic.magics.commands import tools  # noqa: F401
 from novamagic.magics.commands import local  # noqa: F401
 from novamagic.magics.commands import boot_cell  # noqa: F401
 from novamagic.magics.commands import widgets  # noqa: F401
+from novamagic.magics.commands import classroom  # noqa: F401
+from novamagic.magics.commands import instructor  # noqa: F401
 # isort: on
 
 from novamagic.magics.registry import mark_exportable  # noqa: E402 - after every room registered
