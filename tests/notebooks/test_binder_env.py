@@ -115,6 +115,8 @@ def test_a_fresh_binder_environment_runs_every_notebook(tmp_path):
     work.mkdir()
     for notebook in NOTEBOOKS:
         shutil.copy(notebook, work / notebook.name)
+    # Notebook 09 checks its exercises: their YAML files sit beside it, in exercises/.
+    shutil.copytree(ROOT / "notebooks" / "exercises", work / "exercises")
     out = tmp_path / "executed"
     # Two nbconvert processes side by side: kernels spend much of their time starting up.
     batches = [NOTEBOOKS[0::2], NOTEBOOKS[1::2]]
