@@ -65,8 +65,46 @@ CELLS = [
     ("code", "%nova servers"),
 ]
 
+# The instructor's notebook: a classroom cloud in the kernel (three learners and their teacher),
+# the teacher logged in through a clouds.yaml, the class view refreshing itself, then a learner
+# finishing the exercise while the view is on screen.
+CLASS_SETUP = f"""\
+import os, pathlib, yaml
+from novamagic.client import connect
+from novamagic.localcloud import LocalCloud, ScaledClock
+people = [dict(name=f"learner-{{n}}", password=f"pw-{{n}}-learner", project=f"class-{{n}}")
+          for n in (1, 2, 3)]
+people.append(dict(name="teacher", password="teacher-pw", project="staff", roles=["admin"]))
+classroom = LocalCloud(seed=4, users=people, clock=ScaledClock(speed=50), token_ttl=86400).start()
+def learner(n):
+    return connect(auth_url=classroom.auth_url, username=f"learner-{{n}}",
+                   password=f"pw-{{n}}-learner", project_name=f"class-{{n}}",
+                   user_domain_name="Default", project_domain_name="Default")
+teacher = dict(auth_url=classroom.auth_url, username="teacher", password="teacher-pw",
+               project_name="staff", user_domain_name="Default", project_domain_name="Default")
+pathlib.Path("class-clouds.yaml").write_text(yaml.safe_dump(
+    {{"clouds": {{"teacher": {{"auth": teacher, "identity_api_version": 3}}}}}}))
+os.environ["OS_CLIENT_CONFIG_FILE"] = "class-clouds.yaml"
+pathlib.Path("class-exercises").mkdir(exist_ok=True)
+pathlib.Path("class-exercises/first-server.yaml").write_text(
+    "exercise: first-server\\ntitle: Boot web-1\\nrequires:\\n"
+    "  - server: web-1\\n    status: ACTIVE\\n")
+learner(2).create_server("web-1", "{IMAGE}", "m1.tiny", wait=True)
+try:
+    learner(1).raw("GET", "/servers/web-one")  # a learner's mistake, seen by the teacher
+except Exception as mistake:
+    print(type(mistake).__name__)
+"""
+CLASS_CELLS = [
+    ("markdown", "# The instructor's view\nThree learners and their teacher on one cloud."),
+    ("code", "%load_ext novamagic\n" + CLASS_SETUP),
+    ("code", "%nova login teacher"),
+    ("code", "%nova class --every 1 --exercises class-exercises"),
+    ("code", f'learner(3).create_server("web-1", "{IMAGE}", "m1.tiny", wait=True)["status"]'),
+]
 
-def write_notebook(path: Path) -> None:
+
+def write_notebook(path: Path, cells=CELLS) -> None:
     import nbformat
 
     notebook = nbformat.v4.new_notebook()
@@ -79,7 +117,7 @@ def write_notebook(path: Path) -> None:
         nbformat.v4.new_markdown_cell(source)
         if kind == "markdown"
         else nbformat.v4.new_code_cell(source)
-        for kind, source in CELLS
+        for kind, source in cells
     ]
     nbformat.write(notebook, path)
 
@@ -168,8 +206,11 @@ def lab(tmp_path_factory):
     root.mkdir()
     home.mkdir()
     write_notebook(root / "widgets.ipynb")
+    write_notebook(root / "classroom.ipynb", CLASS_CELLS)
     shutil.copyfile(FLEET_REPORT, root / FLEET_REPORT.name)  # a copy: Lab may save what it opens
     shutil.copyfile(WORKSHOP, root / WORKSHOP.name)
+    if (WORKSHOP.parent / "exercises").is_dir():  # the workshop's %nova check finds them beside it
+        shutil.copytree(WORKSHOP.parent / "exercises", root / "exercises")
     # No "official Jupyter news?" toast over the widgets, and no request to fetch any.
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
@@ -459,3 +500,42 @@ def test_workshop_notebook_runs_all_and_then_clicks_through_on_its_manual_clock(
     assert widths[0] <= widths[1], f"the fleet overflows its output area at 1280 px: {widths}"
     fleet.screenshot(path=ARTIFACTS / "workshop-fleet-resized.png")
     panel.screenshot(path=ARTIFACTS / "workshop-resize-confirmed.png")
+
+
+def test_the_instructor_view_follows_the_class_in_jupyterlab(lab, page):
+    """``%nova class`` as a teacher sees it: a row per learner, a learner's error in red, the
+    passes per exercise, and a learner who finishes while the view is on screen counted without
+    a click (the view refreshes itself)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=UI)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(lab.url("lab/tree/classroom.ipynb") + "&reset")
+    kernel_idle = page.get_by_role("button", name=re.compile(r"^Python 3 \(ipykernel\) \| Idle"))
+    expect(kernel_idle).to_be_visible(timeout=UI)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+
+    view = page.locator(".widget-vbox.novamagic-class")
+    expect(view).to_have_count(1)
+    rows = view.locator(".nm-class-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("learner-1")
+    expect(rows.nth(0)).to_contain_text("Instance web-one could not be found")
+    expect(rows.nth(1)).to_contain_text("✔ first-server")
+    expect(view.locator(".nm-class-info")).to_contain_text("3 learners")
+    expect(view.locator(".nm-class-info")).to_contain_text("(every 1 s)")
+    # learner-3 boots after the view was drawn: the timer brings it in, nobody clicks
+    expect(view.locator(".nm-class-passes")).to_contain_text("first-server 2/3")
+    expect(rows.nth(2)).to_contain_text("ACTIVE")
+    expect(kernel_idle).to_be_visible()
+    notebook = page.locator(".jp-Notebook")
+    expect(notebook).not_to_contain_text("<NA>")
+    expect(notebook).not_to_contain_text("Traceback")
+    expect(view).not_to_contain_text("teacher-pw")
+    widths = view.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert widths[0] <= widths[1], f"the class view overflows its output area at 1280 px: {widths}"
+    view.screenshot(path=ARTIFACTS / "class-view.png")
+    keep_for_readme("class-view.png")
+    view.locator("button.nm-class-auto").click()  # the teacher stops the timer
+    expect(view.locator(".nm-class-info")).not_to_contain_text("every")

@@ -55,7 +55,7 @@ def test_the_instructor_sees_the_class_and_the_passes(shell, nova, classroom, tm
     assert "Exercises passed: first-server 1/3" in html and "never" in html
     assert "<NA>" not in html and "teacher" not in view.table.value
     text = repr(view)
-    assert "learner-2: 1 servers" in text and "passed first-server" in text
+    assert "learner-2: 1 server," in text and "passed first-server" in text
 
     frame = run(shell, f"%nova class --table --exercises {tmp_path}")
     assert list(frame["learner"]) == ["learner-1", "learner-2", "learner-10"]  # natural order

@@ -10,15 +10,16 @@ from novamagic.widgets._base import (
     BackgroundModel,
     errors_html,
     esc,
-    html_table,
     resolve_cloud,
     status_badge,
 )
 
 __all__ = ["ClassModel", "ago"]
 
-HEADERS = ("Learner", "Project", "Servers", "Instances", "vCPUs", "RAM (MB)", "Last seen",
-           "Errors", "Exercises")  # fmt: skip
+#: (header, whether the cell may wrap): a long error message wraps rather than widen the table,
+#: so thirty learners fit a 1280 px screen with the file browser open.
+COLUMNS = (("Learner", False), ("Servers", False), ("Quota used", False), ("Last seen", False),
+           ("Errors", True), ("Exercises", True))  # fmt: skip
 _RED, _GREY = "#c62828", "#616161"
 
 
@@ -35,8 +36,13 @@ def ago(seconds) -> str:
     return f"{seconds / 3600:.0f} h ago"
 
 
-def _use(used, limit) -> str:
-    return f"{used}/{'∞' if limit is None or limit < 0 else limit}"
+def _use(used, limit, unit: str = "", scale: float = 1) -> str:
+    def number(value):
+        value = value / scale
+        return f"{value:g}" if scale == 1 else f"{value:.1f}".removesuffix(".0")
+
+    cap = "∞" if limit is None or limit < 0 else number(limit)
+    return f"{number(used)}/{cap}{unit}"
 
 
 class ClassModel(AutoRefresh, BackgroundModel):
@@ -83,8 +89,9 @@ class ClassModel(AutoRefresh, BackgroundModel):
         servers = sum(row["servers"] for row in self.rows)
         errors = sum(row["errors"] for row in self.rows)
         minutes = f"{self.error_window / 60:g} min"
-        text = (f"{len(self.rows)} learners · {servers} servers · {errors} errors in the last "
-                f"{minutes} · refreshed {self.refreshed_at:%H:%M:%S}")  # fmt: skip
+        text = (f"{_count(len(self.rows), 'learner')} · {_count(servers, 'server')} · "
+                f"{_count(errors, 'error')} in the last {minutes} · "
+                f"refreshed {self.refreshed_at:%H:%M:%S}")  # fmt: skip
         if self.refresh_interval:
             text += f" (every {self.refresh_interval:g} s)"
         return text
@@ -97,32 +104,51 @@ class ClassModel(AutoRefresh, BackgroundModel):
         return f"Exercises passed: {counts}"
 
     def row_cells(self, row: dict) -> list[str]:
-        """One learner's escaped HTML cells."""
+        """One learner's escaped HTML cells, in ``COLUMNS`` order."""
         states = " ".join(
             f"{status_badge(status)} {count}" for status, count in sorted(row["states"].items())
         )
-        errors = esc(row["errors"])
+        errors = "0"
         if row["errors"]:
             errors = (f'<span style="color:{_RED}" title="{esc(row["last_error"])}"><b>'
-                      f'{row["errors"]}</b>: {esc(_cut(row["last_error"], 60))}</span>')  # fmt: skip
+                      f'{row["errors"]}</b>: {esc(_cut(row["last_error"], 80))}</span>')  # fmt: skip
         passed = ", ".join(f"✔ {esc(name)}" for name in row["passed"])
         if self.exercises:
             passed = passed or f'<span style="color:{_GREY}">none yet</span>'
             passed += f" ({len(row['passed'])}/{len(self.exercises)})"
+        quota = " · ".join((
+            _use(row["instances_used"], row["instances_limit"], " inst."),
+            _use(row["cores_used"], row["cores_limit"], " vCPUs"),
+            _use(row["ram_used"], row["ram_limit"], " GB", scale=1024),
+        ))  # fmt: skip
         return [
-            f"<b>{esc(row['learner'])}</b>",
-            esc(row["project"]),
-            f"{row['servers']} {states}" if row["servers"] else "0",
-            esc(_use(row["instances_used"], row["instances_limit"])),
-            esc(_use(row["cores_used"], row["cores_limit"])),
-            esc(_use(row["ram_used"], row["ram_limit"])),
+            f'<b>{esc(row["learner"])}</b> <span style="color:{_GREY}">{esc(row["project"])}</span>',
+            states or "none",
+            esc(quota),
             f'<span title="{esc(row["last_request"] or "")}">{esc(ago(row["idle_seconds"]))}</span>',
             errors,
             passed,
         ]
 
     def table_html(self) -> str:
-        return html_table(HEADERS, [self.row_cells(row) for row in self.rows], escape=False)
+        def cell(tag: str, content: str, wrap: bool) -> str:
+            style = "white-space:normal;min-width:8em" if wrap else "white-space:nowrap"
+            return f'<{tag} style="text-align:left;padding:2px 8px;{style}">{content}</{tag}>'
+
+        head = "".join(cell("th", esc(header), wrap) for header, wrap in COLUMNS)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                cell("td", c, wrap)
+                for c, (_h, wrap) in zip(self.row_cells(row), COLUMNS, strict=True)
+            )
+            + "</tr>"
+            for row in self.rows
+        )
+        return (
+            '<table class="novamagic-table" style="border-collapse:collapse">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
 
     def to_html(self) -> str:
         parts = [f"<div><b>Class</b> · {esc(self.info())}</div>"]
@@ -138,11 +164,15 @@ class ClassModel(AutoRefresh, BackgroundModel):
             lines.append(self.passes_text())
         for row in self.rows:
             lines.append(
-                f"  {row['learner']}: {row['servers']} servers, last seen "
+                f"  {row['learner']}: {_count(row['servers'], 'server')}, last seen "
                 f"{ago(row['idle_seconds'])}, {row['errors']} errors, passed "
                 f"{', '.join(row['passed']) or 'none'}"
             )
         return "\n".join(lines)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _cut(text, width: int) -> str:
