@@ -80,8 +80,12 @@ class CatalogueMixin:
                 self._url("/images/detail"), "images", filters, microversion=self._at_most("2.1")
             )
             images = [image_from_compute(i) for i in raw]
+        names = {i["id"]: i["name"] for i in images}
         with self._lock:
-            self._image_names = {i["id"]: i["name"] for i in images}
+            if not filters:
+                self._image_names = names
+            elif self._image_names is not None:  # a filtered listing is a part: it forgets none
+                self._image_names.update(names)
         return images
 
     def image(self, ref) -> dict:
