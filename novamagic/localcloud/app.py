@@ -78,6 +78,7 @@ from novamagic.localcloud.http import (
 )
 from novamagic.localcloud.injection import FaultInjector, drop_connection, injected_message
 from novamagic.localcloud.model import CloudState
+from novamagic.localcloud.persistence import StateFile, StateSaveError
 
 log = logging.getLogger("novamagic.localcloud")
 
@@ -92,6 +93,9 @@ __all__ = [
 
 #: The faces composed into the URL map, in this order.
 FACES = (identity, compute, image, network, volume, control, legacy)
+#: Methods that change nothing (lifecycles settled by a read are settled again, the same way,
+#: from the saved state and the clock), so a state file is not written after them.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _face_of_path(path: str) -> str:
@@ -121,6 +125,7 @@ class LocalCloudApp:
         rules = [rule for face in FACES for rule in face.rules()]
         self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
         self.hooks: dict[str, Any] = {}  # set by LocalCloud (e.g. "speed" for a ScaledClock)
+        self.durable: StateFile | None = None  # set by LocalCloud when it keeps a state file
         self.activity = ActivityLog()  # what each user did last, for the instructor's view
 
     # ------------------------------------------------------------------ WSGI
@@ -148,6 +153,8 @@ class LocalCloudApp:
                     response.headers["Retry-After"] = str(fault.retry_after)
                 return response(environ, start_response)
         response = self.handle(request, request_id, face)
+        if self.durable is not None and request.method not in READ_ONLY_METHODS:
+            response = self._persist(face, request_id, response)
         if fault is not None and fault.drop == "after":
             drop_connection(environ)
             return Response(b"")(environ, start_response)
@@ -248,6 +255,22 @@ class LocalCloudApp:
             text = version_text or version_str(max(call.version, volume.MIN_VERSION))
             response.headers["OpenStack-API-Version"] = f"volume {text}"
             response.headers["Vary"] = "OpenStack-API-Version"
+        return response
+
+    def _persist(self, face: str, request_id: str, response: Response) -> Response:
+        """Commit what the request changed before it is answered: an answered change survives
+        a crash. A failed commit is answered 503 (the change is in memory, the file lags)."""
+        try:
+            self.durable.save(self.state)
+        except StateSaveError as exc:
+            log.error("%s (%s)", exc, request_id)
+            return self._error(
+                face,
+                503,
+                "The local cloud could not write its state file, so this change may not survive "
+                "a restart; its log says why.",
+                request_id,
+            )
         return response
 
     def refusal(self, path: str, status: int, message: str) -> Response:

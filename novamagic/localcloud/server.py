@@ -17,6 +17,7 @@ from novamagic.localcloud.app import LocalCloudApp
 from novamagic.localcloud.clock import Clock, ScaledClock
 from novamagic.localcloud.connections import IDLE_TIMEOUT, CloudServer
 from novamagic.localcloud.model import CloudState
+from novamagic.localcloud.persistence import StateFile, StateSaveError, origin_of
 
 log = logging.getLogger("novamagic.localcloud")
 
@@ -67,6 +68,13 @@ class LocalCloud:
     once; default 256 or fewer under a low descriptor limit) and ``idle_timeout`` (seconds a
     connection may leave a read or write waiting; default 60), see
     :mod:`novamagic.localcloud.connections`.
+
+    ``state_file`` (a path; default None, purely in memory): keep the whole cloud in that SQLite
+    file, committed before every change is answered (see :mod:`novamagic.localcloud.persistence`).
+    An existing file is restored (its clock carried on) and wins over the options that made the
+    cloud (seed, users, clock, quotas ...): ``state_notes`` says when they differ. A file that
+    is not a state file raises :class:`~novamagic.localcloud.persistence.StateFileError` and is
+    left as it is. ``stop()`` closes the file; ``start()`` takes it again.
     """
 
     def __init__(
@@ -87,20 +95,30 @@ class LocalCloud:
         client_cert_required: bool = False,
         max_connections: int | None = None,
         idle_timeout: float = IDLE_TIMEOUT,
+        state_file=None,
     ):
         self.clock = clock if clock is not None else ScaledClock(speed=10.0)
-        self.state = CloudState(
-            clock=self.clock,
-            seed=seed,
-            users=load_users(users),
-            token_ttl=token_ttl,
-            quotas=quotas,
-            durations=durations,
-            flavors=flavors,
-            hypervisor=hypervisor,
-            regions=regions,
-        )
+        options = {
+            "seed": seed,
+            "users": load_users(users),
+            "token_ttl": token_ttl,
+            "quotas": quotas,
+            "durations": durations,
+            "flavors": flavors,
+            "hypervisor": hypervisor,
+            "regions": regions,
+        }
+        self.state_notes: list[str] = []
+        self.state_file = None if state_file is None else StateFile.open(state_file)
+        if self.state_file is not None:
+            self.state = self._restore(options)
+            self.clock = self.state.clock
+        else:
+            self.state = CloudState(clock=self.clock, **options)
+            if state_file is not None:
+                self.state_file = StateFile.create(state_file, self.state, self._origin(options))
         self.app = LocalCloudApp(self.state, open_control=open_control)
+        self.app.durable = self.state_file
         self.host = host
         self._requested_port = port
         self.tls_enabled = bool(tls)
@@ -112,10 +130,37 @@ class LocalCloud:
         self._server = None
         self._thread: threading.Thread | None = None
 
+    # ------------------------------------------------------------------ the state file
+    def _origin(self, options: dict) -> dict:
+        clock = type(self.clock).__name__
+        clock_options = getattr(self.clock, "speed", getattr(self.clock, "step_per_request", None))
+        return origin_of({**options, "clock": [clock, clock_options]})
+
+    def _restore(self, options: dict) -> CloudState:
+        try:
+            state = self.state_file.restore()
+        except BaseException:
+            self.state_file.close()
+            raise
+        differ = self.state_file.differences(self._origin(options))
+        if differ:
+            self.state_notes.append(
+                f"note: {self.state_file.path} holds a cloud made with another "
+                f"{', '.join(differ)}; the state file wins (a new path starts a new cloud)"
+            )
+        return state
+
+    def _save(self) -> None:
+        """After a change made here rather than through the API (reset, tick, populate)."""
+        if self.state_file is not None and self.state_file.is_open:
+            self.state_file.save(self.state)
+
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalCloud:
         if self._server is not None:
             return self
+        if self.state_file is not None:
+            self.state_file.reopen(self.state)
         ssl_context = None
         if self.tls_enabled:
             from novamagic.localcloud.tls import make_tls_material, server_ssl_context
@@ -150,6 +195,12 @@ class LocalCloud:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self.state_file is not None and self.state_file.is_open:
+            try:
+                self._save()  # what moved without a request (a tick, settled lifecycles)
+            except StateSaveError as exc:
+                log.error("%s", exc)
+            self.state_file.close()
         if self._tls_dir is not None:
             self._tls_dir.cleanup()
             self._tls_dir = None
@@ -193,10 +244,13 @@ class LocalCloud:
         """Back to the seeded catalogue, no servers, no faults (users and tokens stay)."""
         self.state.reset()
         self.app.faults.clear()
+        self._save()
 
     def tick(self, seconds: float) -> float:
         """Advance the clock by ``seconds`` cloud seconds; return the new time (POSIX seconds)."""
-        return self.clock.advance(seconds)
+        now = self.clock.advance(seconds)
+        self._save()
+        return now
 
     def inject_fault(
         self,
@@ -227,12 +281,15 @@ class LocalCloud:
 
     def populate_servers(self, count: int, project: str = "openstack", **kwargs) -> list[str]:
         """Seed ``count`` ACTIVE servers fast, bypassing quota (name="server-{n}", image, flavor, metadata, tags)."""
-        return self.state.populate_servers(count, project, **kwargs)
+        ids = self.state.populate_servers(count, project, **kwargs)
+        self._save()
+        return ids
 
     def add_user(
         self, name: str, password: str, project: str = "openstack", roles=("member",)
     ) -> None:
         self.state.add_user(name, password, project, roles)
+        self._save()
 
     def __repr__(self) -> str:
         where = self.url if self.running else "stopped"
