@@ -84,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --tls: refuse clients that present no certificate from the generated CA",
     )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep the whole cloud in this SQLite file, written before each change is answered: "
+        "restarted with the same file (even after a crash) it comes back as it was, ids, tokens "
+        "and clock included, and the file wins over --seed, --users and the clock options; a "
+        "new path creates the file (mode 0600: it holds passwords and tokens); a file that is "
+        "not a state file is refused and left as it is",
+    )
     return parser
 
 
@@ -118,7 +127,10 @@ def main(argv=None) -> int:
             idle_timeout=args.idle_timeout,
             flavors=[VOLUME_FLAVOR] if args.volume_flavor else None,
             regions=args.region or "RegionOne",
+            state_file=args.state,
         )
+        for note in cloud.state_notes:
+            print(note, file=sys.stderr)
         cloud.start()
     except (ValueError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
