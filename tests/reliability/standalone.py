@@ -17,7 +17,7 @@ import psutil
 class Standalone:
     """``python -m novamagic.localcloud`` in a subprocess; its output goes to a log file."""
 
-    def __init__(self, users_file: Path, log_file: Path, *options: str):
+    def __init__(self, users_file: Path, log_file: Path, *options: str, cwd=None):
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -32,6 +32,7 @@ class Standalone:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            cwd=cwd,
         )
         self.log = log_file.open("a")
         self.auth_url = None
@@ -66,6 +67,15 @@ class Standalone:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.close()
+        return self.process.returncode
+
+    def kill(self) -> int:
+        """SIGKILL, as a crash or the OOM killer ends it: no clean-up runs."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self._drain.join(timeout=5)
         self.log.close()
         return self.process.returncode
 
