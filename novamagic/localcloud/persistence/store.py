@@ -302,7 +302,10 @@ class StateFile:
                 with self._turn:
                     self._begun += 1
                     picture = self._begun
-                rows = encode_rows(_attributes(state))
+                try:
+                    rows = encode_rows(_attributes(state))
+                except CodecError as exc:  # a model object this module was not taught
+                    raise StateSaveError(f"cannot save the state to {self.path}: {exc}") from None
                 reading = clock_reading(state.clock)
             # The state is let go before the commit: reads carry on while the disk works.
             wrote = self._write_changes(rows, reading)
