@@ -7,6 +7,7 @@ account; what a run printed and saved must not show a secret.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -33,6 +34,7 @@ KEYED = re.compile(
 
 def leaks(text: str) -> list[str]:
     """Every secret-looking value in ``text``, described (empty when the text is clean)."""
+    text = html.unescape(text)  # a secret in an HTML output is a secret all the same
     found = [f"token {m.group(0)[:10]}…" for m in TOKEN.finditer(text)]
     for match in KEYED.finditer(text):
         key, value = match.group(1), match.group(2)
@@ -74,6 +76,8 @@ def test_the_scanner_catches_what_it_looks_for():
     assert leaks("X-Auth-Token: 999888777666")
     assert leaks("X-Auth-Token: $gAAAAAB")  # only a whole variable name is a stand-in
     assert not leaks('curl -s -H "X-Auth-Token: $OS_TOKEN" http://127.0.0.1:5000/')
+    assert not leaks("curl -s -H &quot;X-Auth-Token: $OS_TOKEN&quot; http://127.0.0.1:5000/")
+    assert leaks("{&quot;adminPass&quot;: &quot;LRJrwY8mHw56&quot;}")
     assert leaks("token gAAAAAS48E0U15YKqRC3TwiuXX6Ash371iux7b7cQAaps1BZZlMx3I9my")
     assert leaks('{"passwordCredentials": {"username": "joe", "password": "shhh"}}')
     assert not leaks('{"adminPass": "********", "password": "********"}')
