@@ -169,8 +169,7 @@ class StateFile:
         except BaseException:
             os.close(fd)
             raise
-        self._open_for_writing()
-        return self
+        return self  # written to only once restore() has read it all
 
     @classmethod
     def create(cls, path, state: CloudState, origin: dict) -> StateFile:
@@ -242,9 +241,13 @@ class StateFile:
         return self
 
     def _open_for_writing(self) -> None:
-        self._conn = _connect(self.path, read_only=False)
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = FULL")
+        try:
+            conn = _connect(self.path, read_only=False)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise StateFileError(f"cannot write state file {self.path}: {exc}") from None
+        self._conn = conn
 
     # ------------------------------------------------------------------ reading back
     def restore(self) -> CloudState:
@@ -257,13 +260,13 @@ class StateFile:
             attributes = decode_rows(rows)
         except (KeyError, ValueError, TypeError) as exc:
             raise _refuse(self.path, f"holds what this novamagic cannot read ({exc})") from None
-        expected = _expected_attributes()
-        missing, unknown = expected - set(attributes), set(attributes) - expected
-        if missing or unknown:
+        # One a fresh cloud holds that the file lacks cannot be made up (an id stream's place,
+        # a counter). One the file holds beyond them was set later by the model: it comes back.
+        missing = _expected_attributes() - set(attributes)
+        if missing:
             raise _refuse(
                 self.path,
-                f"was written by another version of novamagic (missing {sorted(missing)}, "
-                f"unknown {sorted(unknown)})",
+                f"was written by another version of novamagic (it lacks {', '.join(sorted(missing))})",
             )
         state = CloudState.__new__(CloudState)
         for name, value in attributes.items():
@@ -271,6 +274,7 @@ class StateFile:
         state.lock = threading.RLock()
         state.clock = clock
         self._clock_key = _clock_key(reading)
+        self._open_for_writing()
         return state
 
     def differences(self, origin: dict) -> list[str]:
