@@ -46,6 +46,7 @@ class NovaMagics(Magics, NovaSettings):
         self._cloud = None
         self._owned = False  # whether %nova logout / login should close self._cloud
         self._names_cache: dict[tuple, tuple[float, list[str]]] = {}
+        self.class_view = None  # the last %nova class view: one refresh timer per kernel
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -69,6 +70,8 @@ class NovaMagics(Magics, NovaSettings):
         from Python (``%nova use``) stays open for the code that made it."""
         if self._cloud is not None and self._cloud is not cloud and self._owned:
             self._cloud.close()
+        if self.class_view is not None and self._cloud is not cloud:
+            self.class_view.model.stop_auto_refresh()  # it would poll a cloud left behind
         self._cloud, self._owned = cloud, owned
         self._names_cache.clear()
 

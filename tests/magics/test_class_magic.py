@@ -64,8 +64,10 @@ def test_the_instructor_sees_the_class_and_the_passes(shell, nova, classroom, tm
 
     timed = run(shell, "%nova class --every 30")
     assert timed.model.refresh_interval == 30 and timed.auto_refresh.value
-    timed.close()
-    assert timed.model.refresh_interval is None
+    again = run(shell, "%nova class --every 30")  # the cell run again: one timer, not two
+    assert timed.model.refresh_interval is None and again.model.refresh_interval == 30
+    login(nova, classroom, "learner-1")  # a new login: the view stops polling the old cloud
+    assert again.model.refresh_interval is None
 
 
 def test_reset_asks_first_then_gives_a_fresh_project(shell, nova, classroom):

@@ -95,9 +95,14 @@ def _view(nova, args):
         return class_frame(class_status(nova.cloud, exercises, error_window=args.window * 60))
     from novamagic.widgets.classroom import class_view
 
-    return class_view(
+    view = class_view(
         nova.cloud, exercises, every=args.every or None, error_window=args.window * 60
     )
+    # One timer per kernel: a re-run cell's old view stops polling the cloud (it stays shown).
+    previous, nova.class_view = nova.class_view, view
+    if previous is not None:
+        previous.model.stop_auto_refresh()
+    return view
 
 
 def _reset(nova, args):
