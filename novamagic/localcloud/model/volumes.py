@@ -20,6 +20,8 @@ from novamagic.localcloud.model.validation import check_metadata
 
 #: Cinder's default quotas; ``per_volume_gigabytes`` -1 there, bounded here by MAX_VOLUME_SIZE.
 VOLUME_QUOTAS = {"volumes": 10, "snapshots": 10, "gigabytes": 1000, "per_volume_gigabytes": -1}
+#: Quotas Cinder keeps (and lets an admin set) for what the local cloud has none of: 0 used.
+UNUSED_VOLUME_QUOTAS = {"backups": 10, "backup_gigabytes": 1000, "groups": 10}
 #: The largest volume the local cloud makes (GB), whatever the quotas say.
 MAX_VOLUME_SIZE = 1000
 MAX_VOLUME_NAME = 255
@@ -197,7 +199,7 @@ class VolumeBackend:
 
     # ------------------------------------------------------------------ quotas
     def volume_quota_limits(self, project_id: str) -> dict[str, int]:
-        return {**VOLUME_QUOTAS, **self.volume_quotas.get(project_id, {})}
+        return {**VOLUME_QUOTAS, **UNUSED_VOLUME_QUOTAS, **self.volume_quotas.get(project_id, {})}
 
     def volume_usage(self, project_id: str) -> dict[str, int]:
         with self.lock:
@@ -243,7 +245,7 @@ class VolumeBackend:
             raise BadRequest("Invalid input for field/attribute quota_set. It must be an object.")
         clean = {}
         for key, value in values.items():
-            if key not in VOLUME_QUOTAS:
+            if key not in VOLUME_QUOTAS and key not in UNUSED_VOLUME_QUOTAS:
                 raise BadRequest(f"Bad key(s) in quota set: {key}")
             if not isinstance(value, int) or isinstance(value, bool) or value < -1:
                 raise BadRequest(f"Quota limit {str(value)[:40]} for {key} must be an integer of "
@@ -537,12 +539,13 @@ class VolumeBackend:
 
     def release_server_volumes(self, server_id: str, when: float) -> None:
         """A deleted server lets its volumes go: detached, and deleted when its block device
-        said ``delete_on_termination`` (Nova's way)."""
+        said ``delete_on_termination`` (Nova's way). Attaches to other servers carry on."""
         with self.lock:
             pairs = []
             for volume in list(self.volumes.values()):
                 pending = volume.operation
-                if pending is not None and pending.kind == "volume_attach":
+                if (pending is not None and pending.kind == "volume_attach"
+                        and pending.data["attachment"]["server_id"] == server_id):  # fmt: skip
                     volume.attachments.append(pending.data["attachment"])
                     volume.operation = None
                 pairs += [(volume, a) for a in volume.attachments if a["server_id"] == server_id]

@@ -3,7 +3,8 @@
 Mounted at ``/volume``: the version list there (300, one CURRENT v3.0 with its microversion
 range), ``/volume/v3`` its version document, and below ``/volume/v3`` and
 ``/volume/v3/{project_id}`` one controller per resource: ``volumes`` (volumes and their
-actions), ``snapshots``, ``quotas`` (volume types, quota sets, limits). Microversions are
+actions), ``snapshots``, ``quotas`` (volume types, quota sets, limits), ``info`` (extensions,
+availability zones). Microversions are
 ``OpenStack-API-Version: volume 3.x`` (3.0 when absent, ``latest`` the newest), echoed on every
 answer. Faults are Cinder's ``{"badRequest": {"message", "code"}}`` shape (Nova's names).
 Adding a resource: a controller module with ``relative_rules()``, listed in :data:`CONTROLLERS`.
@@ -18,7 +19,7 @@ from werkzeug.wrappers import Request
 
 from novamagic.localcloud import errors
 from novamagic.localcloud.http import Call, NotAcceptable, route
-from novamagic.localcloud.volume import quotas, snapshots, volumes
+from novamagic.localcloud.volume import info, quotas, snapshots, volumes
 
 __all__ = ["rules", "ROOT", "CONTROLLERS", "negotiate", "MIN_VERSION", "MAX_VERSION"]
 
@@ -28,7 +29,7 @@ MAX_VERSION = (3, 71)
 _VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 
 #: The controllers mounted under both v3 roots, in this order.
-CONTROLLERS = (volumes, snapshots, quotas)
+CONTROLLERS = (volumes, snapshots, quotas, info)
 
 
 def negotiate(request: Request) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from urllib.parse import urlencode
 
 from novamagic.localcloud import errors
@@ -61,11 +62,31 @@ def filtered(call: Call, items: list, filters: dict) -> list:
             f"Invalid filters {', '.join(u[:40] for u in unknown[:3])} are found in query "
             f"options; allowed: {', '.join(sorted(filters))}."
         )
+    if "project_id" in args and all_projects(call):
+        items = [i for i in items if i.project_id == args["project_id"]]
     for name, read in filters.items():
-        if name in args:
+        if name == "metadata" and name in args:
+            wanted = _metadata_filter(args[name])
+            items = [i for i in items if wanted.items() <= read(i).items()]
+        elif name in args:
             wanted = args[name].strip().lower()
             items = [i for i in items if str(read(i)).lower() == wanted]
     return items
+
+
+def _metadata_filter(text: str) -> dict:
+    """Cinder's ``metadata`` filter, a dict as text (``{'k': 'v'}`` or JSON): the pairs an
+    item's metadata must hold."""
+    try:
+        wanted = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        wanted = None
+    if not isinstance(wanted, dict):
+        raise errors.BadRequest(
+            f"Invalid input received: metadata filter {text[:40]} is not a dict, e.g. "
+            "{'key': 'value'}."
+        )
+    return {str(k): str(v) for k, v in wanted.items()}
 
 
 def paged(call: Call, items: list, collection: str, sort_keys: dict) -> tuple[list, list]:
@@ -76,6 +97,7 @@ def paged(call: Call, items: list, collection: str, sort_keys: dict) -> tuple[li
     if sort:
         key, _, direction = sort.split(",")[0].partition(":")
         direction = direction or "desc"
+    key = {"display_name": "name"}.get(key, key)  # Cinder's old name for the key
     if key not in sort_keys or direction not in ("asc", "desc"):
         raise errors.BadRequest(
             f"Invalid sort {key[:40]}:{direction[:10]}; keys: {', '.join(sorted(sort_keys))}, "
@@ -83,17 +105,27 @@ def paged(call: Call, items: list, collection: str, sort_keys: dict) -> tuple[li
         )
     items = sorted(items, key=sort_keys[key], reverse=direction == "desc")
     limit = query_limit(args, MAX_LIMIT, MAX_LIMIT)
-    start = 0
+    start = _offset(args.get("offset"))
     marker = args.get("marker")
     if marker is not None:
         ids = [i.id for i in items]
         if marker not in ids:
-            raise errors.BadRequest(f"marker [{marker[:40]}] not found")
+            raise errors.NotFound(f"Marker {marker[:40]} could not be found.")
         start = ids.index(marker) + 1
     page = items[start : start + limit]
     out = []
-    if page and len(page) == limit and start + limit < len(items):
+    if page and len(page) == limit:  # as Cinder, a full page links on, even to an empty one
         params = [(k, v) for k, v in args.items(multi=True) if k not in ("marker", "limit")]
         params += [("limit", str(limit)), ("marker", page[-1].id)]
         out = [{"href": f"{call.base_url}{call.request.path}?{urlencode(params)}", "rel": "next"}]
     return page, out
+
+
+def _offset(text: str | None) -> int:
+    """Cinder's (deprecated) ``offset``: items to skip before the page, 0 or more."""
+    if text is None:
+        return 0
+    if not text.strip().isdigit():
+        raise errors.BadRequest(f"Invalid input received: offset {text[:40]} must be an integer "
+                                "of 0 or more.")  # fmt: skip
+    return int(text)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from novamagic.localcloud import errors
 from novamagic.localcloud.http import Call, route
-from novamagic.localcloud.model.volumes import DEFAULT_TYPE_NAME, VOLUME_QUOTAS
-
-#: Quota names Cinder reports that the local cloud has no resource for (always 0 used).
-UNUSED_QUOTAS = {"backups": 10, "backup_gigabytes": 1000, "groups": 10}
+from novamagic.localcloud.model.volumes import (
+    DEFAULT_TYPE_NAME,
+    UNUSED_VOLUME_QUOTAS,
+    VOLUME_QUOTAS,
+)
 
 
 def type_view(vtype) -> dict:
@@ -40,8 +41,10 @@ def _project(call: Call, project_id: str) -> str:
 
 
 def _quota_set(call: Call, project_id: str, usage: bool, defaults: bool = False) -> dict:
-    limits = dict(VOLUME_QUOTAS) if defaults else call.state.volume_quota_limits(project_id)
-    limits.update(UNUSED_QUOTAS)
+    if defaults:
+        limits = {**VOLUME_QUOTAS, **UNUSED_VOLUME_QUOTAS}
+    else:
+        limits = call.state.volume_quota_limits(project_id)
     for resource in ("volumes", "gigabytes", "snapshots"):
         limits[f"{resource}_{DEFAULT_TYPE_NAME}"] = -1
     used = call.state.volume_usage(project_id)
@@ -92,8 +95,8 @@ def limits(call: Call):
                 "maxTotalVolumes": limit["volumes"],
                 "maxTotalSnapshots": limit["snapshots"],
                 "maxTotalVolumeGigabytes": limit["gigabytes"],
-                "maxTotalBackups": UNUSED_QUOTAS["backups"],
-                "maxTotalBackupGigabytes": UNUSED_QUOTAS["backup_gigabytes"],
+                "maxTotalBackups": limit["backups"],
+                "maxTotalBackupGigabytes": limit["backup_gigabytes"],
                 "totalVolumesUsed": used["volumes"],
                 "totalSnapshotsUsed": used["snapshots"],
                 "totalGigabytesUsed": used["gigabytes"],

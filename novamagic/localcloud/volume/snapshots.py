@@ -6,6 +6,7 @@ Per microversion, as Cinder: 3.14 ``group_snapshot_id`` · 3.41 ``user_id`` · 3
 
 from __future__ import annotations
 
+from novamagic.localcloud import errors
 from novamagic.localcloud.http import Call, route
 from novamagic.localcloud.model.volumes import check_text
 from novamagic.localcloud.volume.common import all_projects, body_of, filtered, paged, when
@@ -27,6 +28,8 @@ FILTERS = {
 
 
 def snapshot_view(call: Call, s, detail: bool = True) -> dict:
+    """A snapshot as Cinder shows it; ``detail`` (show and detail, not create, update or the
+    summary list) adds the extended snapshot attributes, as Cinder's extension does there."""
     body = {
         "id": s.id,
         "name": s.name,
@@ -76,8 +79,12 @@ def show_snapshot(call: Call, snapshot_id: str):
 
 
 def create_snapshot(call: Call):
-    spec = body_of(call, "snapshot", CREATE_KEYS, required=("volume_id",))
-    with call.state.lock:
+    spec = body_of(call, "snapshot", CREATE_KEYS)
+    if "volume_id" not in spec:
+        raise errors.BadRequest(
+            "Invalid input for field/attribute snapshot. 'volume_id' is a required property."
+        )
+    with call.state.lock:  # a null volume_id is, as in Cinder, a volume that is not found
         snapshot = call.state.create_snapshot(
             call.token,
             spec["volume_id"],
@@ -86,7 +93,7 @@ def create_snapshot(call: Call):
             force=spec.get("force") or False,
             metadata=spec.get("metadata"),
         )
-        return {"snapshot": snapshot_view(call, snapshot)}, 202
+        return {"snapshot": snapshot_view(call, snapshot, detail=False)}, 202
 
 
 def update_snapshot(call: Call, snapshot_id: str):
@@ -97,7 +104,7 @@ def update_snapshot(call: Call, snapshot_id: str):
         for key, value in spec.items():
             setattr(snapshot, key.replace("display_", ""), check_text(value, key))
         snapshot.updated = call.state.now()
-        return {"snapshot": snapshot_view(call, snapshot)}
+        return {"snapshot": snapshot_view(call, snapshot, detail=False)}
 
 
 def delete_snapshot(call: Call, snapshot_id: str):

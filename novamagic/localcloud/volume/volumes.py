@@ -37,6 +37,8 @@ FILTERS = {
     "status": lambda v: v.status,
     "bootable": lambda v: "true" if v.bootable else "false",
     "size": lambda v: v.size,
+    "availability_zone": lambda v: "nova",
+    "metadata": lambda v: v.metadata,
 }
 
 
@@ -52,7 +54,9 @@ def _attachment(a: dict) -> dict:
     }
 
 
-def volume_view(call: Call, v) -> dict:
+def volume_view(call: Call, v, extended: bool = True) -> dict:
+    """A volume as Cinder shows it; ``extended`` (show and detail, not create or update) adds
+    what Cinder's controller extensions add there: tenant, image metadata, host, migration."""
     vtype = call.state.volume_types.get(v.volume_type_id)
     body = {
         "id": v.id,
@@ -76,11 +80,12 @@ def volume_view(call: Call, v) -> dict:
         "replication_status": None,
         "user_id": v.user_id,
         "volume_type": vtype.name if vtype else None,
-        "os-vol-tenant-attr:tenant_id": v.project_id,
     }
-    if v.image_id is not None:
+    if extended:
+        body["os-vol-tenant-attr:tenant_id"] = v.project_id
+    if extended and v.image_id is not None:
         body["volume_image_metadata"] = {"image_id": v.image_id, "image_name": v.image_name}
-    if call.token.is_admin:
+    if extended and call.token.is_admin:
         body["os-vol-host-attr:host"] = "localcloud-1@lvm#lvm" if v.status != "creating" else None
         body["os-vol-mig-status-attr:migstat"] = None
         body["os-vol-mig-status-attr:name_id"] = None
@@ -119,7 +124,31 @@ def _list(call: Call, detail: bool):
 
 
 def list_volumes(call: Call):
+    if call.request.path.endswith("/"):  # GET /volumes/ names no volume, as Cinder's router
+        raise errors.NotFound("The resource could not be found.")
     return _list(call, detail=False)
+
+
+def blank_volume_id(call: Call):
+    """``PUT`` or ``DELETE /volumes/`` (a blank id) names no volume: 404, as Cinder's router."""
+    raise errors.NotFound("The resource could not be found.")
+
+
+def volume_summary(call: Call):
+    """3.12's ``/volumes/summary``: count and size of the volumes listed (3.36: metadata)."""
+    if not call.at_least("3.12"):
+        return show_volume(call, "summary")
+    with call.state.lock:
+        items = call.state.list_volumes(call.token, all_projects(call))
+        summary = {"total_size": sum(v.size for v in items), "total_count": len(items)}
+        if call.at_least("3.36"):
+            metadata: dict[str, list] = {}
+            for v in items:
+                for key, value in v.metadata.items():
+                    if value not in metadata.setdefault(key, []):
+                        metadata[key].append(value)
+            summary["metadata"] = metadata
+    return {"volume-summary": summary}
 
 
 def list_volumes_detail(call: Call):
@@ -133,6 +162,8 @@ def show_volume(call: Call, volume_id: str):
 
 def create_volume(call: Call):
     spec = body_of(call, "volume", CREATE_KEYS)
+    if spec.get("source_volid") is not None:  # a clone: its source is found (404) or refused
+        call.state.get_volume(call.token, spec["source_volid"])
     for unsupported in ("source_volid", "backup_id", "consistencygroup_id", "group_id"):
         if spec.get(unsupported) is not None:
             raise errors.BadRequest(
@@ -163,7 +194,7 @@ def create_volume(call: Call):
             volume_type=spec.get("volume_type"),
             metadata=spec.get("metadata"),
         )
-        return {"volume": volume_view(call, volume)}, 202
+        return {"volume": volume_view(call, volume, extended=False)}, 202
 
 
 def update_volume(call: Call, volume_id: str):
@@ -171,7 +202,7 @@ def update_volume(call: Call, volume_id: str):
     fields = {k.replace("display_", ""): v for k, v in spec.items()}
     with call.state.lock:
         volume = call.state.update_volume(call.token, volume_id, fields)
-        return {"volume": volume_view(call, volume)}
+        return {"volume": volume_view(call, volume, extended=False)}
 
 
 def delete_volume(call: Call, volume_id: str):
@@ -209,7 +240,9 @@ def relative_rules() -> list:
     return [
         route("/volumes", list_volumes, ["GET"], face="volume"),
         route("/volumes", create_volume, ["POST"], face="volume"),
+        route("/volumes", blank_volume_id, ["PUT", "DELETE"], face="volume"),
         route("/volumes/detail", list_volumes_detail, ["GET"], face="volume"),
+        route("/volumes/summary", volume_summary, ["GET"], face="volume"),
         route("/volumes/<volume_id>", show_volume, ["GET"], face="volume"),
         route("/volumes/<volume_id>", update_volume, ["PUT"], face="volume"),
         route("/volumes/<volume_id>", delete_volume, ["DELETE"], face="volume"),
