@@ -75,6 +75,7 @@ class Subnet:
     enable_dhcp: bool = True
     description: str = ""
     dns_nameservers: list = field(default_factory=list)
+    host_routes: list = field(default_factory=list)  # [{"destination", "nexthop"}]
     slot_base: int | None = None  # seeded: slot n has address slot_base + n
     revision: int = 1
 
@@ -94,6 +95,7 @@ class NetworkBackend:
     networks: dict[str, Network]
     subnets: dict[str, Subnet]
     ports: dict  # port id -> Port (see ports.py)
+    floating_ips: dict  # floating IP id -> FloatingIP (see floatingips.py)
     server_ports: dict[str, list[str]]
 
     def _reset_networks(self) -> None:
@@ -266,13 +268,19 @@ class NetworkBackend:
             network = self.get_network(caller, network_id)
             self._owned(caller, network, "delete_network")
             self._settle_port_devices()
-            if any(p.network_id == network_id for p in self.ports.values()):
+            fips = [f for f in self.floating_ips.values() if f.floating_network_id == network_id]
+            if any(p.network_id == network_id for p in self.ports.values()) or any(
+                f.port_id for f in fips
+            ):
                 raise typed(
                     Conflict,
                     "NetworkInUse",
                     f"Unable to complete operation on network {network_id}. There are one or "
                     "more ports still in use on the network.",
                 )
+            for fip in fips:  # as Neutron, the network's disassociated floating IPs go with it
+                del self.floating_ips[fip.id]
+                self.pools.release(fip.slot)
             for subnet_id in network.subnets:
                 self.subnets.pop(subnet_id, None)
             del self.networks[network_id]
@@ -330,6 +338,7 @@ class NetworkBackend:
                 enable_dhcp=attrs.get("enable_dhcp", True),
                 description=attrs.get("description", ""),
                 dns_nameservers=list(attrs.get("dns_nameservers", [])),
+                host_routes=list(attrs.get("host_routes", [])),
             )
             self.subnets[subnet.id] = subnet
             network.subnets.append(subnet.id)
@@ -340,6 +349,8 @@ class NetworkBackend:
         with self.lock:
             subnet = self.get_subnet(caller, subnet_id)
             self._owned(caller, self.networks[subnet.network_id], "update_subnet")
+            if attrs.get("gateway_ip") is not None:
+                attrs["gateway_ip"] = _gateway_outside_pools(subnet, attrs["gateway_ip"])
             for key, value in attrs.items():
                 setattr(subnet, key, value)
             self._touch(subnet)
@@ -478,6 +489,21 @@ def _network_of(cidr, ip_version) -> ipaddress.IPv4Network | ipaddress.IPv6Netwo
             f"Invalid input for operation: Cidr {cidr} does not match the IP version {ip_version}.",
         )
     return net
+
+
+def _gateway_outside_pools(subnet: Subnet, value) -> str:
+    """A new gateway of a subnet: in its cidr and in none of its allocation pools."""
+    gateway = _address_in(ipaddress.ip_network(subnet.cidr), value, "gateway_ip")
+    number = int(ipaddress.ip_address(gateway))
+    for start, end in subnet.pools:
+        if start <= number <= end:
+            pool = f"{ipaddress.ip_address(start)}-{ipaddress.ip_address(end)}"
+            raise typed(
+                Conflict,
+                "GatewayConflictWithAllocationPools",
+                f"Gateway ip {gateway} conflicts with allocation pool {pool}.",
+            )
+    return gateway
 
 
 def _address_in(net, value, field_name: str) -> str:

@@ -6,9 +6,10 @@ server's Nova ``addresses`` and ``security_groups`` read back from its ports."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 
-from novamagic.localcloud.errors import BadRequest, Conflict, NotFound
+from novamagic.localcloud.errors import BadRequest, Conflict, NotFound, typed
 from novamagic.localcloud.model.addresses import AddressPools
 from novamagic.localcloud.model.identity import Token
 from novamagic.localcloud.model.networks import (
@@ -19,6 +20,8 @@ from novamagic.localcloud.model.networks import (
     not_found,
     policy,
 )
+
+_MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 
 
 @dataclass(slots=True, eq=False)
@@ -76,6 +79,7 @@ class PortBackend:
         project_id: str | None = None,
         fixed_ips=None,
         security_groups=None,
+        mac_address=None,
         **attrs,
     ) -> Port:
         with self.lock:
@@ -83,6 +87,7 @@ class PortBackend:
             project_id = self._target_project(caller, project_id)
             if not network.shared and not caller.owns(network.project_id):
                 raise policy("create_port:network")
+            mac = self._chosen_mac(caller, network, mac_address)
             groups = self._resolve_port_groups(caller, project_id, security_groups)
             self._check_network_quota(project_id, "port", 1)
             slot = None
@@ -94,8 +99,28 @@ class PortBackend:
                 if slot is not None:
                     self.pools.release(slot)
                 raise
-            port = self._add_port(network, project_id, ips, groups, self._mac(), slot, **attrs)
+            port = self._add_port(network, project_id, ips, groups, mac, slot, **attrs)
             return port
+
+    def _chosen_mac(self, caller: Token, network, mac) -> str:
+        """The port's MAC: a new one, or one asked for (the network's owner or an admin may,
+        once per network)."""
+        if mac is None:
+            return self._mac()
+        if not caller.owns(network.project_id):
+            raise policy("create_port:mac_address")
+        if not isinstance(mac, str) or not _MAC.match(mac) or mac.strip("0:") == "":
+            raise typed(BadRequest, "HTTPBadRequest",
+                        f"Invalid input for mac_address. Reason: '{str(mac)[:40]}' is not a "
+                        "valid MAC address.")  # fmt: skip
+        mac = mac.lower()
+        if int(mac[:2], 16) & 1:
+            raise typed(BadRequest, "HTTPBadRequest", f"Invalid input for mac_address. Reason: "
+                        f"'{mac}' is a multicast address, not a port's.")  # fmt: skip
+        if any(p.network_id == network.id and p.mac == mac for p in self.ports.values()):
+            raise typed(Conflict, "MacAddressInUse", f"Unable to complete operation for network "
+                        f"{network.id}. The mac address {mac} is in use.")  # fmt: skip
+        return mac
 
     def _add_port(self, network, project_id, ips, groups, mac, slot=None, **attrs) -> Port:
         now = self.now()

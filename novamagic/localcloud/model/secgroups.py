@@ -173,12 +173,7 @@ class SecurityGroupBackend:
         with self.lock:
             project_id = self._target_project(caller, project_id)
             self._project_seeded(project_id)
-            if name == "default":
-                raise typed(
-                    Conflict,
-                    "SecurityGroupDefaultAlreadyExists",
-                    "Default security group already exists.",
-                )
+            _name_not_default(name)
             self._check_network_quota(project_id, "security_group", 1)
             group = self._new_group(project_id, name, description, self._net_id())
             for ethertype in ("IPv4", "IPv6"):
@@ -188,7 +183,9 @@ class SecurityGroupBackend:
     def update_security_group(self, caller: Token, group_id: str, **attrs) -> SecurityGroup:
         with self.lock:
             group = self.own_security_group(caller, group_id)
-            if group.name == "default" and attrs.get("name", "default") != "default":
+            if "name" in attrs:
+                _name_not_default(attrs["name"])
+            if group.name == "default" and "name" in attrs:
                 raise typed(
                     Conflict,
                     "SecurityGroupCannotUpdateDefault",
@@ -358,6 +355,14 @@ def _port(value, name: str) -> int | None:
     return number
 
 
+def _name_not_default(name) -> None:
+    """Neutron's ``name_not_default`` check of a group's name, on create and update alike."""
+    if isinstance(name, str) and name.lower() == "default":
+        raise typed(
+            Conflict, "SecurityGroupDefaultAlreadyExists", "Default security group already exists."
+        )
+
+
 def _port_range(protocol, low, high) -> tuple[int | None, int | None]:
     low, high = _port(low, "port_range_min"), _port(high, "port_range_max")
     if low is None and high is None:
@@ -394,13 +399,11 @@ def _port_range(protocol, low, high) -> tuple[int | None, int | None]:
                 "SecurityGroupInvalidPortValue",
                 f"Invalid value for port {number}: ports must be 1 to 65535.",
             )
-    if low is None or high is None:
-        low = high = low if high is None else high
-    if low > high:
+    if low is None or high is None or low > high:
         raise _invalid(
             "SecurityGroupInvalidPortRange",
-            f"For TCP/UDP protocols, port_range_min must be <= port_range_max (got {low} > "
-            f"{high}).",
+            "For TCP/UDP protocols, port_range_min must be <= port_range_max (got min "
+            f"{low}, max {high}; both are required, equal for one port).",
         )
     return low, high
 

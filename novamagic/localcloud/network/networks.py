@@ -38,7 +38,8 @@ SUBNET_ATTRS = {
     "ipv6_address_mode": Attr("str", 16, nullable=True),
     "ipv6_ra_mode": Attr("str", 16, nullable=True),
 }
-SUBNET_UPDATABLE = ("name", "description", "enable_dhcp", "dns_nameservers")
+SUBNET_UPDATABLE = ("name", "description", "enable_dhcp", "dns_nameservers", "gateway_ip",
+                    "host_routes")  # fmt: skip
 
 
 def _network_view(call: Call, network):
@@ -132,6 +133,23 @@ def _pools(value, cidr: str) -> list[tuple[int, int]]:
     return pools
 
 
+def _routes(value) -> list[dict]:
+    """A subnet's ``host_routes``: objects of a ``destination`` cidr and a ``nexthop`` address."""
+    routes = []
+    for route_ in value:
+        if not isinstance(route_, dict) or set(route_) != {"destination", "nexthop"}:
+            raise bad("Invalid input for host_routes. Reason: each route is an object with "
+                      "'destination' and 'nexthop'.")  # fmt: skip
+        try:
+            destination = ipaddress.ip_network(route_["destination"])
+            nexthop = ipaddress.ip_address(route_["nexthop"])
+        except (ValueError, TypeError):
+            raise bad(f"Invalid input for host_routes. Reason: {route_!r} is not a cidr and an "
+                      "IP address.") from None  # fmt: skip
+        routes.append({"destination": str(destination), "nexthop": str(nexthop)})
+    return routes
+
+
 def create_subnet(call: Call):
     spec = read_body(call, "subnet", SUBNET_ATTRS, required=("network_id", "ip_version"))
     if spec["ip_version"] not in (4, 6):
@@ -140,6 +158,8 @@ def create_subnet(call: Call):
         raise bad("Bad subnets request: a cidr must be specified in the absence of a subnet pool.")
     extra = {k: spec[k] for k in ("name", "description", "gateway_ip", "enable_dhcp",
                                   "dns_nameservers") if k in spec}  # fmt: skip
+    if "host_routes" in spec:
+        extra["host_routes"] = _routes(spec["host_routes"])
     with call.state.lock:
         if "allocation_pools" in spec:
             extra["allocation_pools"] = _pools(spec["allocation_pools"], str(spec["cidr"]))
@@ -152,6 +172,8 @@ def create_subnet(call: Call):
 def update_subnet(call: Call, subnet_id: str):
     spec = read_body(call, "subnet", SUBNET_ATTRS)
     _only(spec, SUBNET_UPDATABLE, "subnet")
+    if "host_routes" in spec:
+        spec["host_routes"] = _routes(spec["host_routes"])
     with call.state.lock:
         return {
             "subnet": _subnet_view(call, call.state.update_subnet(call.token, subnet_id, **spec))

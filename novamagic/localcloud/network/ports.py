@@ -68,8 +68,6 @@ def _groups(value):
 
 def create_port(call: Call):
     spec = read_body(call, "port", PORT_ATTRS, required=("network_id",))
-    if "mac_address" in spec:
-        raise bad("rule:create_port:mac_address is disallowed by policy", "PolicyNotAuthorized")
     with call.state.lock:
         port = call.state.create_port(
             call.token,
@@ -77,6 +75,7 @@ def create_port(call: Call):
             project_id=spec.get("project_id", spec.get("tenant_id")),
             fixed_ips=_wanted_ips(spec.get("fixed_ips", [])),
             security_groups=_groups(spec.get("security_groups")),
+            mac_address=spec.get("mac_address"),
             **{k: spec[k] for k in ("name", "description", "admin_state_up") if k in spec},
         )
         return {"port": port_view(call, port)}, 201

@@ -62,7 +62,7 @@ def subnet(s: Subnet, external: bool) -> dict:
         ],
         "enable_dhcp": s.enable_dhcp,
         "dns_nameservers": list(s.dns_nameservers),
-        "host_routes": [],
+        "host_routes": [dict(r) for r in s.host_routes],
         "ipv6_address_mode": None,
         "ipv6_ra_mode": None,
         "segment_id": None,
