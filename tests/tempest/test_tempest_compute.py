@@ -46,7 +46,7 @@ def tempest_run(tmp_path_factory) -> harness.TempestRun:
 
 
 def test_tempest_compute_api_tests_pass(tempest_run):
-    # 305 passed when the exclusions were last reviewed: far fewer means a broken setup.
+    # 304 passed when the exclusions were last reviewed: far fewer means a broken setup.
     harness.assert_all_passed(tempest_run, at_least=295)
 
 
