@@ -38,6 +38,10 @@ def test_image_metadata(shell, web, capsys):
     assert type(error).__name__ == "Forbidden" and "HTTP 403" in seen  # a public image
     run(shell, "%nova snapshot web-1 mine")
     run(shell, "%nova wait web-1")
+    # The properties Nova puts on a snapshot count against the book's project's five items.
+    error, seen = fail(shell, "%nova image-meta update mine course=ops", capsys)
+    assert type(error).__name__ == "ValidationError" and "at most 5 (maxImageMeta)" in seen
+    run(shell, "%nova image-meta set mine version=1")  # replaces them all, as Nova's PUT does
     run(shell, "%nova image-meta update mine course=ops")
     assert run(shell, "%nova image-meta get mine course") == "ops"
     run(shell, "%nova image-meta delete mine course")

@@ -65,6 +65,7 @@ class ClassroomBackend:
                 removed["keypairs"] += 1
             removed.update(self._reset_project_networking(pid))
             self.quotas.pop(pid, None)
+            self._seed_project_quotas(pid)
             self.network_quotas.pop(pid, None)
             self.volume_quotas.pop(pid, None)
             return dict(removed)

@@ -102,7 +102,8 @@ class CloudState(
         unknown = set(self.durations) - set(DURATIONS)
         if unknown:
             raise ValueError(f"unknown durations {sorted(unknown)}; known: {sorted(DURATIONS)}")
-        self.default_quotas = {**DEFAULT_QUOTAS, **(quotas or {})}
+        self.configured_quotas = {**DEFAULT_QUOTAS, **(quotas or {})}  # reset() goes back to it
+        self.default_quotas = dict(self.configured_quotas)
         unknown = set(self.default_quotas) - SETTABLE_QUOTAS
         if unknown:
             raise ValueError(f"unknown quotas {sorted(unknown)}; known: {sorted(SETTABLE_QUOTAS)}")
