@@ -1,4 +1,5 @@
-"""Nova's os-quota-sets: show (with usage in ``/detail``), defaults, update, delete."""
+"""Nova's os-quota-sets (show, with usage in ``/detail``; defaults, update, delete) and
+os-quota-class-sets (the "default" class is what a project without its own quota gets)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,23 @@ def delete_quotas(call: Call, project_ref: str):
     return None, 202
 
 
+def _class_keys(call: Call) -> list[str]:
+    return sorted(schemas.QUOTA_CLASS_SET.at(call))
+
+
+def show_quota_class(call: Call, class_name: str):
+    quota = call.state.quota_class(call.token, class_name)
+    return {"quota_class_set": {"id": class_name, **{k: quota[k] for k in _class_keys(call)}}}
+
+
+def update_quota_class(call: Call, class_name: str):
+    values = call.body_dict("quota_class_set")
+    check_body_keys(values, set(_class_keys(call)), "quota_class_set")
+    quota = call.state.set_quota_class(call.token, class_name, values)
+    # Nova's update answers without the class's id
+    return {"quota_class_set": {k: quota[k] for k in _class_keys(call)}}
+
+
 def relative_rules() -> list:
     return [
         route("/os-quota-sets/<project_ref>", show_quotas, ["GET"]),
@@ -70,4 +88,6 @@ def relative_rules() -> list:
         route("/os-quota-sets/<project_ref>", delete_quotas, ["DELETE"]),
         route("/os-quota-sets/<project_ref>/detail", show_quotas_detail, ["GET"]),
         route("/os-quota-sets/<project_ref>/defaults", default_quotas, ["GET"]),
+        route("/os-quota-class-sets/<class_name>", show_quota_class, ["GET"]),
+        route("/os-quota-class-sets/<class_name>", update_quota_class, ["PUT"]),
     ]

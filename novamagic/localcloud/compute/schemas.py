@@ -114,6 +114,23 @@ LIMITS = Keys(
     ),
 )
 
+#: The resources of a quota class set: a quota set's, but Nova dropped the nova-network proxies
+#: (and added the server group quotas) only at 2.50 here.
+QUOTA_CLASS_SET = Keys(
+    frozenset(model.DEFAULT_QUOTAS) - keys("server_groups server_group_members"),
+    (
+        step(
+            "2.50",
+            added="server_groups server_group_members",
+            dropped="fixed_ips floating_ips security_group_rules security_groups",
+        ),
+        step(
+            "2.57",
+            dropped="injected_file_content_bytes injected_file_path_bytes injected_files",
+        ),
+    ),
+)
+
 #: The resources of a quota set (the model's default quotas, trimmed by later versions).
 QUOTA_SET = Keys(
     frozenset(model.DEFAULT_QUOTAS),
