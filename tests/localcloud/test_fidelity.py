@@ -489,3 +489,97 @@ def test_an_admin_lists_another_project_only_with_all_tenants_and_by_host(
 def test_tenant_usage_of_a_blank_project_is_404(admin_api):
     assert admin_api.get("/os-simple-tenant-usage").status_code == 200
     assert fault(admin_api.get("/os-simple-tenant-usage/"), 404)
+
+
+# ------------------------------------------------------------------ quotas and snapshots
+
+
+def test_default_quotas_are_nova_s_and_the_book_s_project_keeps_its_five(api, admin_api):
+    defaults = api.get(f"/os-quota-sets/{api.project_id}/defaults").json()["quota_set"]
+    assert defaults["metadata_items"] == 128 and defaults["instances"] == 10
+    # the book's project: an operator's override, as os-quota-sets shows it
+    assert api.get(f"/os-quota-sets/{api.project_id}").json()["quota_set"]["metadata_items"] == 5
+    assert api.get("/limits").json()["limits"]["absolute"]["maxServerMeta"] == 5
+    # any other project has today's defaults
+    assert admin_api.get("/limits").json()["limits"]["absolute"]["maxServerMeta"] == 128
+    assert admin_api.delete(f"/os-quota-sets/{api.project_id}").status_code == 202
+    assert api.get("/limits").json()["limits"]["absolute"]["maxServerMeta"] == 128
+
+
+@pytest.mark.parametrize(
+    "version, present, absent",
+    [
+        ("2.1", {"floating_ips", "injected_files"}, {"server_groups", "id_"}),
+        ("2.50", {"server_groups", "injected_files"}, {"floating_ips", "security_groups"}),
+        ("2.57", {"server_groups", "key_pairs"}, {"injected_files", "fixed_ips"}),
+    ],
+)
+def test_quota_class_sets_by_microversion(admin_api, version, present, absent):
+    body = admin_api.get("/os-quota-class-sets/default", version=version).json()
+    keys = set(body["quota_class_set"])
+    assert body["quota_class_set"]["id"] == "default" and body["quota_class_set"]["cores"] == 20
+    assert present <= keys and not (absent & keys)
+
+
+def test_the_default_quota_class_is_what_a_project_gets(api, admin_api, localcloud):
+    answer = admin_api.put("/os-quota-class-sets/default", {"quota_class_set": {"cores": 7}})
+    assert answer.status_code == 200, answer.text
+    assert "id" not in answer.json()["quota_class_set"]  # Nova's update answers without it
+    assert answer.json()["quota_class_set"]["cores"] == 7
+    assert api.get(f"/os-quota-sets/{api.project_id}").json()["quota_set"]["cores"] == 7
+    assert admin_api.get("/os-quota-class-sets/default").json()["quota_class_set"]["cores"] == 7
+    other = admin_api.put("/os-quota-class-sets/gold", {"quota_class_set": {"cores": 99}})
+    assert other.json()["quota_class_set"]["cores"] == 99  # kept, and used by no project
+    assert api.get(f"/os-quota-sets/{api.project_id}").json()["quota_set"]["cores"] == 7
+    localcloud.reset()
+    assert api.get(f"/os-quota-sets/{api.project_id}").json()["quota_set"]["cores"] == 20
+
+
+@pytest.mark.parametrize(
+    "method, body, status, words",
+    [
+        ("GET", None, 403, "os_compute_api:os-quota-class-sets:show"),
+        ("PUT", {"quota_class_set": {"cores": 1}}, 403, "os-quota-class-sets:update"),
+    ],
+)
+def test_quota_classes_are_admin_only(api, method, body, status, words):
+    answer = api.request(method, "/os-quota-class-sets/default", json=body)
+    assert answer.status_code == status and words in answer.text
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"quota_class_set": {"cores": -2}}, "must be -1 (unlimited) or more"),
+        ({"quota_class_set": {"cores": "many"}}, "must be an integer"),
+        ({"quota_class_set": {"networks": 1}}, "'networks' was unexpected"),
+        ({"quota_class_set": []}, 'expected a JSON object {"quota_class_set": {...}}'),
+        ({"quota_set": {"cores": 1}}, "quota_class_set"),
+    ],
+)
+def test_quota_class_bad_input_is_one_line_400(admin_api, body, words):
+    answer = admin_api.put("/os-quota-class-sets/default", body)
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["badRequest"]["message"]
+    assert words in message and "\n" not in message
+
+
+def test_a_snapshot_carries_the_properties_nova_sets(api, localcloud):
+    sid = _active(api, localcloud)
+    answer = api.post(f"/servers/{sid}/action", {"createImage": {"name": "snap"}}, version="2.45")
+    image_id = answer.json()["image_id"]
+    localcloud.tick(60)
+    me = api.get(f"{localcloud.auth_url}/v3/auth/tokens",
+                 headers={"X-Subject-Token": api.token}).json()["token"]["user"]  # fmt: skip
+    expected = {
+        "image_type": "snapshot",
+        "instance_uuid": sid,
+        "user_id": me["id"],
+        "owner_user_name": "joe",
+        "owner_project_name": "openstack",
+        "boot_roles": "member,reader",
+    }
+    glance = api.get(f"{localcloud.url}/image/v2/images/{image_id}").json()
+    assert expected.items() <= glance.items() and glance["base_image_ref"]
+    metadata = api.get(f"/images/{image_id}/metadata").json()["metadata"]
+    assert expected.items() <= metadata.items()

@@ -276,12 +276,20 @@ class ServerActionBackend:
                     f"{MAX_IMAGES_PER_PROJECT}; delete one before taking another snapshot."
                 )
             base = self.images.get(server.image_id)
+            booter = self.users.get(server.user_id)
+            project = self.projects.get(server.project_id)
+            # What Nova sets on a snapshot: who took it, and the server's owner and roles at boot.
             properties = {
                 "image_type": "snapshot",
                 "instance_uuid": server.id,
                 "base_image_ref": server.image_id,
+                "user_id": caller.user.id,
+                "owner_user_name": booter.name if booter else None,
+                "owner_project_name": project.name if project else None,
+                "boot_roles": ",".join(booter.roles) if booter else None,
                 **metadata,
             }
+            properties = {k: v for k, v in properties.items() if v is not None}
             self._check_meta_quota(server.project_id, len(metadata))
             now = self.now()
             self._image_number += 1
