@@ -108,14 +108,18 @@ def _view(nova, args):
 def _reset(nova, args):
     from novamagic.client.classroom import find_learner, reset_learner
 
-    learner = find_learner(nova.cloud, args.learner)
-    who = f"{learner['name']}'s project {learner['project']}"
     if not args.yes:
+        learner = find_learner(nova.cloud, args.learner)
         servers = nova.cloud.servers(all_projects=True, tenant_id=learner["project_id"])
         return Message(
-            f"would reset {who}: everything in it deleted ({len(servers)} servers among it); "
-            f"run `%nova class reset {learner['name']} --yes` to do it"
+            f"would reset {learner['name']}'s project {learner['project']}: everything in it "
+            f"deleted ({len(servers)} servers among it); run `%nova class reset "
+            f"{learner['name']} --yes` to do it"
         )
-    result = reset_learner(nova.cloud, learner["project_id"])
+    result = reset_learner(nova.cloud, args.learner)  # finds the learner itself: one roster read
     nova.forget_names()
-    return Message(f"{who} is fresh: removed {_removed_text(result['removed'])}", data=result)
+    return Message(
+        f"{result['learner']}'s project {result['project']} is fresh: removed "
+        f"{_removed_text(result['removed'])}",
+        data=result,
+    )
