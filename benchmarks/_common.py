@@ -118,7 +118,7 @@ class Standalone:
 
 
 @contextmanager
-def standalone_cloud(*, seed: int = 42, speed: float = 10.0):
+def standalone_cloud(*, seed: int = 42, speed: float = 10.0, extra: tuple = ()):
     """Run the local cloud in its own process (its own interpreter and GIL), yield a Standalone.
 
     A separate process is what a real cloud is to a client: the server's JSON encoding does not
@@ -135,6 +135,7 @@ def standalone_cloud(*, seed: int = 42, speed: float = 10.0):
             str(seed),
             "--speed",
             str(speed),
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -104,6 +104,9 @@ class Recorder:
 def handler_class(recorder: Recorder):
     class Replay(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One write per answer and no Nagle: else a small body waits out the client's delayed
+        # ACK (40 ms) behind the headers' write.
+        disable_nagle_algorithm = True
 
         def log_message(self, format, *args):  # noqa: A002 - http.server's signature
             pass
@@ -141,9 +144,11 @@ def handler_class(recorder: Recorder):
             for name, value in headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
             if method != "HEAD":
-                self.wfile.write(payload)
+                self._headers_buffer.append(b"\r\n" + payload)
+                self.flush_headers()
+            else:
+                self.end_headers()
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 

@@ -305,20 +305,48 @@ class ConnectionMixin:
         links_key=None,
         glance=False,
     ) -> list:
+        result: list = []
+        for page in self._pages(
+            url,
+            key,
+            params,
+            limit=limit,
+            page_size=page_size,
+            microversion=microversion,
+            links_key=links_key,
+            glance=glance,
+        ):
+            result.extend(page)
+        return result
+
+    def _pages(
+        self,
+        url: str,
+        key: str,
+        params: dict,
+        *,
+        limit=None,
+        page_size=1000,
+        microversion=None,
+        links_key=None,
+        glance=False,
+    ):
+        """Each page of a listing as it arrives (every next link followed, at most ``limit``
+        items in all), so a caller can let a page go before the next one is fetched."""
         params = {k: v for k, v in params.items() if v is not None}
         params["limit"] = min(page_size, limit) if limit else page_size
         headers = self._headers(self.microversion if microversion is None else microversion)
         if glance:
             headers = {"Accept": "application/json"}
-        result: list = []
         seen_markers = set()
+        count = 0
         while True:
             data = self._http.json("GET", url, params=params, headers=headers) or {}
             page = data.get(key) or []
-            result.extend(page)
-            if limit and len(result) >= limit:
-                del result[limit:]
-                break
+            if limit and count + len(page) >= limit:
+                yield page[: limit - count]
+                return
+            count += len(page)
             if glance:
                 href = data.get("next")
             else:
@@ -330,14 +358,16 @@ class ConnectionMixin:
                     ),
                     None,
                 )
+            del data
+            if page:
+                yield page
             if not href or not page:
-                break
+                return
             # Follow the marker on *our* URL: next links name whatever host the cloud thinks it is.
             params = dict(parse_qsl(urlsplit(href).query))
             marker = params.get("marker")
             if marker is None or marker in seen_markers:
-                break
+                return
             seen_markers.add(marker)
             if limit:
-                params["limit"] = min(page_size, limit - len(result))
-        return result
+                params["limit"] = min(page_size, limit - count)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
@@ -55,6 +55,39 @@ class ServersMixin:
         **filters,
     ) -> list[dict]:
         """Servers (with details by default), every page followed; filters as Nova's."""
+        return list(
+            self.iter_servers(
+                details,
+                name=name,
+                status=status,
+                image=image,
+                flavor=flavor,
+                changes_since=changes_since,
+                tags=tags,
+                all_projects=all_projects,
+                limit=limit,
+                page_size=page_size,
+                **filters,
+            )
+        )
+
+    def iter_servers(
+        self,
+        details: bool = True,
+        *,
+        name: str | None = None,
+        status: str | None = None,
+        image=None,
+        flavor=None,
+        changes_since=None,
+        tags=None,
+        all_projects: bool = False,
+        limit: int | None = None,
+        page_size: int = 1000,
+        **filters,
+    ) -> Iterator[dict]:
+        """:meth:`servers` one at a time, a page fetched when the one before is used up: a
+        fleet too big to hold twice (the JSON and what is made of it) streams through."""
         params: dict[str, Any] = dict(filters)
         if name is not None:
             params["name"] = name
@@ -71,15 +104,15 @@ class ServersMixin:
         if all_projects:
             params["all_tenants"] = 1
         path = "/servers/detail" if details else "/servers"
-        servers = self._paginate(
+        for page in self._pages(
             self._url(path), "servers", params, limit=limit, page_size=page_size
-        )
-        if details:
-            self._normalise_servers(servers)
-        elif self.api == "v1.1":
-            for server in servers:
-                server["id"] = str(server["id"])
-        return servers
+        ):
+            if details:
+                self._normalise_servers(page)
+            elif self.api == "v1.1":
+                for server in page:
+                    server["id"] = str(server["id"])
+            yield from page
 
     def server(self, ref) -> dict:
         return self._get_server(self._server_id(ref))

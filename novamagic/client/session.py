@@ -30,8 +30,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
-import gc
-import json as jsonlib
 import logging
 import random
 import re
@@ -41,11 +39,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from novamagic.client import errors
-
-try:  # orjson (the "fast" extra) decodes a 10,000-server listing several times faster
-    from orjson import loads as _fast_loads
-except ImportError:
-    _fast_loads = jsonlib.loads
+from novamagic.client.decoding import decode as _decode
 
 __all__ = ["DEFAULT_TIMEOUT", "History", "HttpSession", "SentRequest", "install_log_redaction"]
 
@@ -513,30 +507,6 @@ class HttpSession:
         if isinstance(exc, ksa_exc.EndpointNotFound):
             return errors.NotFound(f"endpoint not found: {_short(exc)}", url=auth_url)
         return errors.Unauthorized(f"authentication failed: {_short(exc)}", url=auth_url)
-
-
-_LARGE_BODY = 1 << 16
-
-
-def _decode(content: bytes) -> Any:
-    """Decode a JSON body: orjson when installed, the standard parser for what orjson refuses
-    (NaN, huge integers, UTF-16). Large bodies decode with the cyclic GC paused: a listing is a
-    million fresh dicts and strings with no cycles among them, and the collections they would
-    trigger cost more than the parsing itself (10,000 servers: about half of the decoding time).
-    """
-    paused = len(content) >= _LARGE_BODY and gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        try:
-            return _fast_loads(content)
-        except ValueError:
-            if _fast_loads is jsonlib.loads:
-                raise
-        return jsonlib.loads(content)
-    finally:
-        if paused:  # only the thread that paused it restarts it; a user's gc.disable() stays
-            gc.enable()
 
 
 _TLS_TROUBLE = re.compile(r"SSL|TLS|certificate", re.I)

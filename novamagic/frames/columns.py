@@ -314,8 +314,9 @@ def _column(values: list, dtype: Any) -> Any:
     """Convert one column of raw JSON values, vectorised; odd values (e.g. "" or "20") coerce."""
     if dtype is TIME:
         # Timestamps repeat a lot in a fleet; to_datetime's cache parses each distinct one once.
-        series = pd.Series(values, dtype=object).replace("", None)
-        return pd.to_datetime(series, utc=True, format="ISO8601").astype(TIME).array
+        if "" in values:
+            values = [None if v == "" else v for v in values]
+        return pd.to_datetime(values, utc=True, format="ISO8601").astype(TIME).array
     if dtype == STRING:
         if "" in values:  # the API says "" for "no value" (accessIPv4, hostId, ...)
             values = [None if v == "" else v for v in values]
@@ -361,32 +362,42 @@ def _network_is_public(network: str) -> bool:
     return any(word in lowered for word in _PUBLIC_NETWORK_WORDS)
 
 
-def _first_ipv4(addresses: Any, public_networks: dict[str, bool]) -> tuple[Any, Any]:
-    """(first public IPv4, first private IPv4); ``public_networks`` caches name checks per call."""
-    public = private = None
+def _ipv4s(addresses: Any, public_networks: dict[str, bool]) -> tuple[Any, Any, Any]:
+    """(first public IPv4, first private IPv4, first floating IPv4) of a server's addresses.
+
+    Public: on a network named like a public one, or marked ``OS-EXT-IPS:type: floating``;
+    private: any other IPv4 (``version`` 4 or "4"); floating: the first address marked floating
+    whose ``version`` is 4 or unsaid. ``public_networks`` caches the name checks per call.
+    """
+    public = private = floating = None
     if not addresses:
-        return None, None
+        return None, None, None
+    floating_found = False
     for network, entries in addresses.items():
         network_public = public_networks.get(network)
         if network_public is None:
             network_public = public_networks[network] = _network_is_public(network)
-        if network_public and public is not None:
-            continue  # nothing more to learn from another public network
         for entry in entries or ():
-            if entry.get("version") not in _IPV4:
+            if entry.__class__ is not dict and not isinstance(entry, Mapping):
                 continue
-            if network_public or entry.get("OS-EXT-IPS:type") == "floating":
+            marked_floating = entry.get("OS-EXT-IPS:type") == "floating"
+            version = entry.get("version")
+            if (
+                marked_floating
+                and not floating_found
+                and (version == 4 or version is None and "version" not in entry)
+            ):
+                floating, floating_found = entry.get("addr"), True
+            if version not in _IPV4:
+                continue
+            if network_public or marked_floating:
                 if public is None:
                     public = entry.get("addr")
-                    if network_public or private is not None:
-                        break
             elif private is None:
                 private = entry.get("addr")
-                if public is not None:
-                    break
-        if public is not None and private is not None:
+        if public is not None and private is not None and floating_found:
             break
-    return public, private
+    return public, private, floating
 
 
 OUTCOME_COLUMNS: dict[str, Any] = {

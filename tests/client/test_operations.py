@@ -274,3 +274,25 @@ def test_reboot_type_and_ip_are_validated_locally(cloud, boot, names, image_ref,
         with pytest.raises(ValidationError, match="maxPersonality"):
             cloud.create_server(names("many-files"), image_ref, flavor_ref, files=many)
     assert all(h["method"] == "GET" for h in cloud.history[before:])
+
+
+def test_iter_servers_fetches_a_page_only_when_the_one_before_is_used_up(cloud, boot, names):
+    created = {boot(f"stream-{i}", wait=False)["id"] for i in range(5)}
+
+    def pages_asked():
+        return sum(
+            1 for h in cloud.history if "/servers/detail" in h["path"] and "limit=2" in h["path"]
+        )
+
+    before = pages_asked()
+    stream = cloud.iter_servers(name=names("stream-"), page_size=2)
+    assert pages_asked() == before  # nothing is sent until the first server is asked for
+    first, second = next(stream), next(stream)
+    assert pages_asked() == before + 1
+    assert first["flavor"]["name"] and second["image"].keys() == {"id", "name"}  # normalised
+    rest = list(stream)
+    assert pages_asked() == before + 3  # 2 + 2 + 1: the last page says there is no next
+    assert {s["id"] for s in (first, second, *rest)} == created
+    assert [s["id"] for s in cloud.iter_servers(name=names("stream-"), limit=3, page_size=2)] == [
+        s["id"] for s in cloud.servers(name=names("stream-"), limit=3, page_size=2)
+    ]

@@ -195,3 +195,39 @@ def test_live_frames_from_the_local_cloud(localcloud):
         events = events_frame(cloud.server_actions(server, events=True))
         assert events.loc[0, "event"] == "compute__do_build_and_run_instance"
         cloud.cleanup()
+
+
+def test_servers_frame_takes_a_stream_of_servers_and_reads_it_once():
+    server = {
+        "id": "s", "name": "s", "flavor": {"id": "1"}, "image": {"id": "i"},
+        "addresses": {
+            "private": [{"version": 6, "addr": "fd00::3"},
+                        {"addr": "192.0.2.9", "OS-EXT-IPS:type": "floating"},  # no version: v4
+                        {"version": 4, "addr": "10.0.0.3", "OS-EXT-IPS:type": "fixed"},
+                        {"version": "4", "addr": "172.24.4.11", "OS-EXT-IPS:type": "floating"}],
+        },
+        "fault": {"message": "No valid host"},
+    }  # fmt: skip
+    listed = [server, {**server, "id": "t", "addresses": {}, "fault": "odd"}]
+    handed = []
+
+    def stream():
+        for item in listed:
+            handed.append(item["id"])
+            yield item
+
+    frame = servers_frame(stream())
+    assert handed == ["s", "t"]
+    assert_schema(frame, SERVER_COLUMNS)
+    assert frame.equals(servers_frame(listed))
+    row = frame.loc[0]
+    # public: the first v4 address marked floating ("4" counts); floating: the first one marked
+    # floating whose version is 4 or unsaid; private: the first other v4 address
+    assert (row["public_ipv4"], row["private_ipv4"], row["floating_ipv4"]) == (
+        "172.24.4.11",
+        "10.0.0.3",
+        "192.0.2.9",
+    )
+    assert row["fault"] == "No valid host" and pd.isna(frame.loc[1, "fault"])
+    assert frame.loc[1, ["public_ipv4", "private_ipv4", "floating_ipv4"]].isna().all()
+    assert len(servers_frame(iter([]))) == 0

@@ -1,0 +1,452 @@
+"""Issue 18's goals, each as a ratio measured in this one run against a neutral floor.
+
+    .venv/bin/python benchmarks/goals.py                       # every section (~10 minutes)
+    .venv/bin/python benchmarks/goals.py --sections listing,cold --reps 5
+
+Every client talks to ``neutral_server.py``: the answers the local cloud gave once, replayed as
+pre-encoded bytes by a server doing no work of its own, so the figures are the clients' own
+work. The floor is ``floor_loop.py``: requests + json, GC paused while decoding, the same
+27-column frame as ``servers_frame``; every run's frame is checked equal to the floor's, value
+for value and dtype for dtype. Each client runs in fresh processes that take turns, so a burst
+of load on a shared machine falls on all of them. All send compute microversion 2.96.
+
+Sections:
+listing  10,000 servers into the frame, a kept session: novamagic / floor (json), and both with
+         orjson. Goal <= 1.10x.
+cold     A fresh login then the frame, as in a new notebook: 1,000 and 100 servers. Goals
+         <= 1.15x and <= 1.30x.
+memory   Peak RSS growth of a fresh process's first 10,000-server frame (after imports and
+         login). Goal <= 1.5x the floor's.
+scale    Admin, all projects: 10,000 servers in 10 projects, then 100,000 in 100; time and
+         memory of each, and their growth (linear is 10x).
+startup  ``startup.py``: %load_ext and the first %nova servers.
+cloud    ``localcloud_goals.py``: the local cloud's listing and 1,000 boots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _common import load_average, machine_facts, median, standalone_cloud  # noqa: E402
+
+ADMIN = {"name": "admin", "password": "admin", "project": "admin"}
+JOE = {"name": "joe", "password": "shhh", "project": "openstack"}
+SMALL = {n: {"name": f"user{n}", "password": "bench", "project": f"fleet-{n}"} for n in (100, 1000)}
+#: The seeded fleet mixes flavors and images (flavor id, image name) in equal parts.
+FLEET_MIX = [
+    ("1", "cirros-0.6.2-x86_64-disk"),
+    ("2", "ubuntu-22.04-server-cloudimg-amd64"),
+    ("3", "ubuntu-11.04-server"),
+    ("2", "cirros-0.6.2-x86_64-disk"),
+]
+CLIENTS = ["floor", "novamagic", "floor+orjson", "novamagic+orjson"]
+TURNS = 3  # fresh processes per client, taking turns
+
+
+# =============================================================================== the workers
+
+
+def _maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _digest(frame) -> str:
+    text = frame.to_csv(index=False) + "|".join(f"{c}:{t}" for c, t in frame.dtypes.items())
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _warm_pandas() -> None:
+    """What building any frame loads lazily, loaded before the memory baseline for everyone."""
+    import pandas as pd
+
+    pd.DataFrame(
+        {
+            "s": pd.array(["a"], dtype="string"),
+            "i": pd.array([1], dtype="Int64"),
+            "b": pd.array([True], dtype="boolean"),
+            "t": pd.to_datetime(["2026-01-01T00:00:00Z"], utc=True, format="ISO8601"),
+        }
+    )
+
+
+def _client(client: str, auth_url: str, account: dict, all_projects: bool):
+    """(login, run, close): a fresh login, one listing into the frame, and the goodbye."""
+    fast = client.endswith("+orjson")
+    if client.startswith("floor"):
+        import floor_loop
+        import requests
+
+        decode = floor_loop.decoder(fast)
+        state: dict = {}
+
+        def login():
+            state["session"] = requests.Session()
+            _, state["compute"], state["image"] = floor_loop.login(
+                state["session"], auth_url, account
+            )
+
+        def run():
+            return floor_loop.servers_frame(
+                state["session"], state["compute"], state["image"], decode, all_projects
+            )
+
+        return login, run, lambda: state["session"].close()
+
+    if not fast:
+        sys.modules["orjson"] = None  # an absent orjson: the client decodes with json
+    from novamagic.client import connect
+    from novamagic.frames import servers_frame
+
+    state = {}
+
+    def login():
+        state["cloud"] = connect(
+            auth_url=auth_url,
+            username=account["name"],
+            password=account["password"],
+            project_name=account["project"],
+            user_domain_name="Default",
+            project_domain_name="Default",
+            compute_api_version="2.96",
+        )
+
+    def run():
+        return servers_frame(state["cloud"].iter_servers(all_projects=all_projects))
+
+    return login, run, lambda: state["cloud"].close()
+
+
+def worker(task: str, client: str, auth_url: str, account: dict, reps: int, all_projects: bool):
+    import pandas  # noqa: F401  (every client builds a frame: pandas is not part of the figures)
+
+    _warm_pandas()
+    login, run, close = _client(client, auth_url, account, all_projects)
+    if task == "cold":
+        login()  # the first login imports what logging in needs; then each run is a new notebook
+        close()
+        times, digest, rows = [], None, 0
+        for _ in range(reps):
+            started = time.perf_counter()
+            login()
+            frame = run()
+            close()
+            times.append(time.perf_counter() - started)
+            digest, rows = _digest(frame), len(frame)
+            del frame
+        return {"times": times, "digest": digest, "rows": rows}
+    login()
+    gc.collect()
+    base = _maxrss_mib()
+    started = time.perf_counter()
+    frame = run()
+    first = time.perf_counter() - started
+    peak = _maxrss_mib()
+    digest, rows = _digest(frame), len(frame)
+    del frame
+    gc.collect()
+    times, cpu = [], []
+    for _ in range(reps):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        frame = run()
+        times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+        del frame
+    close()
+    return {
+        "times": times,
+        "cpu": cpu,
+        "first": first,
+        "growth_mib": peak - base,
+        "digest": digest,
+        "rows": rows,
+    }
+
+
+def run_worker(task: str, client: str, auth_url: str, account: dict, reps: int, **options):
+    spec = json.dumps(
+        {
+            "task": task,
+            "client": client,
+            "auth_url": auth_url,
+            "account": account,
+            "reps": reps,
+            "all_projects": options.get("all_projects", False),
+        }
+    )
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--worker", spec],
+        capture_output=True,
+        text=True,
+    )
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(
+        f"worker {task} {client} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}"
+    )
+
+
+# =============================================================================== the clouds
+
+
+@contextmanager
+def neutral(upstream: str):
+    """``neutral_server.py`` in its own process, in front of ``upstream``; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "neutral_server.py"), "--upstream", upstream],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        if not line.startswith("neutral server on "):
+            raise RuntimeError(f"the neutral server did not start: {line!r}")
+        yield line.split()[-1]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _users_file(folder: str, users: list[dict]) -> str:
+    import yaml
+
+    path = os.path.join(folder, "users.yaml")
+    with open(path, "w") as handle:
+        yaml.safe_dump({"users": users}, handle)
+    return path
+
+
+def _seed(cloud, project: str, total: int) -> None:
+    share = -(-total // len(FLEET_MIX))
+    images = cloud.image_ids()
+    left = total
+    for flavor, image in FLEET_MIX:
+        count = min(share, left)
+        if count > 0:
+            cloud.populate(count, project=project, flavor=flavor, image=images[image])
+            left -= count
+
+
+@contextmanager
+def fleet_cloud(users: list[dict], seeds: dict[str, int]):
+    """A standalone local cloud with ``users``, ``seeds`` (project -> servers), and its neutral
+    server; yields the neutral server's Keystone URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        users_file = _users_file(folder, [{**ADMIN, "roles": ["admin"]}, *users])
+        with standalone_cloud(speed=1.0, extra=("--users", users_file)) as cloud:
+            for project, count in seeds.items():
+                _seed(cloud, project, count)
+            with neutral(cloud.url) as url:
+                yield cloud, url + cloud.auth_url[len(cloud.url) :]
+
+
+# =============================================================================== the sections
+
+
+def _taking_turns(task, clients, auth_url, account, reps, label, **options) -> dict:
+    results: dict[str, dict] = {}
+    for turn in range(TURNS):
+        for client in clients:
+            print(f"  {label}: {client}, turn {turn + 1} of {TURNS} ...", flush=True)
+            result = run_worker(task, client, auth_url, account, reps, **options)
+            if client in results:
+                for key in ("times", "cpu", "first", "growth_mib"):
+                    if key in result:
+                        old = results[client][key]
+                        results[client][key] = (old if isinstance(old, list) else [old]) + (
+                            result[key] if isinstance(result[key], list) else [result[key]]
+                        )
+                if result["digest"] != results[client]["digest"]:
+                    raise RuntimeError(f"{client}'s frame changed between runs ({label})")
+            else:
+                results[client] = {
+                    k: (v if isinstance(v, list) or k in ("digest", "rows") else [v])
+                    for k, v in result.items()
+                }
+    digests = {client: r["digest"] for client, r in results.items()}
+    if len(set(digests.values())) != 1:
+        raise RuntimeError(f"the frames differ ({label}): {digests}")
+    return results
+
+
+def _goal_row(what, ours, floor, goal, unit="ms"):
+    ratio = ours / floor
+    return {
+        "what": what,
+        "novamagic": ours,
+        "floor": floor,
+        "unit": unit,
+        "ratio": ratio,
+        "goal": goal,
+        "met": ratio <= goal,
+    }
+
+
+def section_listing(reps: int) -> list[dict]:
+    rows = []
+    with fleet_cloud([{**JOE, "roles": ["member"]}], {"openstack": 10_000}) as (_, auth_url):
+        results = _taking_turns(
+            "warm", CLIENTS, auth_url, JOE, reps, "10,000 servers, kept session"
+        )
+    for floor, ours in (("floor", "novamagic"), ("floor+orjson", "novamagic+orjson")):
+        rows.append(
+            _goal_row(
+                f"10,000 servers into the frame, kept session ({ours} / {floor})",
+                median(results[ours]["times"]) * 1000,
+                median(results[floor]["times"]) * 1000,
+                1.10,
+            )
+        )
+    rows.append(
+        _goal_row(
+            "peak RSS growth of the first 10,000-server frame (novamagic / floor)",
+            median(results["novamagic"]["growth_mib"]),
+            median(results["floor"]["growth_mib"]),
+            1.5,
+            unit="MiB",
+        )
+    )
+    for client in CLIENTS:
+        r = results[client]
+        print(
+            f"  {client}: median {median(r['times']) * 1000:.0f} ms, best {min(r['times']) * 1000:.0f} ms, "
+            f"CPU {median(r['cpu']) * 1000:.0f} ms, first run {median(r['first']) * 1000:.0f} ms, "
+            f"RSS growth {median(r['growth_mib']):.1f} MiB ({len(r['times'])} runs)"
+        )
+    return rows
+
+
+def section_cold(reps: int) -> list[dict]:
+    rows = []
+    users = [{**account, "roles": ["member"]} for account in SMALL.values()]
+    seeds = {account["project"]: n for n, account in SMALL.items()}
+    with fleet_cloud(users, seeds) as (_, auth_url):
+        for n, goal in ((1000, 1.15), (100, 1.30)):
+            results = _taking_turns(
+                "cold", ["floor", "novamagic"], auth_url, SMALL[n], reps, f"{n:,} servers, cold"
+            )
+            rows.append(
+                _goal_row(
+                    f"{n:,} servers, a fresh login each (novamagic / floor)",
+                    median(results["novamagic"]["times"]) * 1000,
+                    median(results["floor"]["times"]) * 1000,
+                    goal,
+                )
+            )
+    return rows
+
+
+def section_scale(reps: int) -> list[dict]:
+    projects = [
+        {"name": f"owner{p:03}", "password": "bench", "project": f"project-{p:03}"}
+        for p in range(100)
+    ]
+    users = [{**account, "roles": ["member"]} for account in projects]
+    figures = {}
+    for total in (10_000, 100_000):
+        seeds = {account["project"]: 1000 for account in projects[: total // 1000]}
+        with fleet_cloud(users, seeds) as (_, auth_url):
+            results = _taking_turns(
+                "warm",
+                ["floor", "novamagic"],
+                auth_url,
+                ADMIN,
+                reps,
+                f"{total:,} servers in {total // 1000} projects, all projects",
+                all_projects=True,
+            )
+        figures[total] = {
+            "time": median(results["novamagic"]["times"]),
+            "memory": median(results["novamagic"]["growth_mib"]),
+            "floor time": median(results["floor"]["times"]),
+            "floor memory": median(results["floor"]["growth_mib"]),
+        }
+        print(f"  {total:,} servers: {figures[total]}")
+    small, big = figures[10_000], figures[100_000]
+    return [
+        {
+            "what": f"100,000 / 10,000 servers, all projects: {label}",
+            "novamagic": big[key],
+            "floor": small[key],
+            "unit": unit,
+            "ratio": big[key] / small[key],
+            "goal": 10 * 1.2,
+            "met": big[key] / small[key] <= 12,
+            "note": f"floor: {big['floor ' + key] / small['floor ' + key]:.1f}x",
+        }
+        for label, key, unit in (("time", "time", "s"), ("memory", "memory", "MiB"))
+    ]
+
+
+def print_rows(title: str, rows: list[dict]) -> None:
+    print(f"\n**{title}**\n")
+    print("| goal | novamagic | floor | ratio | goal | met |")
+    print("|---|---:|---:|---:|---:|---|")
+    for row in rows:
+        unit = row.get("unit", "ms")
+        print(
+            f"| {row['what']} | {row['novamagic']:,.1f} {unit} | {row['floor']:,.1f} {unit} | "
+            f"{row['ratio']:.2f}x | <= {row['goal']:.2f}x | {'met' if row['met'] else 'NOT met'} |"
+        )
+        if row.get("note"):
+            print(f"|  | {row['note']} | | | | |")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", default="listing,cold,scale,startup,cloud")
+    parser.add_argument("--reps", type=int, default=4, help="timed runs per process")
+    args = parser.parse_args(argv)
+    facts = machine_facts()
+    print(f"# issue 18 goals, {time.strftime('%a %d %b %Y %H:%M UTC', time.gmtime())}")
+    print(f"{facts['cores']} cores ({facts['cpu']}), {facts['memory']}, Python {facts['python']}")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in facts["versions"].items()))
+    print(f"load average at the start: {facts['load']}")
+    all_rows = []
+    for section in args.sections.split(","):
+        print(f"\n## {section}", flush=True)
+        if section == "listing":
+            rows = section_listing(args.reps)
+        elif section == "cold":
+            rows = section_cold(args.reps * 3)
+        elif section == "scale":
+            rows = section_scale(max(1, args.reps // 2))
+        elif section == "startup":
+            from startup import section_startup
+
+            rows = section_startup()
+        elif section == "cloud":
+            from localcloud_goals import section_cloud
+
+            rows = section_cloud()
+        else:
+            parser.error(f"unknown section {section!r}")
+        print_rows(section, rows)
+        all_rows += rows
+    print(f"\nload average at the end: {load_average()}")
+    missed = [row["what"] for row in all_rows if not row["met"]]
+    print("every goal met" if not missed else f"NOT met: {'; '.join(missed)}")
+    return 0 if not missed else 1
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        spec = json.loads(sys.argv[2])
+        print("RESULT " + json.dumps(worker(**spec)))
+    else:
+        sys.exit(main())
