@@ -185,6 +185,8 @@ def load_config(
             f"credentials do not fit auth_type ({_source(named, cloud)}): {exc}"
         ) from None
 
+    from novamagic.client.auth import skip_discovery
+
     conf = region.config
     auth = conf.get("auth") or {}
     verify, cert = region.get_requests_verify_args()
@@ -193,7 +195,7 @@ def load_config(
         compute_version = str(compute_version)
     return CloudConfig(
         source=_source(named, cloud, explicit_auth, loader),
-        auth=region.get_auth(),
+        auth=skip_discovery(region.get_auth()),
         auth_url=auth.get("auth_url"),
         auth_type=conf.get("auth_type") or "password",
         username=auth.get("username") or auth.get("user_id"),

@@ -88,3 +88,30 @@ def test_control_is_refused_where_there_is_none(cloud, local):
     with pytest.raises(NotFound, match="not a novamagic local cloud"):
         elsewhere.status()
     assert cloud.control.status()["status"] == "ok"
+
+
+def test_a_login_with_a_domain_asks_keystone_v3_without_discovering(local):
+    from tests.client.conftest import local_connect
+
+    # a discovery GET of the auth URL would now fail; keystoneauth alone would stop there
+    with local_connect(local, retries=0) as admin:
+        admin.control.inject_fault(r"^/identity/?$", method="GET", status=500)
+    with local_connect(local) as cloud:
+        assert cloud.flavors()
+        assert type(cloud.config.auth).__name__ == "V3FirstPassword"
+    with local_connect(local, retries=0) as admin:
+        admin.control.clear_faults()
+
+
+def test_a_keystone_without_v3_at_the_guessed_url_is_discovered(local):
+    from tests.client.conftest import local_connect
+
+    # the guess (AUTH_URL/v3/auth/tokens) is not found once: the login discovers and succeeds
+    with local_connect(local, retries=0) as admin:
+        admin.control.inject_fault(
+            r"^/identity/v3/auth/tokens$", method="POST", status=404, count=1
+        )
+    with local_connect(local) as cloud:
+        assert cloud.flavors()
+    with local_connect(local, retries=0) as admin:
+        assert not [f for f in admin.control.faults() if "auth/tokens" in f["path"]]  # used up
