@@ -42,6 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _common import load_average, machine_facts, median, standalone_cloud  # noqa: E402
+from neutral_server import replaying  # noqa: E402
 
 ADMIN = {"name": "admin", "password": "admin", "project": "admin"}
 JOE = {"name": "joe", "password": "shhh", "project": "openstack"}
@@ -203,25 +204,6 @@ def run_worker(task: str, client: str, auth_url: str, account: dict, reps: int, 
 # =============================================================================== the clouds
 
 
-@contextmanager
-def neutral(upstream: str):
-    """``neutral_server.py`` in its own process, in front of ``upstream``; yields its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "neutral_server.py"), "--upstream", upstream],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline()
-        if not line.startswith("neutral server on "):
-            raise RuntimeError(f"the neutral server did not start: {line!r}")
-        yield line.split()[-1]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def _users_file(folder: str, users: list[dict]) -> str:
     import yaml
 
@@ -251,7 +233,7 @@ def fleet_cloud(users: list[dict], seeds: dict[str, int]):
         with standalone_cloud(speed=1.0, extra=("--users", users_file)) as cloud:
             for project, count in seeds.items():
                 _seed(cloud, project, count)
-            with neutral(cloud.url) as url:
+            with replaying(cloud.url) as url:
                 yield cloud, url + cloud.auth_url[len(cloud.url) :]
 
 

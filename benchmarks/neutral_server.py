@@ -24,9 +24,12 @@ import hashlib
 import http.client
 import json
 import signal
+import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 #: Answer headers worth replaying (the rest, like Date and Server, are the transport's).
@@ -163,6 +166,25 @@ def serve(upstream: str, port: int = 0) -> tuple[ThreadingHTTPServer, Recorder]:
     recorder.public = f"http://127.0.0.1:{server.server_address[1]}".encode()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, recorder
+
+
+@contextmanager
+def replaying(upstream: str):
+    """This server in its own process, in front of ``upstream``; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--upstream", upstream],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        if not line.startswith("neutral server on "):
+            raise RuntimeError(f"the neutral server did not start: {line!r}")
+        yield line.split()[-1]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def main(argv=None) -> int:
