@@ -5,8 +5,10 @@ own start, and what the first ``%nova servers`` after ``%nova login`` costs beyo
     .venv/bin/python benchmarks/startup.py --reps 11 --fleet 10 --json startup.json
 
 Every sample is a new interpreter with bytecode cached in a temporary ``PYTHONPYCACHEPREFIX``
-(compiled by one unmeasured run first; the tree stays clean), started in the repository's root,
-as the book's notebooks are (so novamagic's own pyproject.toml is the one ``%load_ext`` finds).
+(compiled by one unmeasured run first; the tree stays clean), started in the root of the
+checkout this script belongs to: the probes import that checkout's novamagic (``python -c``
+puts the working directory first on sys.path), and ``%load_ext`` finds its pyproject.toml, as
+it does under the book's notebooks.
 
 1. ``%load_ext novamagic``: import IPython and make a shell (``InteractiveShell.instance()``),
    timed as IPython's own start; then the ``load_ext`` line magic alone, timed: its cost over
