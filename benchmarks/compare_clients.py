@@ -624,7 +624,7 @@ def _probe(code: str, env: dict) -> dict:
 
 
 def section_startup(cloud, reps: int, fleet: int) -> list:
-    import load_ext  # the %load_ext probe of benchmarks/load_ext.py
+    import startup  # the %load_ext probe of benchmarks/startup.py
 
     _seed(cloud, fleet)
     base = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
@@ -642,7 +642,7 @@ def section_startup(cloud, reps: int, fleet: int) -> list:
             "OS_CLIENT_CONFIG_FILE": os.devnull,
         }
         probes = {
-            "%load_ext novamagic": lambda: load_ext.sample(env)["ms"],
+            "%load_ext novamagic": lambda: startup.load_ext_sample(env)["load_ext"],
             "import openstack": lambda: _probe(_IMPORT_PROBE.format(module="openstack"), env)["ms"],
             "import novaclient.client": lambda: _probe(
                 _IMPORT_PROBE.format(module="novaclient.client"), env

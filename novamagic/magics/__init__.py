@@ -10,9 +10,11 @@ Settings: ``%config NovaMagics`` (timeout, default_cloud, progress, max_rows, sh
 completion_ttl) or ``[tool.novamagic]`` in pyproject.toml. New subcommands:
 :mod:`novamagic.magics.registry`.
 
-Loading is cheap on purpose: it registers the magics, the completion hooks and the frame display
-limit, and reads ``[tool.novamagic]`` from pyproject.toml; pandas, keystoneauth1, requests,
-openstacksdk and ipywidgets load on first use.
+Loading is cheap on purpose: it registers the magics and the completion hook, and reads
+``[tool.novamagic]`` from pyproject.toml. The subcommands' modules (the rooms of
+:mod:`novamagic.magics.commands`) load when a subcommand is first used, and with them pandas,
+keystoneauth1, requests, openstacksdk and ipywidgets; the frame display limit is installed by
+the first ``%nova`` (only frames the magics made are limited, so none exists before it).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ def load_ipython_extension(ipython) -> None:
     from novamagic.magics.completion import make_matcher
     from novamagic.magics.config import apply_pyproject, find_pyproject
     from novamagic.magics.core import NovaMagics
-    from novamagic.magics.rendering import install_frame_display
 
     magics = NovaMagics(shell=ipython)
     apply_pyproject(magics, find_pyproject())
@@ -32,7 +33,6 @@ def load_ipython_extension(ipython) -> None:
     matcher = make_matcher(magics)
     magics.completion_matcher = matcher  # kept to remove it again on unload
     ipython.Completer.custom_matchers.append(matcher)
-    install_frame_display(ipython, lambda: magics.max_rows)
 
 
 def unload_ipython_extension(ipython) -> None:

@@ -7,13 +7,20 @@ Precedence: ``%config`` and IPython profile configuration > pyproject.toml > the
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from IPython.core.error import UsageError
 from traitlets import Bool, Float, Int, TraitError, Unicode
 from traitlets.config import Configurable
 
-__all__ = ["NovaSettings", "apply_pyproject", "find_pyproject", "pyproject_settings"]
+__all__ = [
+    "NovaSettings",
+    "apply_pyproject",
+    "find_pyproject",
+    "may_configure_novamagic",
+    "pyproject_settings",
+]
 
 
 class NovaSettings(Configurable):
@@ -66,12 +73,61 @@ def find_pyproject(start: Path | None = None) -> Path | None:
     return None
 
 
+# A basic string (with escapes), a literal string or a comment: what a line's brackets are
+# counted without.
+_STRINGS_AND_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|#.*')
+
+
+def _bare(text: str) -> str:
+    """Without spaces and quotes: ``[ "tool" . novamagic ]`` -> ``[tool.novamagic]``."""
+    return "".join(c for c in text if c not in " \t\"'")
+
+
+def may_configure_novamagic(text: str) -> bool:
+    """False only when ``text`` (a pyproject.toml) cannot hold a ``[tool.novamagic]`` table, so
+    that %load_ext need not import and run a TOML parser (a few milliseconds): most files never
+    say "novamagic", and novamagic's own says it only as its name, a script and a package.
+
+    Conservative: it follows the tables line by line (outside multi-line arrays) and answers
+    True for a ``[tool.novamagic...]`` header, a key starting with ``novamagic`` under
+    ``[tool]``, a root key starting with ``tool`` on a line that says novamagic (inline tables
+    are one line), and for anything it does not follow (multi-line strings, escapes in keys,
+    unbalanced brackets): the parser decides those, as before."""
+    if "novamagic" not in text:
+        return False
+    if '"""' in text or "'''" in text:
+        return True
+    table, depth = "", 0  # "" is the root table
+    for line in text.splitlines():
+        code = _STRINGS_AND_COMMENT.sub("", line).strip()
+        if depth == 0 and code.startswith("["):  # a table header
+            if "\\" in line:
+                return True
+            header = _bare(line).lstrip("[")
+            if header.startswith("tool.novamagic"):
+                return True
+            table = "tool" if header.startswith("tool]") else "other"
+        elif depth == 0 and "=" in code and table != "other":  # a key of the root or of [tool]
+            key = line.partition("=")[0]
+            if "\\" in key:
+                return True
+            key = _bare(key)
+            if table == "tool" and key.startswith("novamagic"):
+                return True
+            if table == "" and key.startswith("tool") and "novamagic" in line:
+                return True
+        depth += code.count("[") + code.count("{") - code.count("]") - code.count("}")
+        if depth < 0:
+            return True
+    return False
+
+
 def pyproject_settings(path: Path | None) -> dict:
     """The ``[tool.novamagic]`` table of ``path`` (empty when there is none); unknown keys fail."""
     if path is None:
         return {}
     try:
-        if "novamagic" not in path.read_text(encoding="utf-8", errors="replace"):
+        if not may_configure_novamagic(path.read_text(encoding="utf-8", errors="replace")):
             return {}  # most projects: no need to import and run a TOML parser at %load_ext
     except OSError:
         return {}

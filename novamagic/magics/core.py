@@ -21,16 +21,12 @@ from IPython.core.magic import (
     no_var_expand,
 )
 
-from novamagic.magics import commands  # noqa: F401 - registers the subcommands
+from novamagic.magics import commands  # noqa: F401 - enters the subcommands (rooms load on use)
 from novamagic.magics.config import NovaSettings
-from novamagic.magics.parsing import (
-    HelpShown,
-    did_you_mean,
-    expand_line,
-    refuse_secrets,
-)
 from novamagic.magics.registry import SUBCOMMANDS
-from novamagic.magics.rendering import NovaMagicError, make_short
+
+# novamagic.magics.parsing and .rendering are imported where they are used: a magic's first run
+# needs them anyway, %load_ext does not (each costs about half a millisecond).
 
 __all__ = ["NovaMagics"]
 
@@ -47,6 +43,7 @@ class NovaMagics(Magics, NovaSettings):
         self._owned = False  # whether %nova logout / login should close self._cloud
         self._names_cache: dict[tuple, tuple[float, list[str]]] = {}
         self.class_view = None  # the last %nova class view: one refresh timer per kernel
+        self._frame_display = False  # the row limit for frames from %nova: installed by call()
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -54,6 +51,8 @@ class NovaMagics(Magics, NovaSettings):
     def cloud(self):
         """The connected ``novamagic.client.Cloud``; a short error when not logged in."""
         if self._cloud is None:
+            from novamagic.magics.rendering import NovaMagicError
+
             raise NovaMagicError(
                 "not logged in",
                 hint="run %nova login (a clouds.yaml cloud, OS_* variables, or --local)",
@@ -115,6 +114,8 @@ class NovaMagics(Magics, NovaSettings):
             try:
                 yield show
             except KeyboardInterrupt:
+                from novamagic.magics.rendering import NovaMagicError
+
                 message, hint = interrupted or (
                     f"stopped waiting for {ref} to be {status}; the server was not changed",
                     f"resume with %nova wait {ref}"
@@ -162,6 +163,8 @@ class NovaMagics(Magics, NovaSettings):
         ``{expr}`` are one argument each, whatever they hold (a list or tuple: one per item).
         ``%nova --explain SUBCOMMAND ...`` also shows the requests it sent as curl (token as
         ``$OS_TOKEN``), with the ``openstack`` command and openstacksdk call that do the same."""
+        from novamagic.magics.parsing import expand_line
+
         namespace = self._namespace(local_ns)
         line = line.strip()
         explain = line == "--explain" or line.startswith("--explain ")
@@ -183,6 +186,8 @@ class NovaMagics(Magics, NovaSettings):
         return self.run_subcommand(words[0], words[1:], explain=explain)
 
     def run_subcommand(self, name: str, words: list[str], *, explain: bool = False):
+        from novamagic.magics.parsing import HelpShown, did_you_mean, refuse_secrets
+
         command = SUBCOMMANDS.get(name)
         if command is None or command.hidden:
             raise UsageError(
@@ -204,6 +209,7 @@ class NovaMagics(Magics, NovaSettings):
         import pandas as pd
 
         from novamagic.frames import ExportError, export_frame
+        from novamagic.magics.rendering import NovaMagicError, make_short
 
         if not isinstance(result, pd.DataFrame):
             raise UsageError(f"%nova {name} --export: this answer is not a table to export")
@@ -221,7 +227,13 @@ class NovaMagics(Magics, NovaSettings):
         Explained (``%nova --explain`` or ``NovaMagics.explain``), the requests it sent are
         recorded by the client and shown, before the result, as curl with the CLI and SDK."""
         from novamagic.client.errors import NovaError
+        from novamagic.magics.rendering import NovaMagicError, install_frame_display, make_short
 
+        if not self._frame_display and self.shell is not None:
+            # Here rather than at %load_ext: only frames the magics made are limited, and
+            # touching the display formatters there would build them before IPython needs them.
+            install_frame_display(self.shell, lambda: self.max_rows)
+            self._frame_display = True
         recording = contextlib.nullcontext(None)
         if (explain or self.explain) and name not in (None, "help") and self.has_cloud:
             recording = self._cloud.recording()
@@ -264,6 +276,8 @@ class NovaMagics(Magics, NovaSettings):
           /etc/motd: "Welcome"
           /etc/app.conf: {file: app.conf}
         """
+        from novamagic.magics.parsing import HelpShown, expand_line, refuse_secrets
+
         words = expand_line(line, self._namespace(local_ns))
         refuse_secrets(words, "nova_boot")
         command = SUBCOMMANDS["nova_boot"]

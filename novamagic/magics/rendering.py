@@ -123,14 +123,14 @@ def install_frame_display(shell, max_rows) -> None:
 
 
 def uninstall_frame_display(shell) -> None:
+    import sys
+
+    pd = sys.modules.get("pandas")  # not imported: no printer can be registered by type
     for fmt in ("text/html", "text/plain"):
         formatter = shell.display_formatter.formatters[fmt]
         formatter.deferred_printers.pop(("pandas.core.frame", "DataFrame"), None)
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - pandas is a dependency
-            continue
-        formatter.type_printers.pop(pd.DataFrame, None)
+        if pd is not None:
+            formatter.type_printers.pop(pd.DataFrame, None)
 
 
 # --- small result objects ------------------------------------------------------------------------

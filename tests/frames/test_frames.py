@@ -511,3 +511,36 @@ def test_module_documents_every_column():
     ):
         for name in columns:
             assert name in doc, name
+
+
+def test_the_package_loads_each_module_on_first_use():
+    """Importing novamagic.frames imports no module of it (nor pandas); a name loads its module:
+    the first %nova servers needs the servers frame, not the report's or the fleet's modules."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "import novamagic.frames as frames\n"
+        "def loaded():\n"
+        "    return sorted(m for m in sys.modules if m.startswith(('novamagic.frames.', 'pandas')))\n"
+        "before = loaded()\n"
+        "frames.servers_frame\n"
+        "print(json.dumps([before, [m for m in loaded() if m.startswith('novamagic')]]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    before, after = json.loads(out.stdout)
+    assert before == []
+    assert after == ["novamagic.frames.columns", "novamagic.frames.servers"]
+
+
+def test_every_name_of_the_package_is_its_modules():
+    import importlib
+
+    for name in frames.__all__:
+        module = importlib.import_module(f"novamagic.frames.{frames._MODULE_OF[name]}")
+        assert getattr(frames, name) is getattr(module, name), name
+    assert sorted(frames._MODULE_OF) == sorted(frames.__all__)
+    assert set(frames.__all__) <= set(dir(frames))

@@ -1,5 +1,7 @@
 """Short errors that still fail the cell, configuration (traitlets, pyproject.toml), completion."""
 
+from pathlib import Path
+
 import pytest
 from magic_helpers import IMAGE, boot, complete, fail, run
 
@@ -109,3 +111,44 @@ def test_completion_of_names_is_cached_per_cloud(shell, nova, cloud):
 @pytest.mark.parametrize("line", ["%nova show x", "%nova servers --bogus "])
 def test_completion_without_a_cloud_offers_nothing_and_never_raises(shell, line):
     assert complete(shell, line) == [] or all(isinstance(c, str) for c in complete(shell, line))
+
+
+PYPROJECTS_WITH_SETTINGS = [
+    "[tool.novamagic]\ntimeout = 42\n",
+    '[project]\nname = "novamagic"\n\n[ tool . "novamagic" ]\ntimeout = 42\n',
+    "[tool.novamagic.extra]\nx = 1\n",
+    "[tool]\nnovamagic = { timeout = 42 }\n",
+    "[tool]\nnovamagic.timeout = 42\n",
+    "[tool]\n'novamagic'.timeout = 42\n",
+    'tool.novamagic.timeout = 42\n[project]\nname = "x"\n',
+    "tool = { novamagic = { timeout = 42 } }\n",
+    "[tool]\nx = [\n  [1]\n]\nnovamagic = { timeout = 42 }\n",
+    '[tool]\nx = """\n[other]\n"""\nnovamagic = { timeout = 42 }\n',
+    '[tool."nova\\u006dagic"]\ntimeout = 42\n[project]\nname = "novamagic"\n',
+    '[project]\nname = "novamagic"\n[tool] # a comment with a ]\nnovamagic = {timeout = 42}\n',
+]
+PYPROJECTS_WITHOUT = [
+    '[project]\nname = "other"\n',
+    '[project]\nname = "novamagic"\ndependencies = [\n  "pandas",\n]\n'
+    '[project.scripts]\nnovamagic = "novamagic.cli:main"\n'
+    '[tool.setuptools.packages.find]\ninclude = ["novamagic*"]\n'
+    "# reads [tool.novamagic] in pyproject.toml\n[tool.ruff]\nline-length = 100\n",
+    '[tool]\nruff = { src = ["novamagic"] }\n',
+    '[project]\nkeywords = [\n  "novamagic = nice",\n  ["tool.novamagic"],\n]\n',
+]
+
+
+def test_pyproject_without_novamagic_settings_is_not_parsed():
+    """The parser runs only where [tool.novamagic] may be: never a False where there is one."""
+    import tomllib
+
+    from novamagic.magics.config import may_configure_novamagic
+
+    for text in PYPROJECTS_WITH_SETTINGS:
+        assert "novamagic" in tomllib.loads(text)["tool"], text
+        assert may_configure_novamagic(text), text
+    for text in PYPROJECTS_WITHOUT:
+        assert "novamagic" not in tomllib.loads(text).get("tool", {}), text
+        assert not may_configure_novamagic(text), text
+    repo = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    assert not may_configure_novamagic(repo.read_text())  # novamagic's own: no parser needed

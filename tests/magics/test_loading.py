@@ -20,19 +20,78 @@ HEAVY = (
 )
 
 
-def test_load_ext_imports_nothing_heavy_in_a_fresh_process(clean_env):
+#: What %load_ext must leave unimported: the rooms of subcommands, the client, the frames, the
+#: widgets and the local cloud load when a subcommand first runs.
+LAZY = (
+    "novamagic.magics.commands.",
+    "novamagic.client",
+    "novamagic.frames",
+    "novamagic.widgets",
+    "novamagic.localcloud",
+)
+
+
+def _fresh_shell(after_load: str) -> dict:
+    """In a fresh interpreter: make a shell, %load_ext novamagic, run ``after_load`` (lines of
+    Python with ``shell``), then report which heavy and which lazy modules were imported."""
     code = (
         "import sys, json\n"
         "from IPython.core.interactiveshell import InteractiveShell\n"
         "shell = InteractiveShell.instance()\n"
-        "before = set(sys.modules)\n"
         "shell.run_line_magic('load_ext', 'novamagic')\n"
         "assert 'nova' in shell.magics_manager.magics['line']\n"
         "assert 'nova_boot' in shell.magics_manager.magics['cell']\n"
-        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+        f"{after_load}\n"
+        "print(json.dumps({\n"
+        f"    'heavy': sorted(m for m in {HEAVY!r} if m in sys.modules),\n"
+        f"    'lazy': sorted(m for m in sys.modules if m.startswith({LAZY!r})),\n"
+        "}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_load_ext_imports_nothing_heavy_in_a_fresh_process(clean_env):
+    loaded = _fresh_shell("")
+    assert loaded == {"heavy": [], "lazy": []}
+
+
+def test_completing_a_subcommand_name_imports_no_room(clean_env):
+    loaded = _fresh_shell(
+        "from IPython.core.completer import provisionalcompleter\n"
+        "with provisionalcompleter():\n"
+        "    found = [c.text for c in shell.Completer.completions('%nova se', 8)]\n"
+        "assert 'servers' in found and 'security-groups' in found, found"
+    )
+    assert loaded == {"heavy": [], "lazy": []}
+
+
+def test_a_subcommand_imports_its_own_room_when_it_first_runs(clean_env):
+    loaded = _fresh_shell("shell.run_line_magic('nova', 'servers --help')")
+    assert loaded["lazy"] == [
+        "novamagic.magics.commands.common",
+        "novamagic.magics.commands.listings",
+    ]
+    assert loaded["heavy"] == []
+
+
+def test_the_index_of_rooms_is_what_the_rooms_declare():
+    """commands.ROOMS (read at %load_ext, so that no room is imported) must name what each
+    room's @subcommands declare, in their order: that order is %nova help's."""
+    from novamagic.magics.commands import EXPORTABLE, HIDDEN, ROOMS, import_all_rooms
+
+    import_all_rooms()
+    prefix = "novamagic.magics.commands."
+    declared = [
+        (c.handler.__module__.removeprefix(prefix), name)
+        for name, c in SUBCOMMANDS.items()
+        if c.handler.__module__.startswith(prefix)
+    ]
+    assert declared == [(room, name) for room, names in ROOMS.items() for name in names]
+    assert not any(c.is_pending for c in SUBCOMMANDS.values())
+    assert sorted(n for n, c in SUBCOMMANDS.items() if c.hidden) == sorted(HIDDEN)
+    assert sorted(n for n, c in SUBCOMMANDS.items() if c.exportable) == sorted(EXPORTABLE)
 
 
 def test_help_lists_every_subcommand_and_each_has_help(shell, capsys):
