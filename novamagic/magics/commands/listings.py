@@ -29,10 +29,11 @@ def networks_text(server: dict) -> str:
     return "; ".join(parts)
 
 
-def server_view(frame, found: list[dict], *, long: bool, columns: list[str] | None):
-    """The frame to show: the CLI's columns, every column (``--long``) or those asked for."""
+def server_view(frame, networks: list[str], *, long: bool, columns: list[str] | None):
+    """The frame to show: the CLI's columns, every column (``--long``) or those asked for;
+    ``networks``: each row's :func:`networks_text`."""
     frame = frame.copy()
-    frame.insert(frame.columns.get_loc("status") + 1, "networks", [networks_text(s) for s in found])
+    frame.insert(frame.columns.get_loc("status") + 1, "networks", networks)
     frame["networks"] = frame["networks"].astype("string")
     if columns:
         unknown = [c for c in columns if c not in frame.columns]
@@ -107,14 +108,20 @@ def servers(nova, args):
                 )
             frame = frame[list(dict.fromkeys(wanted))]
         return mark_frame(frame, "servers")
+    networks: list[str] = []
+
+    def noting_networks(servers):  # the pages stream into the frame; only this text stays
+        for server in servers:
+            networks.append(networks_text(server))
+            yield server
+
     try:
-        found = nova.cloud.servers(**filters)
+        frame = load_frames().servers_frame(noting_networks(nova.cloud.iter_servers(**filters)))
     except Forbidden as exc:
         if args.all_projects and not exc.hint:
             exc.hint = "--all-projects needs an admin role; without it you see your project's"
         raise
-    frame = load_frames().servers_frame(found)
-    return mark_frame(server_view(frame, found, long=args.long, columns=args.columns), "servers")
+    return mark_frame(server_view(frame, networks, long=args.long, columns=args.columns), "servers")
 
 
 @subcommand("flavors", "flavors as a DataFrame")
