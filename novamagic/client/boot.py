@@ -27,11 +27,14 @@ from novamagic.client.errors import (
     WaitCancelled,
 )
 from novamagic.client.shapes import FLAVOR_KEYS
+from novamagic.client.wait import wait_for_servers
 
 BOOT_TAG_PREFIX = "novamagic-boot-"
 SESSION_TAG_PREFIX = "novamagic-session-"
 MARKER_KEY = "novamagic"
 COUNTER = "{n}"
+#: A poll of more servers than this lists them (one request a page); fewer are read one by one.
+LIST_TO_POLL = 8
 
 
 def boot_names(name: str, count: int = 1) -> list[str]:
@@ -55,6 +58,11 @@ def boot_names(name: str, count: int = 1) -> list[str]:
     for each in names:
         validate.check_name(each)
     return names
+
+
+def _is_full(server: Mapping) -> bool:
+    """A normalised server (a listing's or a show's), not the stub a boot is answered with."""
+    return isinstance(server.get("flavor"), Mapping) and server["flavor"].keys() == FLAVOR_KEYS
 
 
 def _may_exist(error: NovaError, name: str, marker, why: str, *, still=False) -> NovaError:
@@ -89,7 +97,8 @@ def boot_event(
         {"name", "stage", "done", "id", "status", "task", "progress", "server", "error"}
 
     ``stage``: "skipped" (a server has the name already; skip_existing), "requested" (the cloud
-    accepted the boot), "polled" (one poll while waiting), "ready" (the wait ended: the status is
+    accepted the boot; its server is the cloud's answer, read back unless many servers are
+    waited for together, when it is the boot's stub: id and links, no status yet), "polled" (one poll while waiting), "ready" (the wait ended: the status is
     reached, no task left), "failed" (``error`` says why: the boot was refused, or the wait
     failed or timed out) or "cancelled" (``cancel`` was set: the boot was not sent, or its wait
     stopped; ``error`` is the WaitCancelled). ``done`` is True on the last event of a name. ``status``, ``task``
@@ -156,7 +165,7 @@ class BootMixin:
         volumes a boot makes go with the server unless ``delete_on_termination=False``.
         ``wait``, ``timeout``, ``callback``, ``cancel`` and ``interval`` are :meth:`wait`'s.
         """
-        body, microversion = self._server_request(
+        stub, marker = self._request_boot(
             name,
             image,
             flavor,
@@ -177,21 +186,6 @@ class BootMixin:
             volumes=volumes,
             delete_on_termination=delete_on_termination,
         )
-        token = secrets.token_hex(6)
-        marker = None
-        if self._supports("2.52", microversion):
-            boot_tag = BOOT_TAG_PREFIX + token
-            body["tags"] = [boot_tag, self.session_tag, *body.get("tags", ())]
-            marker = ("tag", boot_tag)
-        else:
-            metadata = body.get("metadata") or {}
-            slots = (self._validation_limits() or {}).get("maxServerMeta", -1)
-            if slots is None or slots < 0 or len(metadata) < slots:
-                value = f"{self.session_tag[len(SESSION_TAG_PREFIX) :]}/{token}"
-                body["metadata"] = {**metadata, MARKER_KEY: value}
-                marker = ("metadata", value)
-
-        stub = self._boot(body, microversion, marker)
         if count > 1:
             servers = self._find_marked(marker, name) if marker else [stub]
             if wait:
@@ -206,23 +200,46 @@ class BootMixin:
                     for s in servers
                 ]
             return servers
-        if isinstance(stub.get("flavor"), Mapping) and stub["flavor"].keys() == FLAVOR_KEYS:
-            server = stub  # found by its marker: already a full, normalised server
-        else:
-            try:
-                server = self._get_server(str(stub["id"]))
-            except NovaError as exc:  # the boot went through: it must not read as a failed one
-                exc.hint = (
-                    f"the server {name!r} was created (id {stub['id']}); only reading it back "
-                    f"failed: cloud.server({str(stub['id'])!r}) shows it"
-                )
-                exc.maybe_created = {"name": name, "id": str(stub["id"]), "marker": marker}
-                raise
+        server = self._read_back(stub, name, marker)
         if wait:
             server = self.wait(
                 server["id"], timeout=timeout, callback=callback, cancel=cancel, interval=interval
             )
         return server
+
+    def _request_boot(self, name: str, image, flavor, **options) -> tuple[dict, Any]:
+        """Send one boot (create_server's arguments but the waiting ones): (the cloud's answer,
+        a stub, or the server found by its marker after a lost answer; the marker)."""
+        body, microversion = self._server_request(name, image, flavor, **options)
+        token = secrets.token_hex(6)
+        marker = None
+        if self._supports("2.52", microversion):
+            boot_tag = BOOT_TAG_PREFIX + token
+            body["tags"] = [boot_tag, self.session_tag, *body.get("tags", ())]
+            marker = ("tag", boot_tag)
+        else:
+            metadata = body.get("metadata") or {}
+            slots = (self._validation_limits() or {}).get("maxServerMeta", -1)
+            if slots is None or slots < 0 or len(metadata) < slots:
+                value = f"{self.session_tag[len(SESSION_TAG_PREFIX) :]}/{token}"
+                body["metadata"] = {**metadata, MARKER_KEY: value}
+                marker = ("metadata", value)
+
+        return self._boot(body, microversion, marker), marker
+
+    def _read_back(self, stub: dict, name: str, marker) -> dict:
+        """The full server a boot's answer (a stub) stands for."""
+        if _is_full(stub):
+            return stub  # found by its marker: already a full, normalised server
+        try:
+            return self._get_server(str(stub["id"]))
+        except NovaError as exc:  # the boot went through: it must not read as a failed one
+            exc.hint = (
+                f"the server {name!r} was created (id {stub['id']}); only reading it back "
+                f"failed: cloud.server({str(stub['id'])!r}) shows it"
+            )
+            exc.maybe_created = {"name": name, "id": str(stub["id"]), "marker": marker}
+            raise
 
     def _server_request(
         self,
@@ -374,8 +391,12 @@ class BootMixin:
         ``skip_existing=True`` boots only the names no server has yet (one listing first), so
         re-running a notebook cell does not boot duplicates; the entries of the servers found
         have ``"skipped": True`` and the existing server as their result. ``wait=True`` waits
-        for every server once all boots are sent. ``progress(event)`` follows each server (see
-        :func:`boot_event`); it runs on the pool's threads, so it must be quick and thread-safe.
+        for every server once all boots are sent; more servers than ``workers`` are waited for
+        together, each poll one listing of the session's servers (so their results are the
+        servers as a listing shows them, without ``server_groups``, and their "requested" events
+        carry the boot's answer, a stub with the id, not a server read back). ``progress(event)``
+        follows each server (see :func:`boot_event`); it runs on the pool's threads (and the
+        calling thread while waiting together), so it must be quick and thread-safe.
         ``cancel`` (a threading.Event or anything with ``is_set()``) stops promptly: boots not
         yet sent are not sent and every wait ends within one poll slice; those entries fail with
         :class:`WaitCancelled` (stage "cancelled") and nothing sent is undone. An exception the
@@ -396,13 +417,19 @@ class BootMixin:
         for name in names:
             if name in existing:
                 report(boot_event(name, "skipped", existing[name]))
+        # Waited for together (more than the workers): the first poll reads every server, so
+        # each is not read back on its own after its boot (a thousand requests fewer).
+        together = wait and len(to_boot) > self.workers
 
         def boot_one(name):
             if cancel is not None and cancel.is_set():
                 raise WaitCancelled(
                     f"{name!r} was not booted: cancelled before its request was sent"
                 )
-            server = self.create_server(name, image_id, flavor_id, **options)
+            if together:
+                server = self._request_boot(name, image_id, flavor_id, **options)[0]
+            else:
+                server = self.create_server(name, image_id, flavor_id, **options)
             report(boot_event(name, "requested", server, done=not wait))
             return server
 
@@ -445,7 +472,12 @@ class BootMixin:
     ) -> None:
         """Wait for the booted entries (in place). Waiting starts once every boot is sent: a
         worker waiting out one server's build would hold back the boots queued behind it (100
-        servers on 8 workers took 13 build times)."""
+        servers on 8 workers took 13 build times). More servers than workers are waited for
+        together, each poll one listing of this session's servers (:meth:`_wait_many`): a
+        thousand servers polled one request each kept the client busy for seconds."""
+        if len(sent) > self.workers:
+            self._wait_booted_together(sent, timeout, report, cancel, interval)
+            return
         stop = StopFlag(cancel)
 
         def wait_one(entry):
@@ -476,6 +508,90 @@ class BootMixin:
             raise
         for entry, outcome in zip(sent, waits, strict=True):
             entry.update(ok=outcome["ok"], result=outcome["result"], error=outcome["error"])
+
+    def _wait_booted_together(
+        self, sent: list[dict], timeout: float, report, cancel, interval: float
+    ) -> None:
+        """:meth:`_wait_booted` for many servers: the same events and outcomes, one poll for all."""
+        entries = {str(entry["result"]["id"]): entry for entry in sent}
+        tag = self.session_tag if self._supports("2.52", self.microversion) else None
+
+        def polled(server_id, server):
+            report(boot_event(entries[server_id]["item"], "polled", server))
+
+        def done(server_id, server, error):
+            entry = entries[server_id]
+            name, booted = entry["item"], entry["result"]
+            if error is None:
+                entry.update(ok=True, result=server, error=None)
+                report(boot_event(name, "ready", server))
+            else:
+                entry.update(ok=False, result=None, error=error)
+                stage = "cancelled" if isinstance(error, WaitCancelled) else "failed"
+                # A wait cancelled before its first look has no newer server than the boot's own.
+                report(boot_event(name, stage, getattr(error, "server", None) or booted,
+                                  error=error))  # fmt: skip
+
+        self._wait_many(
+            list(entries),
+            tag=tag,
+            timeout=timeout,
+            callback=polled,
+            on_done=done,
+            interval=interval,
+            cancel=StopFlag(cancel),
+        )
+
+    def _wait_many(
+        self,
+        ids: list[str],
+        status: str = "ACTIVE",
+        *,
+        tag: str | None = None,
+        timeout: float = 600.0,
+        callback=None,
+        on_done=None,
+        interval: float = 1.0,
+        cancel=None,
+    ) -> dict:
+        """:meth:`wait` for many servers at once (see novamagic.client.wait.wait_for_servers):
+        a poll of more than LIST_TO_POLL servers is one listing (of the servers tagged ``tag``
+        when given: a boot's session tag), not a request per server, so a thousand servers cost
+        a few requests a poll. A server the listing leaves out is read by its own GET (404: it
+        is gone). The servers it returns are as the listing shows them, which leaves out only
+        ``server_groups`` (2.71+), shown by GET /servers/{id} alone."""
+        return wait_for_servers(
+            lambda pending: self._fetch_many(pending, tag),
+            ids,
+            status=status,
+            timeout=timeout,
+            callback=callback,
+            on_done=on_done,
+            interval=interval,
+            sleep=self._sleep,
+            monotonic=self._monotonic,
+            cancel=cancel,
+        )
+
+    def _fetch_many(self, ids: list[str], tag: str | None) -> dict:
+        """``{id: server, or the NovaError reading it}`` for one poll of :meth:`_wait_many`."""
+        found: dict = {}
+        if len(ids) > LIST_TO_POLL:
+            wanted = set(ids)
+            try:
+                listing = self.servers(tags=tag) if tag else self.servers()
+            except NovaError:
+                listing = []  # each is read by its own GET below, as a lone wait would
+            for server in listing:
+                if server.get("id") in wanted:
+                    found[server["id"]] = server
+        for server_id in ids:
+            if server_id not in found:
+                try:
+                    found[server_id] = self._get_server(server_id)
+                except NovaError as exc:
+                    found[server_id] = exc
+        return found
 
     def check_boot(
         self,
