@@ -42,9 +42,6 @@ SERVER_STATUSES = frozenset(
 HOST = "localcloud-1"
 
 _PROJECT = operator.attrgetter("project_id")
-#: A server's operation: None when it rests, an Operation (always true) while busy.
-_OPERATION = operator.attrgetter("operation")
-_OPERATION_END = operator.attrgetter("operation.end")
 
 
 @dataclass(slots=True, eq=False)
@@ -139,17 +136,6 @@ class ServerBackend:
         if project_id is None:
             return list(servers)
         return list(compress(servers, map(operator.eq, map(_PROJECT, servers), repeat(project_id))))
-
-    def settle_busy(self, servers: list[Server], now: float, ended_only: bool = False) -> bool:
-        """Settle those of ``servers`` that have an operation running (``ended_only``: those
-        whose operation has ended by ``now``, what counting needs: a running one changes only
-        task states and progress); whether any was settled."""
-        busy = list(compress(servers, map(_OPERATION, servers)))
-        if ended_only:
-            busy = list(compress(busy, map(operator.ge, repeat(now), map(_OPERATION_END, busy))))
-        for server in busy:
-            self._settle(server, now)
-        return bool(busy)
 
     def get_server(self, caller: Token, server_id: str) -> Server:
         """A live server the caller may see (admins see all), settled to now."""
