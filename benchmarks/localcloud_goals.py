@@ -250,10 +250,11 @@ def print_table(rows: list[dict], loads: tuple[str, str]) -> None:
                 f"\n- {row['bytes']:,} bytes a listing; the first listing after seeding (every "
                 f"view rendered, then kept) took {_ms(row['cold_ms'])}"
             )
-    print(
-        "- bytes only: the same listing, each page read but not decoded (the next link found at "
-        "its end), so the client's JSON decoding does not dilute the ratio"
-    )
+    if any("bytes only" in row["what"] for row in rows):
+        print(
+            "- bytes only: the same listing, each page read but not decoded (the next link found "
+            "at its end), so the client's JSON decoding does not dilute the ratio"
+        )
 
 
 def main(argv=None) -> int:

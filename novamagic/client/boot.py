@@ -26,15 +26,13 @@ from novamagic.client.errors import (
     ValidationError,
     WaitCancelled,
 )
+from novamagic.client.servers import LIST_TO_POLL
 from novamagic.client.shapes import FLAVOR_KEYS
-from novamagic.client.wait import wait_for_servers
 
 BOOT_TAG_PREFIX = "novamagic-boot-"
 SESSION_TAG_PREFIX = "novamagic-session-"
 MARKER_KEY = "novamagic"
 COUNTER = "{n}"
-#: A poll of more servers than this lists them (one request a page); fewer are read one by one.
-LIST_TO_POLL = 8
 
 
 def boot_names(name: str, count: int = 1) -> list[str]:
@@ -97,8 +95,8 @@ def boot_event(
         {"name", "stage", "done", "id", "status", "task", "progress", "server", "error"}
 
     ``stage``: "skipped" (a server has the name already; skip_existing), "requested" (the cloud
-    accepted the boot; its server is the cloud's answer, read back unless many servers are
-    waited for together, when it is the boot's stub: id and links, no status yet), "polled" (one poll while waiting), "ready" (the wait ended: the status is
+    accepted the boot; with many servers waited for, the server is the boot's answer, a stub
+    with no status yet), "polled" (one poll while waiting), "ready" (the wait ended: the status is
     reached, no task left), "failed" (``error`` says why: the boot was refused, or the wait
     failed or timed out) or "cancelled" (``cancel`` was set: the boot was not sent, or its wait
     stopped; ``error`` is the WaitCancelled). ``done`` is True on the last event of a name. ``status``, ``task``
@@ -391,12 +389,12 @@ class BootMixin:
         ``skip_existing=True`` boots only the names no server has yet (one listing first), so
         re-running a notebook cell does not boot duplicates; the entries of the servers found
         have ``"skipped": True`` and the existing server as their result. ``wait=True`` waits
-        for every server once all boots are sent; more servers than ``workers`` are waited for
-        together, each poll one listing of the session's servers (so their results are the
-        servers as a listing shows them, without ``server_groups``, and their "requested" events
-        carry the boot's answer, a stub with the id, not a server read back). ``progress(event)``
-        follows each server (see :func:`boot_event`); it runs on the pool's threads (and the
-        calling thread while waiting together), so it must be quick and thread-safe.
+        for every server once all boots are sent, all together: a poll of more than
+        LIST_TO_POLL servers is one listing of the session's servers (their results are then as
+        a listing shows them, without ``server_groups``, and their boots are not read back: their
+        "requested" events carry the boot's stub), of fewer a GET each. ``progress(event)``
+        follows each server (see :func:`boot_event`); it runs on the pool's threads and the
+        calling thread, so it must be quick and thread-safe.
         ``cancel`` (a threading.Event or anything with ``is_set()``) stops promptly: boots not
         yet sent are not sent and every wait ends within one poll slice; those entries fail with
         :class:`WaitCancelled` (stage "cancelled") and nothing sent is undone. An exception the
@@ -417,16 +415,16 @@ class BootMixin:
         for name in names:
             if name in existing:
                 report(boot_event(name, "skipped", existing[name]))
-        # Waited for together (more than the workers): the first poll reads every server, so
-        # each is not read back on its own after its boot (a thousand requests fewer).
-        together = wait and len(to_boot) > self.workers
+        # Many waited for: the first poll (a listing) reads every server, so none is read back
+        # on its own after its boot (a thousand requests fewer for a thousand servers).
+        listed = wait and len(to_boot) > LIST_TO_POLL
 
         def boot_one(name):
             if cancel is not None and cancel.is_set():
                 raise WaitCancelled(
                     f"{name!r} was not booted: cancelled before its request was sent"
                 )
-            if together:
+            if listed:
                 server = self._request_boot(name, image_id, flavor_id, **options)[0]
             else:
                 server = self.create_server(name, image_id, flavor_id, **options)
@@ -470,51 +468,13 @@ class BootMixin:
     def _wait_booted(
         self, sent: list[dict], timeout: float, report, cancel, interval: float = 1.0
     ) -> None:
-        """Wait for the booted entries (in place). Waiting starts once every boot is sent: a
-        worker waiting out one server's build would hold back the boots queued behind it (100
-        servers on 8 workers took 13 build times). More servers than workers are waited for
-        together, each poll one listing of this session's servers (:meth:`_wait_many`): a
-        thousand servers polled one request each kept the client busy for seconds."""
-        if len(sent) > self.workers:
-            self._wait_booted_together(sent, timeout, report, cancel, interval)
-            return
-        stop = StopFlag(cancel)
-
-        def wait_one(entry):
-            name = entry["item"]
-            return self.wait(
-                entry["result"]["id"],
-                timeout=timeout,
-                interval=interval,
-                callback=lambda server: report(boot_event(name, "polled", server)),
-                cancel=stop,
-            )
-
-        def waited(entry):
-            name = entry["item"]["item"]
-            if entry["ok"]:
-                report(boot_event(name, "ready", entry["result"]))
-            else:
-                error = entry["error"]
-                stage = _failure_stage(entry)
-                # A wait cancelled before its first look has no newer server than the boot's own.
-                server = getattr(error, "server", None) or entry["item"]["result"]
-                report(boot_event(name, stage, server, error=error))
-
-        try:
-            waits = run_bulk(wait_one, sent, workers=self.workers, on_done=waited)
-        except BaseException:
-            stop.set()  # interrupted: the waits still running end within a poll slice
-            raise
-        for entry, outcome in zip(sent, waits, strict=True):
-            entry.update(ok=outcome["ok"], result=outcome["result"], error=outcome["error"])
-
-    def _wait_booted_together(
-        self, sent: list[dict], timeout: float, report, cancel, interval: float
-    ) -> None:
-        """:meth:`_wait_booted` for many servers: the same events and outcomes, one poll for all."""
+        """Wait for the booted entries (in place), all together: each poll one look at every
+        server still waited for (:meth:`_wait_many`: a listing of this session's servers for
+        many, a GET each for a few). Waiting starts once every boot is sent: a worker waiting
+        out one server's build held back the boots queued behind it (100 servers on 8 workers
+        took 13 build times), and a thousand servers polled one request each kept the client
+        busy for seconds."""
         entries = {str(entry["result"]["id"]): entry for entry in sent}
-        tag = self.session_tag if self._supports("2.52", self.microversion) else None
 
         def polled(server_id, server):
             report(boot_event(entries[server_id]["item"], "polled", server))
@@ -534,64 +494,13 @@ class BootMixin:
 
         self._wait_many(
             list(entries),
-            tag=tag,
+            tag=self.session_tag if self._supports("2.52", self.microversion) else None,
             timeout=timeout,
             callback=polled,
             on_done=done,
             interval=interval,
             cancel=StopFlag(cancel),
         )
-
-    def _wait_many(
-        self,
-        ids: list[str],
-        status: str = "ACTIVE",
-        *,
-        tag: str | None = None,
-        timeout: float = 600.0,
-        callback=None,
-        on_done=None,
-        interval: float = 1.0,
-        cancel=None,
-    ) -> dict:
-        """:meth:`wait` for many servers at once (see novamagic.client.wait.wait_for_servers):
-        a poll of more than LIST_TO_POLL servers is one listing (of the servers tagged ``tag``
-        when given: a boot's session tag), not a request per server, so a thousand servers cost
-        a few requests a poll. A server the listing leaves out is read by its own GET (404: it
-        is gone). The servers it returns are as the listing shows them, which leaves out only
-        ``server_groups`` (2.71+), shown by GET /servers/{id} alone."""
-        return wait_for_servers(
-            lambda pending: self._fetch_many(pending, tag),
-            ids,
-            status=status,
-            timeout=timeout,
-            callback=callback,
-            on_done=on_done,
-            interval=interval,
-            sleep=self._sleep,
-            monotonic=self._monotonic,
-            cancel=cancel,
-        )
-
-    def _fetch_many(self, ids: list[str], tag: str | None) -> dict:
-        """``{id: server, or the NovaError reading it}`` for one poll of :meth:`_wait_many`."""
-        found: dict = {}
-        if len(ids) > LIST_TO_POLL:
-            wanted = set(ids)
-            try:
-                listing = self.servers(tags=tag) if tag else self.servers()
-            except NovaError:
-                listing = []  # each is read by its own GET below, as a lone wait would
-            for server in listing:
-                if server.get("id") in wanted:
-                    found[server["id"]] = server
-        for server_id in ids:
-            if server_id not in found:
-                try:
-                    found[server_id] = self._get_server(server_id)
-                except NovaError as exc:
-                    found[server_id] = exc
-        return found
 
     def check_boot(
         self,

@@ -1,9 +1,10 @@
 """Many servers waited for together: one listing a poll instead of a request per server.
 
-``create_servers(..., wait=True)`` with more servers than workers waits for them together
-(novamagic.client.wait.wait_for_servers): the same outcomes and events as one wait each, far
-fewer requests. The local cloud's ManualClock is the client's clock here (see conftest), so
-every pause advances cloud time and the waits end at once.
+``create_servers(..., wait=True)`` waits for its servers together
+(novamagic.client.wait.wait_for_servers), and a poll of more than LIST_TO_POLL of them is one
+listing of the session's servers: the same outcomes and events as one wait each, far fewer
+requests. The local cloud's ManualClock is the client's clock here (see conftest), so every
+pause advances cloud time and the waits end at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 import pytest
 
 from novamagic.client import NotFound, WaitCancelled, WaitError, WaitTimeout
-from novamagic.client.boot import LIST_TO_POLL
+from novamagic.client.servers import LIST_TO_POLL
 from novamagic.client.shapes import FLAVOR_KEYS
 from novamagic.client.wait import wait_for_servers
 from tests.client.conftest import LOCAL_FLAVOR, LOCAL_IMAGE, local_connect, now_clock
