@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from novamagic.localcloud import LocalCloud, ManualClock
+# Every server view the local cloud reuses from an earlier request is rendered again and
+# compared (model/rendered.py): a change that fails to show in the next listing fails its test.
+# Set before novamagic is imported, and inherited by the standalone clouds tests start.
+os.environ.setdefault("NOVAMAGIC_CHECK_RENDERED", "1")
+
+from novamagic.localcloud import LocalCloud, ManualClock  # noqa: E402
+from novamagic.localcloud.model.rendered import RenderedViews  # noqa: E402
+
+# Also if something imported novamagic before this file (NOVAMAGIC_CHECK_RENDERED=0 turns it off).
+RenderedViews.check = os.environ["NOVAMAGIC_CHECK_RENDERED"] == "1"
 
 
 def pytest_addoption(parser):

@@ -26,6 +26,7 @@ from novamagic.client.errors import (
     ValidationError,
     WaitCancelled,
 )
+from novamagic.client.servers import LIST_TO_POLL
 from novamagic.client.shapes import FLAVOR_KEYS
 
 BOOT_TAG_PREFIX = "novamagic-boot-"
@@ -55,6 +56,11 @@ def boot_names(name: str, count: int = 1) -> list[str]:
     for each in names:
         validate.check_name(each)
     return names
+
+
+def _is_full(server: Mapping) -> bool:
+    """A normalised server (a listing's or a show's), not the stub a boot is answered with."""
+    return isinstance(server.get("flavor"), Mapping) and server["flavor"].keys() == FLAVOR_KEYS
 
 
 def _may_exist(error: NovaError, name: str, marker, why: str, *, still=False) -> NovaError:
@@ -89,7 +95,8 @@ def boot_event(
         {"name", "stage", "done", "id", "status", "task", "progress", "server", "error"}
 
     ``stage``: "skipped" (a server has the name already; skip_existing), "requested" (the cloud
-    accepted the boot), "polled" (one poll while waiting), "ready" (the wait ended: the status is
+    accepted the boot; with many servers waited for, the server is the boot's answer, a stub
+    with no status yet), "polled" (one poll while waiting), "ready" (the wait ended: the status is
     reached, no task left), "failed" (``error`` says why: the boot was refused, or the wait
     failed or timed out) or "cancelled" (``cancel`` was set: the boot was not sent, or its wait
     stopped; ``error`` is the WaitCancelled). ``done`` is True on the last event of a name. ``status``, ``task``
@@ -156,7 +163,7 @@ class BootMixin:
         volumes a boot makes go with the server unless ``delete_on_termination=False``.
         ``wait``, ``timeout``, ``callback``, ``cancel`` and ``interval`` are :meth:`wait`'s.
         """
-        body, microversion = self._server_request(
+        stub, marker = self._request_boot(
             name,
             image,
             flavor,
@@ -177,21 +184,6 @@ class BootMixin:
             volumes=volumes,
             delete_on_termination=delete_on_termination,
         )
-        token = secrets.token_hex(6)
-        marker = None
-        if self._supports("2.52", microversion):
-            boot_tag = BOOT_TAG_PREFIX + token
-            body["tags"] = [boot_tag, self.session_tag, *body.get("tags", ())]
-            marker = ("tag", boot_tag)
-        else:
-            metadata = body.get("metadata") or {}
-            slots = (self._validation_limits() or {}).get("maxServerMeta", -1)
-            if slots is None or slots < 0 or len(metadata) < slots:
-                value = f"{self.session_tag[len(SESSION_TAG_PREFIX) :]}/{token}"
-                body["metadata"] = {**metadata, MARKER_KEY: value}
-                marker = ("metadata", value)
-
-        stub = self._boot(body, microversion, marker)
         if count > 1:
             servers = self._find_marked(marker, name) if marker else [stub]
             if wait:
@@ -206,23 +198,46 @@ class BootMixin:
                     for s in servers
                 ]
             return servers
-        if isinstance(stub.get("flavor"), Mapping) and stub["flavor"].keys() == FLAVOR_KEYS:
-            server = stub  # found by its marker: already a full, normalised server
-        else:
-            try:
-                server = self._get_server(str(stub["id"]))
-            except NovaError as exc:  # the boot went through: it must not read as a failed one
-                exc.hint = (
-                    f"the server {name!r} was created (id {stub['id']}); only reading it back "
-                    f"failed: cloud.server({str(stub['id'])!r}) shows it"
-                )
-                exc.maybe_created = {"name": name, "id": str(stub["id"]), "marker": marker}
-                raise
+        server = self._read_back(stub, name, marker)
         if wait:
             server = self.wait(
                 server["id"], timeout=timeout, callback=callback, cancel=cancel, interval=interval
             )
         return server
+
+    def _request_boot(self, name: str, image, flavor, **options) -> tuple[dict, Any]:
+        """Send one boot (create_server's arguments but the waiting ones): (the cloud's answer,
+        a stub, or the server found by its marker after a lost answer; the marker)."""
+        body, microversion = self._server_request(name, image, flavor, **options)
+        token = secrets.token_hex(6)
+        marker = None
+        if self._supports("2.52", microversion):
+            boot_tag = BOOT_TAG_PREFIX + token
+            body["tags"] = [boot_tag, self.session_tag, *body.get("tags", ())]
+            marker = ("tag", boot_tag)
+        else:
+            metadata = body.get("metadata") or {}
+            slots = (self._validation_limits() or {}).get("maxServerMeta", -1)
+            if slots is None or slots < 0 or len(metadata) < slots:
+                value = f"{self.session_tag[len(SESSION_TAG_PREFIX) :]}/{token}"
+                body["metadata"] = {**metadata, MARKER_KEY: value}
+                marker = ("metadata", value)
+
+        return self._boot(body, microversion, marker), marker
+
+    def _read_back(self, stub: dict, name: str, marker) -> dict:
+        """The full server a boot's answer (a stub) stands for."""
+        if _is_full(stub):
+            return stub  # found by its marker: already a full, normalised server
+        try:
+            return self._get_server(str(stub["id"]))
+        except NovaError as exc:  # the boot went through: it must not read as a failed one
+            exc.hint = (
+                f"the server {name!r} was created (id {stub['id']}); only reading it back "
+                f"failed: cloud.server({str(stub['id'])!r}) shows it"
+            )
+            exc.maybe_created = {"name": name, "id": str(stub["id"]), "marker": marker}
+            raise
 
     def _server_request(
         self,
@@ -374,8 +389,12 @@ class BootMixin:
         ``skip_existing=True`` boots only the names no server has yet (one listing first), so
         re-running a notebook cell does not boot duplicates; the entries of the servers found
         have ``"skipped": True`` and the existing server as their result. ``wait=True`` waits
-        for every server once all boots are sent. ``progress(event)`` follows each server (see
-        :func:`boot_event`); it runs on the pool's threads, so it must be quick and thread-safe.
+        for every server once all boots are sent, all together: a poll of more than
+        LIST_TO_POLL servers is one listing of the session's servers (their results are then as
+        a listing shows them, without ``server_groups``, and their boots are not read back: their
+        "requested" events carry the boot's stub), of fewer a GET each. ``progress(event)``
+        follows each server (see :func:`boot_event`); it runs on the pool's threads and the
+        calling thread, so it must be quick and thread-safe.
         ``cancel`` (a threading.Event or anything with ``is_set()``) stops promptly: boots not
         yet sent are not sent and every wait ends within one poll slice; those entries fail with
         :class:`WaitCancelled` (stage "cancelled") and nothing sent is undone. An exception the
@@ -396,13 +415,19 @@ class BootMixin:
         for name in names:
             if name in existing:
                 report(boot_event(name, "skipped", existing[name]))
+        # Many waited for: the first poll (a listing) reads every server, so none is read back
+        # on its own after its boot (a thousand requests fewer for a thousand servers).
+        listed = wait and len(to_boot) > LIST_TO_POLL
 
         def boot_one(name):
             if cancel is not None and cancel.is_set():
                 raise WaitCancelled(
                     f"{name!r} was not booted: cancelled before its request was sent"
                 )
-            server = self.create_server(name, image_id, flavor_id, **options)
+            if listed:
+                server = self._request_boot(name, image_id, flavor_id, **options)[0]
+            else:
+                server = self.create_server(name, image_id, flavor_id, **options)
             report(boot_event(name, "requested", server, done=not wait))
             return server
 
@@ -443,39 +468,39 @@ class BootMixin:
     def _wait_booted(
         self, sent: list[dict], timeout: float, report, cancel, interval: float = 1.0
     ) -> None:
-        """Wait for the booted entries (in place). Waiting starts once every boot is sent: a
-        worker waiting out one server's build would hold back the boots queued behind it (100
-        servers on 8 workers took 13 build times)."""
-        stop = StopFlag(cancel)
+        """Wait for the booted entries (in place), all together: each poll one look at every
+        server still waited for (:meth:`_wait_many`: a listing of this session's servers for
+        many, a GET each for a few). Waiting starts once every boot is sent: a worker waiting
+        out one server's build held back the boots queued behind it (100 servers on 8 workers
+        took 13 build times), and a thousand servers polled one request each kept the client
+        busy for seconds."""
+        entries = {str(entry["result"]["id"]): entry for entry in sent}
 
-        def wait_one(entry):
-            name = entry["item"]
-            return self.wait(
-                entry["result"]["id"],
-                timeout=timeout,
-                interval=interval,
-                callback=lambda server: report(boot_event(name, "polled", server)),
-                cancel=stop,
-            )
+        def polled(server_id, server):
+            report(boot_event(entries[server_id]["item"], "polled", server))
 
-        def waited(entry):
-            name = entry["item"]["item"]
-            if entry["ok"]:
-                report(boot_event(name, "ready", entry["result"]))
+        def done(server_id, server, error):
+            entry = entries[server_id]
+            name, booted = entry["item"], entry["result"]
+            if error is None:
+                entry.update(ok=True, result=server, error=None)
+                report(boot_event(name, "ready", server))
             else:
-                error = entry["error"]
-                stage = _failure_stage(entry)
+                entry.update(ok=False, result=None, error=error)
+                stage = "cancelled" if isinstance(error, WaitCancelled) else "failed"
                 # A wait cancelled before its first look has no newer server than the boot's own.
-                server = getattr(error, "server", None) or entry["item"]["result"]
-                report(boot_event(name, stage, server, error=error))
+                report(boot_event(name, stage, getattr(error, "server", None) or booted,
+                                  error=error))  # fmt: skip
 
-        try:
-            waits = run_bulk(wait_one, sent, workers=self.workers, on_done=waited)
-        except BaseException:
-            stop.set()  # interrupted: the waits still running end within a poll slice
-            raise
-        for entry, outcome in zip(sent, waits, strict=True):
-            entry.update(ok=outcome["ok"], result=outcome["result"], error=outcome["error"])
+        self._wait_many(
+            list(entries),
+            tag=self.session_tag if self._supports("2.52", self.microversion) else None,
+            timeout=timeout,
+            callback=polled,
+            on_done=done,
+            interval=interval,
+            cancel=StopFlag(cancel),
+        )
 
     def check_boot(
         self,

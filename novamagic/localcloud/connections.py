@@ -15,12 +15,20 @@ every other request timed out. Here:
 * what http.server refuses itself (a 414 request line, 431 headers, a malformed request line)
   gets a fault body in the shape of the face the path names, and is logged in one line;
 * :meth:`CloudServer.close_connections` (called by ``LocalCloud.stop``) closes every open
-  connection, so a stop returns promptly however many are held.
+  connection, so a stop returns promptly however many are held;
+* connections are kept alive between requests (HTTP/1.1's persistent connections), which
+  werkzeug's own server never does: it cannot tell where an unread request body ends. Here a
+  body of up to :data:`KEEP_ALIVE_BODY` bytes with a Content-Length is read before the
+  application runs, so the next request line is where the stream stands; any other request
+  (a chunked body, a larger one, HTTP/1.0, ``Connection: close``) is answered as werkzeug does
+  and its connection closed. A thousand boots then cost a thousand requests, not a thousand
+  connections and threads.
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import logging
 import resource
 import socket
@@ -28,7 +36,13 @@ import ssl
 import threading
 import time
 
+from werkzeug.exceptions import InternalServerError
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+try:
+    from werkzeug.serving import connection_dropped_errors
+except ImportError:  # pragma: no cover - werkzeug moved it
+    connection_dropped_errors = (ConnectionError, socket.timeout)
 
 log = logging.getLogger("novamagic.localcloud")
 
@@ -48,6 +62,9 @@ REFUSERS = 8
 REFUSAL_READ = 1.0
 #: Longest request line logged: a 10,000-name regex must not become a 64 KB log line.
 LOGGED_LINE = 200
+#: Largest request body read ahead so that its connection may serve the next request (the
+#: application refuses bodies over its own cap, 114,688 bytes, with a 413).
+KEEP_ALIVE_BODY = 1 << 20
 
 _CONTROL = str.maketrans({c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]})
 
@@ -147,6 +164,10 @@ class CloudRequestHandler(WSGIRequestHandler):
     def setup(self) -> None:
         self.timeout = self.server.idle_timeout  # StreamRequestHandler applies it to the socket
         super().setup()
+        try:  # answers go out at once: a kept-alive connection must not wait on Nagle's delay
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):
+            pass
 
     def handle_one_request(self) -> None:
         self.server.connections.mark(self.connection, idle=True)
@@ -156,6 +177,121 @@ class CloudRequestHandler(WSGIRequestHandler):
         # A request line arrived: the connection is busy until its answer is sent.
         self.server.connections.mark(self.connection, idle=False)
         return super().parse_request()
+
+    def _body_length(self) -> int | None:
+        """How many body bytes to read ahead, or None to leave the request to werkzeug (which
+        closes the connection after it): a chunked or unparsable body, one over
+        KEEP_ALIVE_BODY, or a client that asked for the connection to close."""
+        if self.close_connection or "Transfer-Encoding" in self.headers:
+            return None
+        text = self.headers.get("Content-Length")
+        if text is None:
+            return 0
+        try:
+            length = int(text.strip())
+        except ValueError:
+            return None
+        return length if 0 <= length <= KEEP_ALIVE_BODY else None
+
+    def run_wsgi(self) -> None:
+        """werkzeug's ``run_wsgi`` (3.1), keeping the connection for the next request when the
+        whole body was read ahead (see the module docstring) and the answer's end is known."""
+        length = self._body_length()
+        if length is None:
+            super().run_wsgi()  # "Connection: close", the rest of the body drained
+            return
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client went away mid-body
+            self.close_connection = True
+            return
+        self.environ = environ = self.make_environ()
+        environ["wsgi.input"] = io.BytesIO(body)
+        status_set: str | None = None
+        headers_set: list[tuple[str, str]] | None = None
+        status_sent: str | None = None
+        chunked = False
+
+        def write(data: bytes) -> None:
+            nonlocal status_sent, chunked
+            assert status_set is not None and headers_set is not None, "write() before headers"
+            if status_sent is None:
+                status_sent = status_set
+                code_text, _, message = status_sent.partition(" ")
+                code = int(code_text)
+                self.send_response(code, message)
+                keys = set()
+                for key, value in headers_set:
+                    self.send_header(key, value)
+                    keys.add(key.lower())
+                if not (
+                    "content-length" in keys
+                    or environ["REQUEST_METHOD"] == "HEAD"
+                    or 100 <= code < 200
+                    or code in (204, 304)
+                ):
+                    chunked = True
+                    self.send_header("Transfer-Encoding", "chunked")
+                if self.close_connection and "connection" not in keys:
+                    self.send_header("Connection", "close")
+                if data and not chunked:  # the head and the body in one write, one packet
+                    self._headers_buffer.append(b"\r\n")
+                    self._headers_buffer.append(data)
+                    self.wfile.write(b"".join(self._headers_buffer))
+                    self._headers_buffer = []
+                    self.wfile.flush()
+                    return
+                self.end_headers()
+            if data:
+                if chunked:
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                else:
+                    self.wfile.write(data)
+            self.wfile.flush()
+
+        def start_response(status, headers, exc_info=None):
+            nonlocal status_set, headers_set
+            if exc_info:
+                try:
+                    if status_sent is not None:
+                        raise exc_info[1].with_traceback(exc_info[2])
+                finally:
+                    exc_info = None
+            elif headers_set:
+                raise AssertionError("Headers already set")
+            status_set, headers_set = status, headers
+            return write
+
+        def execute(app) -> None:
+            answer = app(environ, start_response)
+            try:
+                for data in answer:
+                    write(data)
+                if status_sent is None:
+                    write(b"")
+                if chunked:
+                    self.wfile.write(b"0\r\n\r\n")
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+
+        try:
+            execute(self.server.app)
+        except connection_dropped_errors as exc:
+            self.close_connection = True
+            self.connection_dropped(exc, environ)
+        except Exception:
+            if self.server.passthrough_errors:
+                raise
+            self.close_connection = True
+            log.exception("error answering %s", _shown(self.requestline))
+            if status_sent is None:  # nothing sent yet: a 500 instead
+                status_set = headers_set = None
+                try:
+                    execute(InternalServerError())
+                except Exception:
+                    pass
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None):
         """http.server's own refusals (414, 431, a bad request line) in the fault shape of the

@@ -182,3 +182,71 @@ def test_a_huge_url_gets_a_clean_414_fault_logged_in_one_line(localcloud, caplog
     assert all(len(r.getMessage()) < 500 for r in records)
     out, err = capfd.readouterr()
     assert "Traceback" not in err and "AttributeError" not in err
+
+
+# ---------------------------------------------------------------- kept-alive connections
+
+
+def _connection(cloud):
+    import http.client
+
+    return http.client.HTTPConnection("127.0.0.1", cloud.port, timeout=10)
+
+
+def _ask(conn, method: str, path: str, body: bytes | None = None, headers=None):
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    return response, response.read()
+
+
+def test_one_connection_serves_request_after_request(localcloud):
+    token = _token(localcloud)
+    conn = _connection(localcloud)
+    first, _ = _ask(conn, "GET", "/compute/v2.1/flavors", headers={"X-Auth-Token": token})
+    sock = conn.sock
+    assert first.status == 200 and first.getheader("Connection") is None
+    # A body the application never reads (a 404 before it looks) does not spill into the next
+    # request line; nor does a JSON body it refuses.
+    unread, _ = _ask(conn, "POST", "/compute/v2.1/nowhere", b'{"x": 1}',
+                     {"X-Auth-Token": token, "Content-Type": "application/json"})  # fmt: skip
+    assert unread.status == 404
+    bad, _ = _ask(conn, "POST", "/compute/v2.1/servers", b"{not json",
+                  {"X-Auth-Token": token, "Content-Type": "application/json"})  # fmt: skip
+    assert bad.status == 400
+    big, text = _ask(conn, "POST", "/compute/v2.1/servers", b"x" * 200_000,
+                     {"X-Auth-Token": token, "Content-Type": "application/json"})  # fmt: skip
+    assert big.status == 413, text
+    last, text = _ask(conn, "GET", "/compute/v2.1/flavors", headers={"X-Auth-Token": token})
+    assert last.status == 200 and b"m1.tiny" in text
+    assert conn.sock is sock  # never reconnected
+    conn.close()
+
+
+def test_connections_close_when_the_client_asks_or_cannot_keep_them(localcloud):
+    token = _token(localcloud)
+    for headers, body in (
+        ({"Connection": "close"}, None),
+        ({"Transfer-Encoding": "chunked", "Content-Type": "application/json"}, [b"{}"]),
+    ):
+        conn = _connection(localcloud)
+        response, _ = _ask(conn, "GET", "/compute/v2.1/flavors", body,
+                           {"X-Auth-Token": token, **headers})  # fmt: skip
+        assert response.status == 200 and response.getheader("Connection") == "close"
+        assert conn.sock is None  # http.client closed it, as the answer said
+    sock = socket.create_connection(("127.0.0.1", localcloud.port), timeout=10)
+    sock.sendall(
+        b"GET /compute/v2.1/flavors HTTP/1.0\r\nX-Auth-Token: " + token.encode() + b"\r\n\r\n"
+    )
+    answer = _until_closed(sock)  # HTTP/1.0: one request, then the server closes
+    assert answer.startswith(b"HTTP/1.0 200") or answer.startswith(b"HTTP/1.1 200")
+    sock.close()
+
+
+def test_a_kept_connection_left_idle_is_closed_after_the_idle_timeout(localcloud_factory):
+    cloud = localcloud_factory(idle_timeout=0.5)
+    conn = _connection(cloud)
+    response, _ = _ask(conn, "GET", "/compute/v2.1/flavors",
+                       headers={"X-Auth-Token": _token(cloud)})  # fmt: skip
+    assert response.status == 200
+    assert _until_closed(conn.sock) == b""  # closed by the server, having sent nothing more
+    conn.close()

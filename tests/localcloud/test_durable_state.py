@@ -25,6 +25,7 @@ import requests
 from novamagic.localcloud import LocalCloud, ManualClock
 from novamagic.localcloud.persistence import StateFileError
 from novamagic.localcloud.persistence.codec import CodecError, encode_rows
+from novamagic.localcloud.persistence.store import RUNTIME_ONLY
 from tests.reliability.standalone import Standalone
 
 LEARNERS = [f"learner-{n}" for n in range(1, 5)]
@@ -482,18 +483,14 @@ def test_every_kind_of_resource_comes_back_the_same_and_still_shared(tmp_path):
     try:
         every_kind_of_resource(first)
         dumped = first.dump()
-        rows = encode_rows(
-            {k: v for k, v in vars(first.state).items() if k not in ("lock", "clock")}
-        )
+        rows = encode_rows({k: v for k, v in vars(first.state).items() if k not in RUNTIME_ONLY})
     finally:
         first.stop()
     second = LocalCloud(seed=3, clock=ManualClock(), state_file=path)
     try:
         assert second.state_notes == []
         assert second.dump() == dumped
-        again = encode_rows(
-            {k: v for k, v in vars(second.state).items() if k not in ("lock", "clock")}
-        )
+        again = encode_rows({k: v for k, v in vars(second.state).items() if k not in RUNTIME_ONLY})
         assert again == rows
         state = second.state
         token = next(iter(state.tokens.values()))

@@ -45,17 +45,17 @@ def time_param(value: str, name: str) -> float:
         ) from None
 
 
-def paginate(call: Call, items: list, id_of) -> tuple[list, list]:
-    """Nova's limit/marker paging: (page, links). A full page gets a ``next`` link."""
+def paginate(call: Call, items: list, id_of, find=None) -> tuple[list, list]:
+    """Nova's limit/marker paging: (page, links). A full page gets a ``next`` link.
+
+    ``find(marker)``, if given, returns the item a marker names (or None): the marker is then
+    looked up by identity, without listing every item's id (each page of a long listing)."""
     args = call.request.args
     limit = query_limit(args, MAX_LIMIT, MAX_LIMIT)
     start = 0
     marker = args.get("marker")
     if marker is not None:
-        try:
-            start = list(map(id_of, items)).index(marker) + 1
-        except ValueError:
-            raise errors.BadRequest(f"marker [{marker}] not found") from None
+        start = _after_marker(items, marker, id_of, find)
     page = items[start : start + limit]
     links = []
     if page and len(page) == limit:
@@ -64,6 +64,22 @@ def paginate(call: Call, items: list, id_of) -> tuple[list, list]:
         href = f"{call.base_url}{call.request.path}?{urlencode(params)}"
         links = [{"rel": "next", "href": href}]
     return page, links
+
+
+def _after_marker(items: list, marker: str, id_of, find) -> int:
+    """The index after the item ``marker`` names (400 if none does)."""
+    item = find(marker) if find is not None else None
+    if item is not None:
+        try:
+            index = items.index(item)  # a C loop (servers compare by identity)
+        except ValueError:
+            index = None
+        if index is not None and id_of(items[index]) == marker:
+            return index + 1
+    try:
+        return list(map(id_of, items)).index(marker) + 1
+    except ValueError:
+        raise errors.BadRequest(f"marker [{marker}] not found") from None
 
 
 def check_query(call: Call, allowed: frozenset[str] | set[str], since: str = "2.102") -> None:

@@ -132,25 +132,31 @@ def _list_servers(call: Call, detail: bool):
         )
         if filters:
             servers = [s for s in servers if all(f(s) for f in filters)]
+        if not regexes:  # one hold of the lock: no deletion can finish in between
+            return _page(call, servers, detail, sort_key, sort_dir)
         texts = [tuple(strings(s) for _, strings in regexes) for s in servers]
-    if regexes:
-        # Outside the lock and within the project's budget: a costly pattern (up to a second
-        # of matching) delays its own request only, never another learner's.
-        keep = regex_matches(call, [f for f, _ in regexes], texts)
-        servers = [s for s, kept in zip(servers, keep, strict=True) if kept]
+    # Outside the lock and within the project's budget: a costly pattern (up to a second
+    # of matching) delays its own request only, never another learner's.
+    keep = regex_matches(call, [f for f, _ in regexes], texts)
+    servers = [s for s, kept in zip(servers, keep, strict=True) if kept]
     with call.state.lock:
         if changes_since is None:  # a deletion may have finished since the lock was let go
             servers = [s for s in servers if not s.deleted]
-        if sort_key is not None or sort_dir == "asc":
-            servers.sort(key=SORT_KEYS[sort_key or "created_at"], reverse=sort_dir == "desc")
-        page, links = paginate(call, servers, BY_ID)
-        view = ServerView(call)
-        if not detail:
-            body = {"servers": [view.summary(s) for s in page]}
-            if links:
-                body["servers_links"] = links
-            return body
-        items = ",".join([view.detail_json(s) for s in page])
+        return _page(call, servers, detail, sort_key, sort_dir)
+
+
+def _page(call: Call, servers: list, detail: bool, sort_key, sort_dir: str):
+    """The page asked for of the listed ``servers``, sorted, rendered (under the state lock)."""
+    if sort_key is not None or sort_dir == "asc":
+        servers.sort(key=SORT_KEYS[sort_key or "created_at"], reverse=sort_dir == "desc")
+    page, links = paginate(call, servers, BY_ID, find=call.state.servers.get)
+    view = ServerView(call)
+    if not detail:
+        body = {"servers": [view.summary(s) for s in page]}
+        if links:
+            body["servers_links"] = links
+        return body
+    items = ",".join([view.detail_json(s) for s in page])
     tail = f',"servers_links":{dumps(links)}' if links else ""
     return Response(f'{{"servers":[{items}]{tail}}}', content_type="application/json")
 

@@ -72,6 +72,7 @@ class ClassroomBackend:
 
     def _reset_project_networking(self, pid: str) -> Counter:
         removed: Counter = Counter()
+        self.forget_views()
         for fip in [f for f in self.floating_ips.values() if f.project_id == pid]:
             del self.floating_ips[fip.id]
             self.pools.release(fip.slot)

@@ -120,6 +120,7 @@ class FloatingIPBackend:
             if "description" in fields:
                 fip.description = fields["description"]
             fip.updated, fip.revision = self.now(), fip.revision + 1
+            self.forget_views()  # an association shows in the server's addresses
             return fip
 
     def delete_floating_ip(self, caller: Token, fip_id: str) -> None:
@@ -127,6 +128,7 @@ class FloatingIPBackend:
             fip = self.get_floating_ip(caller, fip_id)
             del self.floating_ips[fip.id]
             self.pools.release(fip.slot)
+            self.forget_views()
 
     def _association(self, caller: Token, fip, port_id, fixed_ip_address):
         port = self.ports.get(port_id) if isinstance(port_id, str) else None
@@ -175,11 +177,13 @@ class FloatingIPBackend:
         return port, fixed
 
     def _associate(self, fip: FloatingIP, port, fixed: str) -> None:
+        self.forget_views()
         fip.port_id, fip.fixed_ip_address = port.id, fixed
         fip.router_id = self._seeded_id("router", port.project_id)
 
     def _release_floating_ips(self, port) -> None:
         # A port that goes takes its associations, not its floating IPs (as in Neutron).
+        self.forget_views()
         for fip in self.floating_ips_of_port(port.id):
             fip.port_id = fip.fixed_ip_address = fip.router_id = None
             fip.updated = self.now()

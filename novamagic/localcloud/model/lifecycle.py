@@ -9,8 +9,10 @@ background, so a ManualClock gives exact, repeatable states.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -63,6 +65,10 @@ class Operation:
             return 1.0
         return min(1.0, max(0.0, (now - self.start) / (self.end - self.start)))
 
+
+#: A server's operation: None when it rests, an Operation (always true) while busy.
+_OPERATION = operator.attrgetter("operation")
+_OPERATION_END = operator.attrgetter("operation.end")
 
 #: ``(vm_state, status, power_state)`` a server rests in.
 RUNNING_STATE = ("active", "ACTIVE", RUNNING)
@@ -173,6 +179,17 @@ class LifecycleBackend:
         server.operation = op
         server.updated = now
         return op
+
+    def settle_busy(self, servers: list[Server], now: float, ended_only: bool = False) -> bool:
+        """Settle those of ``servers`` that have an operation running (``ended_only``: those
+        whose operation has ended by ``now``, what counting needs: a running one changes only
+        task states and progress); whether any was settled."""
+        busy = list(compress(servers, map(_OPERATION, servers)))
+        if ended_only:
+            busy = list(compress(busy, map(operator.ge, repeat(now), map(_OPERATION_END, busy))))
+        for server in busy:
+            self._settle(server, now)
+        return bool(busy)
 
     def _settle(self, server: Server, now: float) -> None:
         """Apply whatever the server's current operation has achieved by ``now``."""

@@ -8,6 +8,8 @@ Nova's 403 ("Maximum number of ports exceeded").
 
 from __future__ import annotations
 
+import operator
+
 from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, OverQuota, typed
 from novamagic.localcloud.model.identity import Token
 
@@ -22,6 +24,16 @@ NETWORK_QUOTAS = {
     "security_group_rule": 100,
     "rbac_policy": 10,
 }
+#: Where the cloud keeps each resource it counts (the others, such as routers, it has none of).
+_COLLECTIONS = {
+    "network": "networks",
+    "subnet": "subnets",
+    "port": "ports",
+    "floatingip": "floating_ips",
+    "security_group": "security_groups",
+    "security_group_rule": "security_group_rules",
+}
+_PROJECT = operator.attrgetter("project_id")
 
 
 class NetworkQuotaBackend:
@@ -52,22 +64,22 @@ class NetworkQuotaBackend:
     def network_usage(self, project_id: str) -> dict[str, int]:
         with self.lock:
             counts = dict.fromkeys(NETWORK_QUOTAS, 0)
-            for name, items in (
-                ("network", self.networks.values()),
-                ("subnet", self.subnets.values()),
-                ("port", self.ports.values()),
-                ("floatingip", self.floating_ips.values()),
-                ("security_group", self.security_groups.values()),
-                ("security_group_rule", self.security_group_rules.values()),
-            ):
-                counts[name] = sum(1 for item in items if item.project_id == project_id)
+            for name in _COLLECTIONS:
+                counts[name] = self._network_count(project_id, name)
             return counts
+
+    def _network_count(self, project_id: str, resource: str) -> int:
+        """How many ``resource`` the project holds (a C loop: a boot counts its ports)."""
+        if resource not in _COLLECTIONS:
+            return 0
+        items = getattr(self, _COLLECTIONS[resource]).values()
+        return operator.countOf(map(_PROJECT, items), project_id)
 
     def _check_network_quota(self, project_id: str, resource: str, wanted: int, nova=False):
         limit = self.network_quota_limits(project_id)[resource]
         if limit < 0 or wanted == 0:
             return
-        if self.network_usage(project_id)[resource] + wanted > limit:
+        if self._network_count(project_id, resource) + wanted > limit:
             if nova:  # Nova's own words when a boot would need too many ports
                 raise OverQuota(
                     f"Maximum number of ports exceeded: the project may have {limit} ports."

@@ -284,10 +284,12 @@ class NetworkBackend:
             for subnet_id in network.subnets:
                 self.subnets.pop(subnet_id, None)
             del self.networks[network_id]
+            self.forget_views()
 
     def _touch(self, thing) -> None:
         thing.updated = self.now()
         thing.revision += 1
+        self.forget_views()  # a port's or network's change may show in servers' addresses
 
     # ------------------------------------------------------------------ subnets
     def create_subnet(self, caller: Token, network_id: str, cidr, ip_version, **attrs) -> Subnet:

@@ -141,6 +141,7 @@ class PortBackend:
             slot=slot,
         )
         self.ports[port.id] = port
+        self.forget_views()
         return port
 
     def _resolve_port_groups(self, caller: Token, project_id: str, groups) -> list[str]:
@@ -166,6 +167,7 @@ class PortBackend:
             self._drop_port(port)
 
     def _drop_port(self, port: Port) -> None:
+        self.forget_views()
         self._release_floating_ips(port)
         del self.ports[port.id]
         if port.slot is not None:
@@ -238,6 +240,7 @@ class PortBackend:
     def plug_server(self, server, plan, group_ids: list[str]) -> None:
         """Give a new server its ports (the order of ``plan`` is the order of its addresses)."""
         macs = AddressPools.addresses(server.slot)
+        self.forget_views()
         ids = self.server_ports[server.id] = []
         for network, port, fixed_ip in plan:
             if port is None:
@@ -261,6 +264,7 @@ class PortBackend:
 
     def unplug_server(self, server) -> None:
         """A deleted server's ports go; ports it was given unbind (as Nova does)."""
+        self.forget_views()
         for port_id in self.server_ports.pop(server.id, []):
             port = self.ports.get(port_id)
             if port is None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+from collections import Counter
+
 from novamagic.localcloud.errors import BadRequest, Forbidden, OverQuota
 from novamagic.localcloud.model.identity import Token
 from novamagic.localcloud.model.images import BOOK_PROJECT
@@ -30,6 +33,7 @@ SETTABLE_QUOTAS = frozenset(DEFAULT_QUOTAS)
 #: override that os-quota-sets shows (and an admin may remove), while every other project has
 #: today's Nova defaults. Only when the cloud's own defaults leave metadata_items as Nova's.
 BOOK_QUOTAS = {"metadata_items": 5}
+_FLAVOR_ID = operator.attrgetter("flavor_id")
 
 
 class QuotaBackend:
@@ -61,18 +65,18 @@ class QuotaBackend:
         """What the project's live servers use, settled to now first: a deletion (or resize
         revert) that finished on the clock frees its share before any check counts it."""
         with self.lock:
-            now = self.now()
+            servers = self.project_servers(project_id)
+            if self.settle_busy(servers, self.now(), ended_only=True):
+                servers = [s for s in servers if not s.deleted]
             instances = cores = ram = 0
-            for server in list(self.servers.values()):
-                if server.project_id == project_id:
-                    self._settle(server, now)
-                    if server.deleted:
-                        continue
-                    flavor = self.flavors.get(server.flavor_id)
-                    instances += 1
-                    if flavor is not None:
-                        cores += flavor.vcpus
-                        ram += flavor.ram
+            # By flavor: every boot checks the quota, so this runs over the project's servers
+            # once per boot (C loops for the counting).
+            for flavor_id, count in Counter(map(_FLAVOR_ID, servers)).items():
+                flavor = self.flavors.get(flavor_id)
+                instances += count
+                if flavor is not None:
+                    cores += flavor.vcpus * count
+                    ram += flavor.ram * count
             return {"instances": instances, "cores": cores, "ram": ram}
 
     def set_quotas(self, caller: Token, project_id: str, values: dict) -> dict[str, int]:

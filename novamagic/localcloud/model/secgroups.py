@@ -101,6 +101,7 @@ class SecurityGroupBackend:
         now = self.now()
         group = SecurityGroup(group_id, name, project_id, now, now, description)
         self.security_groups[group.id] = group
+        self.forget_views()  # a port may name it already (a project's default, seeded again)
         return group
 
     def _add_rule(self, group, direction, ethertype, rule_id=None, **attrs) -> SecurityGroupRule:
@@ -194,6 +195,7 @@ class SecurityGroupBackend:
             for key, value in attrs.items():
                 setattr(group, key, value)
             group.updated, group.revision = self.now(), group.revision + 1
+            self.forget_views()  # its name shows in its servers' security_groups
             return group
 
     def own_security_group(self, caller: Token, group_id: str) -> SecurityGroup:
@@ -225,6 +227,7 @@ class SecurityGroupBackend:
                          if r.remote_group_id == group_id]:  # fmt: skip
                 self._drop_rule(rule)
             del self.security_groups[group_id]
+            self.forget_views()
 
     # ------------------------------------------------------------------ rules
     def get_security_group_rule(self, caller: Token, rule_id: str) -> SecurityGroupRule:

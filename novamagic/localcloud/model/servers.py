@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 
 from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, NotFound, OverQuota
 from novamagic.localcloud.model.identity import Token
@@ -38,6 +40,8 @@ SERVER_STATUSES = frozenset(
 )
 
 HOST = "localcloud-1"
+
+_PROJECT = operator.attrgetter("project_id")
 
 
 @dataclass(slots=True, eq=False)
@@ -124,6 +128,15 @@ class ServerBackend:
             for stale in list(self.deleted_servers)[: MAX_TOMBSTONES // 10]:
                 del self.deleted_servers[stale]
 
+    def project_servers(self, project_id: str | None) -> list[Server]:
+        """The servers of a project (None: of every project), in creation order, as they are
+        (unsettled). C loops: a listing's every page, and every boot's quota check, go over
+        every server of the cloud."""
+        servers = self.servers.values()
+        if project_id is None:
+            return list(servers)
+        return list(compress(servers, map(operator.eq, map(_PROJECT, servers), repeat(project_id))))
+
     def get_server(self, caller: Token, server_id: str) -> Server:
         """A live server the caller may see (admins see all), settled to now."""
         with self.lock:
@@ -167,13 +180,8 @@ class ServerBackend:
             wanted = None if all_tenants else (project_id or caller.project.id)
             if project_id is not None and caller.is_admin:
                 wanted = project_id
-            if wanted is None:
-                candidates = list(self.servers.values())
-            else:
-                candidates = [s for s in self.servers.values() if s.project_id == wanted]
-            busy = [s for s in candidates if s.operation is not None]
-            for server in busy:
-                self._settle(server, now)
+            candidates = self.project_servers(wanted)
+            busy = self.settle_busy(candidates, now)
             # A deletion that just finished leaves a tombstone, listed below when asked for.
             result = [s for s in candidates if not s.deleted] if busy else candidates
             if include_deleted_since is not None:

@@ -48,6 +48,7 @@ from novamagic.localcloud.model.netquotas import NetworkQuotaBackend
 from novamagic.localcloud.model.networks import NetworkBackend
 from novamagic.localcloud.model.ports import PortBackend
 from novamagic.localcloud.model.quotas import DEFAULT_QUOTAS, SETTABLE_QUOTAS, QuotaBackend
+from novamagic.localcloud.model.rendered import RenderedViews
 from novamagic.localcloud.model.secgroups import SecurityGroupBackend
 from novamagic.localcloud.model.server_groups import ServerGroupBackend
 from novamagic.localcloud.model.servers import ServerBackend
@@ -126,8 +127,23 @@ class CloudState(
     def now(self) -> float:
         return self.clock.now()
 
+    @property
+    def rendered(self) -> RenderedViews:
+        """Server views rendered by earlier requests (runtime only: never persisted, made
+        afresh for a restored state); see :mod:`.rendered`."""
+        views = self.__dict__.get("_rendered")
+        if views is None:
+            views = self.__dict__["_rendered"] = RenderedViews()
+        return views
+
+    def forget_views(self) -> None:
+        """Something every server's view may show outside the server changed (a port, a
+        floating IP, a network or security group name): render them all again."""
+        self.rendered.clear()
+
     def _reset_resources(self) -> None:
         with self.lock:
+            self.forget_views()
             self._rng = random.Random(f"{self.seed}:resources")
             self.pools = AddressPools()
             self._reset_flavors()

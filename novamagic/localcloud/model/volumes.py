@@ -177,6 +177,8 @@ class VolumeBackend:
             snapshot.status = "available"
 
     def _settle_volumes(self) -> None:
+        if not self.volumes and not self.snapshots:
+            return  # nothing to settle, nor for a deletion to let go (every boot reads this)
         now = self.now()
         # A server deletion that has run its time lets its volumes go (release_server_volumes)
         for server in [s for s in self.servers.values() if s.operation is not None

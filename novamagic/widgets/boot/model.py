@@ -478,7 +478,8 @@ class BootFormModel(BackgroundModel):
         with self._rows_lock:
             row.server = server
             row.id = str(server.get("id"))
-            row.status = str(server.get("status") or "?")
+            # A boot's stub (many servers waited for together) has no status yet: keep the row's.
+            row.status = str(server.get("status") or row.status or "?")
             row.task = server.get("OS-EXT-STS:task_state")
             if isinstance(server.get("progress"), int):
                 row.progress = server["progress"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import operator
 from json.encoder import encode_basestring_ascii as _q
 
 from novamagic.localcloud import model
@@ -11,20 +13,31 @@ from novamagic.localcloud.clock import iso_micro, iso_seconds
 from novamagic.localcloud.compute.common import dumps, item_links, root_url
 from novamagic.localcloud.http import Call
 from novamagic.localcloud.model import Server
+from novamagic.localcloud.model.rendered import RenderedViews
 
 PROGRESS_STATUSES = frozenset(
     ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
 )
 HOST_ID_SALT = model.HOST
+#: What a server's view is made of among its own fields (its containers apart, below); what it
+#: never shows (its operation, files, passwords) is left out.
+_UNSHOWN = {"operation", "personality", "admin_pass", "encrypted_password"}
+_CONTAINERS = ("metadata", "tags", "scheduler_hints", "fault")
+_KEY_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Server) if f.name not in _UNSHOWN | set(_CONTAINERS)
+)
+_scalar_fields = operator.attrgetter(*_KEY_FIELDS)
 
 
 class ServerView:
     """Renders servers for one request (the microversion and the caller decide the shape).
 
-    Listing 10,000 servers with details must stay well under a second and a half, so a server is
+    Listing 10,000 servers with details must cost little more than sending them, so a server is
     written straight to JSON text from cached fragments (flavor and image per project,
-    timestamps) and its ports' addresses instead of building dicts for ``json.dumps``. ``detail()`` parses
-    that text back for the few callers that want a dict, so there is one renderer.
+    timestamps) and its ports' addresses instead of building dicts for ``json.dumps``, and a
+    listing's renderings are kept for the next listing (:meth:`detail_json`, see
+    :mod:`novamagic.localcloud.model.rendered`). ``detail()`` parses that text back for the few
+    callers that want a dict, so there is one renderer.
     """
 
     def __init__(self, call: Call):
@@ -52,6 +65,8 @@ class ServerView:
         self._flavors: dict[tuple[str, str], str] = {}
         self._images: dict[tuple[str, str], str] = {}
         self._volumes: dict[str, list] | None = None  # server id -> its attachments, once
+        self._kept: dict[str, tuple] | None = None  # this variant's kept renderings, once
+        self._image_extras: dict[str, tuple] = {}
 
     # ------------------------------------------------------------------ fragments
     def host_id(self, project_id: str) -> str:
@@ -155,6 +170,8 @@ class ServerView:
     def _volumes_json(self, s: Server) -> str:
         if self._volumes is None:
             self._volumes = {}
+            if not self.cloud.volumes:
+                return "[]"  # nothing attached anywhere (nor any volume for a deletion to free)
             self.cloud._settle_volumes()
             for volume in self.cloud.volumes.values():
                 pending = volume.operation
@@ -163,9 +180,10 @@ class ServerView:
                     attachments.append(pending.data["attachment"])
                 for a in attachments:
                     self._volumes.setdefault(a["server_id"], []).append(a)
-        attached = sorted(self._volumes.get(s.id, ()), key=lambda a: a["device"])
+        attached = self._volumes.get(s.id)
         if not attached:
             return "[]"
+        attached = sorted(attached, key=lambda a: a["device"])
         if self.call.at_least("2.3"):
             return dumps([{"id": a["volume_id"],
                            "delete_on_termination": a["delete_on_termination"]}
@@ -204,6 +222,20 @@ class ServerView:
         )
         return props
 
+    def _image_extra(self, s: Server) -> tuple | None:
+        """What an admin's view (2.3+) shows of the server's image: its kernel and ramdisk."""
+        if not (self.admin and self.v2_3):
+            return None
+        extra = self._image_extras.get(s.image_id)
+        if extra is None:
+            image = self.cloud.images.get(s.image_id)
+            props = image.properties if image is not None else {}
+            extra = self._image_extras[s.image_id] = (
+                str(props.get("kernel_id", "")),
+                str(props.get("ramdisk_id", "")),
+            )
+        return extra
+
     # ------------------------------------------------------------------ the view
     def detail(
         self, s: Server, show: bool = False, basic: bool = False, rebuild: bool = False
@@ -215,7 +247,52 @@ class ServerView:
         self, s: Server, show: bool = False, basic: bool = False, rebuild: bool = False
     ) -> str:
         """The full view as JSON text (``basic``: the trimmed view update/rebuild gave before 2.75;
-        ``rebuild``: a rebuild's, which from 2.54 shows ``key_name`` even when trimmed)."""
+        ``rebuild``: a rebuild's, which from 2.54 shows ``key_name`` even when trimmed).
+
+        The listing's view (neither ``show``, ``basic`` nor ``rebuild``) is kept for the next
+        request of the same variant (URL root, microversion, admin or not) beside a key of what
+        it was made from: the server's fields, copies of its metadata and tags, its hints and
+        fault as JSON, and this request's fragments of its image, flavor and volumes. It is
+        reused only while that key is equal; networking changes drop every kept view instead
+        (see :mod:`novamagic.localcloud.model.rendered`).
+        """
+        if show or basic or rebuild:
+            return self._render(s, show, basic, rebuild)
+        kept = self._kept
+        if kept is None:
+            cloud = self.cloud
+            kept = self._kept = cloud.rendered.variant(
+                (self.root, self.call.version, self.admin),
+                len(cloud.servers) + len(cloud.deleted_servers),
+            )
+        hints, fault = s.scheduler_hints, s.fault
+        key = (
+            _scalar_fields(s),
+            s.metadata,
+            s.tags,
+            dumps(hints) if hints else None,
+            dumps(fault) if fault else None,
+            self._image_json(s),
+            self._flavor_json(s),
+            self._volumes_json(s),
+            self._image_extra(s),
+        )
+        entry = kept.get(s.id)
+        if entry is not None and entry[0] == key:
+            text = entry[1]
+            if RenderedViews.check:  # the test suite's: is the kept view still true?
+                fresh = self._render(s, False, False, False)
+                if fresh != text:
+                    raise AssertionError(
+                        f"a kept view of server {s.id} is stale:\nkept  {text}\nfresh {fresh}"
+                    )
+            return text
+        text = self._render(s, False, False, False)
+        # Copies of the containers: the server's own may change in place (a tag added).
+        kept[s.id] = ((key[0], dict(s.metadata), list(s.tags), *key[3:]), text)
+        return text
+
+    def _render(self, s: Server, show: bool, basic: bool, rebuild: bool) -> str:
         trimmed = basic and not self.v2_75
         launched = s.launched_at is not None
         root, project = self.root, s.project_id
