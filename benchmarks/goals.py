@@ -415,12 +415,19 @@ def main(argv=None) -> int:
             print_rows(
                 section, rows, SCALE_COLUMNS if section == "scale" else ("novamagic", "floor")
             )
-        elif section in ("startup", "cloud"):
-            # their own scripts, each printing its own table (the rows say met, not met, or None)
-            module = __import__("startup" if section == "startup" else "localcloud_goals")
-            rows = module.section_startup() if section == "startup" else module.section_cloud()
+        elif section == "startup":  # startup.py's own table
+            import startup
+
+            rows = startup.section_startup()
             print()
-            print(module.format_rows(rows))
+            print(startup.format_rows(rows))
+        elif section == "cloud":  # localcloud_goals.py's own table
+            import localcloud_goals
+
+            before = localcloud_goals.uptime()
+            rows = localcloud_goals.section_cloud()
+            print()
+            localcloud_goals.print_table(rows, (before, localcloud_goals.uptime()))
         else:
             parser.error(f"unknown section {section!r}")
         all_rows += rows
