@@ -224,6 +224,9 @@ class HttpSession:
         """The catalog URL of a service, or None when the catalog has none."""
         from keystoneauth1 import exceptions as ksa_exc
 
+        plain = self._one_catalog_url(service_type, interface, region_name)
+        if plain is not None:
+            return plain
         try:
             return self.ks.get_endpoint(
                 service_type=service_type, interface=interface, region_name=region_name
@@ -237,6 +240,28 @@ class HttpSession:
             return None
         except ksa_exc.ClientException as exc:
             raise self._auth_error(exc) from None
+
+    def _one_catalog_url(self, service_type, interface, region_name) -> str | None:
+        """The URL when a v3 catalog lists exactly one endpoint of this very type, interface
+        and region: the common case, read without keystoneauth's deep copy of the whole catalog
+        per lookup. Anything else (aliases, several matches, v2 catalogs) is keystoneauth's."""
+        auth_ref = getattr(self.ks.auth, "auth_ref", None)
+        catalog = getattr(auth_ref, "_data", {}).get("token", {}).get("catalog")
+        if not isinstance(catalog, list) or not isinstance(interface, str):
+            return None
+        found = [
+            endpoint.get("url")
+            for service in catalog
+            if isinstance(service, dict) and service.get("type") == service_type
+            for endpoint in service.get("endpoints") or ()
+            if isinstance(endpoint, dict)
+            and endpoint.get("interface") == interface
+            and (
+                region_name is None
+                or region_name in (endpoint.get("region"), endpoint.get("region_id"))
+            )
+        ]
+        return found[0] if len(found) == 1 and isinstance(found[0], str) else None
 
     def access(self):
         """The keystoneauth AccessInfo of the current token (authenticating if needed)."""

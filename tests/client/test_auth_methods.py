@@ -115,3 +115,25 @@ def test_a_keystone_without_v3_at_the_guessed_url_is_discovered(local):
         assert cloud.flavors()
     with local_connect(local, retries=0) as admin:
         assert not [f for f in admin.control.faults() if "auth/tokens" in f["path"]]  # used up
+
+
+@pytest.mark.parametrize("regions", ["RegionOne", ["RegionOne", "RegionTwo"]])
+def test_catalog_lookups_read_plainly_agree_with_keystoneauth(localcloud_factory, regions):
+    lc = localcloud_factory(regions=regions)
+    with local_connect(lc) as cloud:
+        http = cloud._http
+        asked = 0
+        for service in ("compute", "image", "network", "volumev3", "block-storage", "identity"):
+            for interface in ("public", "internal", "admin", "publicURL"):
+                for region in (None, "RegionOne", "RegionTwo"):
+                    plain = http._one_catalog_url(service, interface, region)
+                    if plain is None:
+                        continue  # keystoneauth answers these itself
+                    asked += 1
+                    assert plain == http.ks.get_endpoint(
+                        service_type=service, interface=interface, region_name=region
+                    )
+        assert asked  # the plain reading answered the common lookups
+        one_region = isinstance(regions, str)
+        assert (http._one_catalog_url("compute", "public", None) is not None) == one_region
+        assert http.endpoint("compute", region_name="RegionOne") == cloud.compute_url
