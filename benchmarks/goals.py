@@ -55,7 +55,7 @@ FLEET_MIX = [
     ("2", "cirros-0.6.2-x86_64-disk"),
 ]
 CLIENTS = ["floor", "novamagic", "floor+orjson", "novamagic+orjson"]
-TURNS = 3  # fresh processes per client, taking turns
+TURNS = 4  # fresh processes per client, taking turns
 SCALE_COLUMNS = ("100,000 servers", "10,000 servers")
 
 
