@@ -515,6 +515,12 @@ class HttpSession:
                 ksa_exc.UnknownConnectionError,
             ),
         ):
+            if isinstance(exc, ksa_exc.ConnectTimeout):  # say which cloud did not answer
+                return errors.Timeout(
+                    f"{auth_url} timed out: no answer within {self.ks.timeout:g} s",
+                    url=auth_url,
+                    hint="the cloud is slow or unreachable; pass api_timeout= for a longer timeout",
+                )
             return self._connection_error(exc, "POST", auth_url)
         if isinstance(exc, ksa_exc.DiscoveryFailure) and _TLS_TROUBLE.search(str(exc)):
             return self._connection_error(ksa_exc.SSLError(str(exc)), "GET", auth_url)
