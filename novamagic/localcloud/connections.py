@@ -30,6 +30,7 @@ from __future__ import annotations
 import errno
 import io
 import logging
+import os
 import resource
 import socket
 import ssl
@@ -58,6 +59,20 @@ FD_RESERVE = 64
 RETRY_AFTER = 1
 #: Threads answering refusals at once; past them a newcomer is closed without a word.
 REFUSERS = 8
+#: Buffers one sendmsg() takes at most (the kernel's IOV_MAX), and pieces of an answer
+#: gathered before they are sent.
+try:
+    IOV_MAX = max(16, os.sysconf("SC_IOV_MAX"))
+except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+    IOV_MAX = 16
+GATHER = 1000
+
+
+def _framed(parts: list) -> list:
+    """``parts`` as HTTP/1.1 chunks."""
+    return [f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in parts]
+
+
 #: Seconds a refusal waits for the request's head (to answer in the shape of its face).
 REFUSAL_READ = 1.0
 #: Longest request line logged: a 10,000-name regex must not become a 64 KB log line.
@@ -214,6 +229,10 @@ class CloudRequestHandler(WSGIRequestHandler):
         chunked = False
 
         def write(data: bytes) -> None:
+            write_parts([data] if data else [])
+
+        def write_parts(parts: list) -> None:
+            """Send ``parts`` (non-empty bytes), the head first if it has not gone yet."""
             nonlocal status_sent, chunked
             assert status_set is not None and headers_set is not None, "write() before headers"
             if status_sent is None:
@@ -235,20 +254,14 @@ class CloudRequestHandler(WSGIRequestHandler):
                     self.send_header("Transfer-Encoding", "chunked")
                 if self.close_connection and "connection" not in keys:
                     self.send_header("Connection", "close")
-                if data and not chunked:  # the head and the body in one write, one packet
-                    self._headers_buffer.append(b"\r\n")
-                    self._headers_buffer.append(data)
-                    self.wfile.write(b"".join(self._headers_buffer))
-                    self._headers_buffer = []
-                    self.wfile.flush()
-                    return
-                self.end_headers()
-            if data:
-                if chunked:
-                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                else:
-                    self.wfile.write(data)
-            self.wfile.flush()
+                self._headers_buffer.append(b"\r\n")
+                head = b"".join(self._headers_buffer)
+                self._headers_buffer = []
+                parts = [head, *_framed(parts)] if chunked else [head, *parts]
+            elif chunked:
+                parts = _framed(parts)
+            if parts:  # the head and the body together: one packet for a small answer
+                self._send_parts(parts)
 
         def start_response(status, headers, exc_info=None):
             nonlocal status_set, headers_set
@@ -266,10 +279,21 @@ class CloudRequestHandler(WSGIRequestHandler):
         def execute(app) -> None:
             answer = app(environ, start_response)
             try:
+                # The answer's pieces go out together, up to GATHER at a time: a listing's page
+                # is a thousand kept views, sent as they are rather than copied into one.
+                if type(answer) is list:  # a body of pieces passed through (servers.py's page)
+                    for start in range(0, len(answer), GATHER):
+                        write_parts([data for data in answer[start : start + GATHER] if data])
+                    answer = ()
+                pending: list = []
                 for data in answer:
-                    write(data)
-                if status_sent is None:
-                    write(b"")
+                    if data:
+                        pending.append(data)
+                        if len(pending) >= GATHER:
+                            write_parts(pending)
+                            pending = []
+                if pending or status_sent is None:
+                    write_parts(pending)
                 if chunked:
                     self.wfile.write(b"0\r\n\r\n")
             finally:
@@ -292,6 +316,24 @@ class CloudRequestHandler(WSGIRequestHandler):
                     execute(InternalServerError())
                 except Exception:
                     pass
+
+    def _send_parts(self, parts: list) -> None:
+        """Every byte of ``parts`` in order, gathered by sendmsg() from where they lie: a page of
+        kept views is never copied into one 2 MB buffer (a fresh one each time costs more in
+        page faults than the copy). TLS has no sendmsg: there they are joined."""
+        sock = self.connection
+        if len(parts) == 1 or isinstance(sock, ssl.SSLSocket) or not hasattr(sock, "sendmsg"):
+            self.wfile.write(parts[0] if len(parts) == 1 else b"".join(parts))
+            return
+        while parts:
+            sent = sock.sendmsg(parts[:IOV_MAX])
+            done = 0
+            while done < len(parts) and sent >= len(parts[done]):
+                sent -= len(parts[done])
+                done += 1
+            del parts[:done]
+            if sent:  # the kernel took part of a buffer: the rest of it goes next
+                parts[0] = memoryview(parts[0])[sent:]
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None):
         """http.server's own refusals (414, 431, a bad request line) in the fault shape of the

@@ -3,11 +3,13 @@
 A listing of 10,000 servers renders every one of them again on every page asked for, yet between
 two listings almost none has changed. :class:`RenderedViews` keeps each server's rendered text
 per *variant* (what shapes it beside the server: the URL root the client used, the microversion
-and whether the caller is an admin). The view (:mod:`novamagic.localcloud.compute.views.servers`)
-keeps a rendering beside a key of everything it was made from that lives in the server and in
-the catalogue (the server's own fields, its metadata, tags, status, times ...; the flavor's and
-image's fragments; its volume attachments), and reuses it only when that key is equal now, so
-changes there need nothing done here.
+and whether the caller is an admin), as the UTF-8 bytes a page is sent from. The view
+(:mod:`novamagic.localcloud.compute.views.servers`) keeps a rendering beside a key of everything
+it was made from that lives in the server and in the catalogue (the server object and its
+``revision``, which every assignment to one of its fields bumps; copies of its metadata, tags,
+hints and fault, which may change in place; the flavor's and image's fragments; its volume
+attachments), and reuses it only when that key is equal now, so changes there need nothing
+done here.
 
 What a server's view shows from *networking* (its ports' addresses, their floating IPs, the
 network names and security group names) is not in the key: reading it costs as much as rendering

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import compress, repeat
 
 from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, NotFound, OverQuota
 from novamagic.localcloud.model.identity import Token
@@ -41,11 +39,13 @@ SERVER_STATUSES = frozenset(
 
 HOST = "localcloud-1"
 
-_PROJECT = operator.attrgetter("project_id")
-
 
 @dataclass(slots=True, eq=False)
 class Server:
+    # Bumped by every assignment to any field (see __setattr__): a listing's kept view of the
+    # server (model/rendered.py) is reused only while it is the same. First, so that __init__
+    # sets it before anything reads it; never stored (a restored server starts again at 0).
+    revision: int = field(default=0, init=False, repr=False, metadata={"runtime": True})
     id: str
     seq: int  # creation order across the cloud (ties in ``created`` sort by it)
     number: int  # 1, 2, 3 ... within its project (the book's v1.1 integer ids)
@@ -94,6 +94,13 @@ class Server:
     boot_volume_id: str | None = None  # booted from a volume: image_id is ""
     deleted: bool = False
 
+    def __setattr__(self, name: str, value) -> None:
+        # Each object counts its own changes (a kept view remembers the object too, so two
+        # servers' counts never meet). One more step per assignment; a listing saves far more.
+        object.__setattr__(self, name, value)
+        if name != "revision":
+            object.__setattr__(self, "revision", self.revision + 1)
+
 
 class ServerBackend:
     """The servers of :class:`CloudState` (``servers`` in creation order) and their tombstones."""
@@ -113,7 +120,7 @@ class ServerBackend:
         server.task_state = None
         server.terminated_at = when
         server.updated = when
-        self.servers.pop(server.id, None)
+        self._remove_server(server)
         self.unplug_server(server)
         self.release_server_volumes(server.id, when)
         self.pools.release(server.slot)
@@ -130,12 +137,40 @@ class ServerBackend:
 
     def project_servers(self, project_id: str | None) -> list[Server]:
         """The servers of a project (None: of every project), in creation order, as they are
-        (unsettled). C loops: a listing's every page, and every boot's quota check, go over
+        (unsettled). A listing asks for them on each of its pages, and every boot's quota check
+        too: they come from an index by project (see :meth:`_by_project`), not a walk over
         every server of the cloud."""
-        servers = self.servers.values()
         if project_id is None:
-            return list(servers)
-        return list(compress(servers, map(operator.eq, map(_PROJECT, servers), repeat(project_id))))
+            return list(self.servers.values())
+        return list(self._by_project().get(project_id, {}).values())
+
+    def _by_project(self) -> dict[str, dict[str, Server]]:
+        """Live servers by project, then id, in creation order. Runtime only (never stored):
+        kept by the two places that add and remove live servers (:meth:`_add_server`,
+        :meth:`_finish_delete`), and made afresh from ``servers`` when that is another dict
+        than the one indexed (a reset or a restored state) or holds another count."""
+        index = self.__dict__.get("_project_index")
+        servers = self.servers
+        if index is None or index[0] is not servers or index[1][0] != len(servers):
+            by_project: dict[str, dict[str, Server]] = {}
+            for server in servers.values():
+                by_project.setdefault(server.project_id, {})[server.id] = server
+            index = self.__dict__["_project_index"] = (servers, [len(servers)], by_project)
+        return index[2]
+
+    def _add_server(self, server: Server) -> None:
+        by_project = self._by_project()
+        self.servers[server.id] = server
+        by_project.setdefault(server.project_id, {})[server.id] = server
+        self.__dict__["_project_index"][1][0] = len(self.servers)
+
+    def _remove_server(self, server: Server) -> None:
+        by_project = self._by_project()
+        if self.servers.pop(server.id, None) is not None:
+            project = by_project.get(server.project_id)
+            if project is not None:
+                project.pop(server.id, None)
+            self.__dict__["_project_index"][1][0] = len(self.servers)
 
     def get_server(self, caller: Token, server_id: str) -> Server:
         """A live server the caller may see (admins see all), settled to now."""
@@ -408,7 +443,7 @@ class ServerBackend:
             server.task_state, server.progress, server.launched_at = None, 100, now
         else:
             server.operation = Operation("build", now, now + self.durations["build"])
-        self.servers[server.id] = server
+        self._add_server(server)
         if server.networked:
             if plan is None:
                 plan = self.check_server_networks(caller, None, 1, quota=False)

@@ -73,8 +73,10 @@ CLASSES = {
         VolumeType,
     )
 }
+#: What a state file holds of each dataclass: its fields, but those marked runtime only
+#: (``field(metadata={"runtime": True})``, such as a server's revision count).
 _FIELDS = {
-    cls: tuple(f.name for f in dataclasses.fields(cls))
+    cls: tuple(f.name for f in dataclasses.fields(cls) if not f.metadata.get("runtime"))
     for cls in CLASSES.values()
     if dataclasses.is_dataclass(cls)
 }
@@ -274,7 +276,9 @@ class _Decoder:
                 raise CodecError(f"{name} fields {sorted(unknown)} in {row} are unknown here")
             values = {}
             for field in dataclasses.fields(cls):
-                if field.name in stored:
+                if field.name not in names:  # runtime only: its default, set below
+                    values[field.name] = field.default
+                elif field.name in stored:
                     values[field.name] = self.value(stored[field.name], row, frozen)
                 elif field.default is not dataclasses.MISSING:
                     values[field.name] = field.default  # a field newer than the file

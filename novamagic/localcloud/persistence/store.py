@@ -51,7 +51,8 @@ APPLICATION_ID = int.from_bytes(b"nmlc", "big")
 #: Bumped whenever what a state file holds changes in a way this code could not read back.
 FORMAT_VERSION = 1
 #: What a CloudState holds only while it runs.
-RUNTIME_ONLY = frozenset({"lock", "clock", "_rendered"})  # _rendered: model/rendered.py
+#: _rendered: model/rendered.py; _project_index: ServerBackend._by_project.
+RUNTIME_ONLY = frozenset({"lock", "clock", "_rendered", "_project_index"})
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 

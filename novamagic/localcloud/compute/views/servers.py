@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-import operator
 from json.encoder import encode_basestring_ascii as _q
 
 from novamagic.localcloud import model
@@ -19,14 +17,6 @@ PROGRESS_STATUSES = frozenset(
     ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
 )
 HOST_ID_SALT = model.HOST
-#: What a server's view is made of among its own fields (its containers apart, below); what it
-#: never shows (its operation, files, passwords) is left out.
-_UNSHOWN = {"operation", "personality", "admin_pass", "encrypted_password"}
-_CONTAINERS = ("metadata", "tags", "scheduler_hints", "fault")
-_KEY_FIELDS = tuple(
-    f.name for f in dataclasses.fields(Server) if f.name not in _UNSHOWN | set(_CONTAINERS)
-)
-_scalar_fields = operator.attrgetter(*_KEY_FIELDS)
 
 
 class ServerView:
@@ -35,7 +25,7 @@ class ServerView:
     Listing 10,000 servers with details must cost little more than sending them, so a server is
     written straight to JSON text from cached fragments (flavor and image per project,
     timestamps) and its ports' addresses instead of building dicts for ``json.dumps``, and a
-    listing's renderings are kept for the next listing (:meth:`detail_json`, see
+    listing's renderings are kept for the next listing (:meth:`listing_json`, see
     :mod:`novamagic.localcloud.model.rendered`). ``detail()`` parses that text back for the few
     callers that want a dict, so there is one renderer.
     """
@@ -67,6 +57,7 @@ class ServerView:
         self._volumes: dict[str, list] | None = None  # server id -> its attachments, once
         self._kept: dict[str, tuple] | None = None  # this variant's kept renderings, once
         self._image_extras: dict[str, tuple] = {}
+        self._catalogue: dict[tuple[str, str, str], tuple] = {}
 
     # ------------------------------------------------------------------ fragments
     def host_id(self, project_id: str) -> str:
@@ -247,17 +238,17 @@ class ServerView:
         self, s: Server, show: bool = False, basic: bool = False, rebuild: bool = False
     ) -> str:
         """The full view as JSON text (``basic``: the trimmed view update/rebuild gave before 2.75;
-        ``rebuild``: a rebuild's, which from 2.54 shows ``key_name`` even when trimmed).
+        ``rebuild``: a rebuild's, which from 2.54 shows ``key_name`` even when trimmed)."""
+        return self._render(s, show, basic, rebuild)
 
-        The listing's view (neither ``show``, ``basic`` nor ``rebuild``) is kept for the next
-        request of the same variant (URL root, microversion, admin or not) beside a key of what
-        it was made from: the server's fields, copies of its metadata and tags, its hints and
-        fault as JSON, and this request's fragments of its image, flavor and volumes. It is
-        reused only while that key is equal; networking changes drop every kept view instead
-        (see :mod:`novamagic.localcloud.model.rendered`).
+    def listing_json(self, servers: list[Server]) -> list[bytes]:
+        """The listing's views of ``servers`` as UTF-8, each kept for the next request of the
+        same variant (URL root, microversion, admin or not) beside a key of what it was made
+        from: the server object and its revision (bumped by any assignment to its fields),
+        copies of its containers (changed in place), and this request's fragments of its image,
+        flavor and volumes. A view is reused only while that key is equal; networking changes
+        drop every kept view instead (see :mod:`novamagic.localcloud.model.rendered`).
         """
-        if show or basic or rebuild:
-            return self._render(s, show, basic, rebuild)
         kept = self._kept
         if kept is None:
             cloud = self.cloud
@@ -265,32 +256,51 @@ class ServerView:
                 (self.root, self.call.version, self.admin),
                 len(cloud.servers) + len(cloud.deleted_servers),
             )
-        hints, fault = s.scheduler_hints, s.fault
-        key = (
-            _scalar_fields(s),
-            s.metadata,
-            s.tags,
-            dumps(hints) if hints else None,
-            dumps(fault) if fault else None,
-            self._image_json(s),
-            self._flavor_json(s),
-            self._volumes_json(s),
-            self._image_extra(s),
-        )
-        entry = kept.get(s.id)
-        if entry is not None and entry[0] == key:
-            text = entry[1]
-            if RenderedViews.check:  # the test suite's: is the kept view still true?
-                fresh = self._render(s, False, False, False)
-                if fresh != text:
-                    raise AssertionError(
-                        f"a kept view of server {s.id} is stale:\nkept  {text}\nfresh {fresh}"
-                    )
-            return text
-        text = self._render(s, False, False, False)
-        # Copies of the containers: the server's own may change in place (a tag added).
-        kept[s.id] = ((key[0], dict(s.metadata), list(s.tags), *key[3:]), text)
-        return text
+        catalogue, catalogue_json = self._catalogue, self._catalogue_json
+        volumes_json = self._volumes_json if self.cloud.volumes else None
+        check, render = RenderedViews.check, self._render
+        texts = []
+        for s in servers:
+            hints, fault = s.scheduler_hints, s.fault
+            fragments = catalogue.get((s.image_id, s.flavor_id, s.project_id))
+            key = (
+                s,
+                s.revision,
+                s.metadata,
+                s.tags,
+                dumps(hints) if hints else None,
+                dumps(fault) if fault else None,
+                fragments if fragments is not None else catalogue_json(s),
+                volumes_json(s) if volumes_json is not None else "[]",
+            )
+            entry = kept.get(s.id)
+            if entry is not None and entry[0] == key:
+                text = entry[1]
+                if check:  # the test suite's: is the kept view still true?
+                    fresh = render(s, False, False, False).encode()
+                    if fresh != text:
+                        raise AssertionError(
+                            f"a kept view of server {s.id} is stale:\nkept  {text}\nfresh {fresh}"
+                        )
+            else:
+                text = render(s, False, False, False).encode()
+                # Copies of the containers: the server's own may change in place (a tag added).
+                kept[s.id] = ((s, key[1], dict(s.metadata), list(s.tags), *key[4:]), text)
+            texts.append(text)
+        return texts
+
+    def _catalogue_json(self, s: Server) -> tuple:
+        """What the server's view shows of the catalogue (its image, flavor and, for an admin,
+        the image's kernel and ramdisk), one tuple per image, flavor and project a request."""
+        key = (s.image_id, s.flavor_id, s.project_id)
+        fragments = self._catalogue.get(key)
+        if fragments is None:
+            fragments = self._catalogue[key] = (
+                self._image_json(s),
+                self._flavor_json(s),
+                self._image_extra(s),
+            )
+        return fragments
 
     def _render(self, s: Server, show: bool, basic: bool, rebuild: bool) -> str:
         trimmed = basic and not self.v2_75
