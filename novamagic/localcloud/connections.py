@@ -36,6 +36,8 @@ import socket
 import ssl
 import threading
 import time
+from bisect import bisect_right
+from itertools import accumulate
 
 from werkzeug.exceptions import InternalServerError
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
@@ -326,14 +328,14 @@ class CloudRequestHandler(WSGIRequestHandler):
             self.wfile.write(parts[0] if len(parts) == 1 else b"".join(parts))
             return
         while parts:
-            sent = sock.sendmsg(parts[:IOV_MAX])
-            done = 0
-            while done < len(parts) and sent >= len(parts[done]):
-                sent -= len(parts[done])
-                done += 1
+            batch = parts[:IOV_MAX]
+            sent = sock.sendmsg(batch)
+            ends = list(accumulate(map(len, batch)))  # where each piece ends in what was offered
+            done = bisect_right(ends, sent)  # the pieces that went out whole
             del parts[:done]
-            if sent:  # the kernel took part of a buffer: the rest of it goes next
-                parts[0] = memoryview(parts[0])[sent:]
+            if done < len(batch) and sent > (ends[done - 1] if done else 0):
+                # the kernel took part of a piece: the rest of it goes next
+                parts[0] = memoryview(parts[0])[sent - (ends[done - 1] if done else 0) :]
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None):
         """http.server's own refusals (414, 431, a bad request line) in the fault shape of the

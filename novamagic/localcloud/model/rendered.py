@@ -29,6 +29,8 @@ __all__ = ["RenderedViews", "MAX_VARIANTS"]
 #: Variants kept at once (an admin's and a member's listing, through one or two host names); a
 #: further one drops the oldest. Each holds about 2 KB per server.
 MAX_VARIANTS = 4
+#: Distinct catalogue fragments kept for identity (images x flavors x projects in use).
+MAX_CANONICAL = 10_000
 
 
 class RenderedViews:
@@ -40,10 +42,21 @@ class RenderedViews:
     #: Render again on every reuse and raise AssertionError when the kept text differs.
     check = os.environ.get("NOVAMAGIC_CHECK_RENDERED") == "1"
 
-    __slots__ = ("_variants",)
+    __slots__ = ("_variants", "_canonical")
 
     def __init__(self):
         self._variants: dict[tuple, dict[str, tuple]] = {}
+        self._canonical: dict = {}
+
+    def canonical(self, value):
+        """The kept value equal to ``value`` (``value`` itself the first time): fragments every
+        request makes afresh, kept once so that keys holding them compare by identity."""
+        kept = self._canonical.get(value)
+        if kept is None:
+            if len(self._canonical) >= MAX_CANONICAL:  # a catalogue that keeps changing
+                self._canonical.clear()
+            kept = self._canonical[value] = value
+        return kept
 
     def variant(self, key: tuple, live: int) -> dict[str, tuple]:
         """The kept views of one variant (made empty if new). ``live``: how many servers the
@@ -66,6 +79,7 @@ class RenderedViews:
     def clear(self) -> None:
         """Drop every view: something every server may show has changed."""
         self._variants = {}
+        self._canonical = {}
 
     def __len__(self) -> int:
         return sum(len(views) for views in self._variants.values())

@@ -263,6 +263,8 @@ class ServerView:
         for s in servers:
             hints, fault = s.scheduler_hints, s.fault
             fragments = catalogue.get((s.image_id, s.flavor_id, s.project_id))
+            if fragments is None:
+                fragments = catalogue_json(s)
             key = (
                 s,
                 s.revision,
@@ -270,7 +272,7 @@ class ServerView:
                 s.tags,
                 dumps(hints) if hints else None,
                 dumps(fault) if fault else None,
-                fragments if fragments is not None else catalogue_json(s),
+                fragments,
                 volumes_json(s) if volumes_json is not None else "[]",
             )
             entry = kept.get(s.id)
@@ -291,14 +293,14 @@ class ServerView:
 
     def _catalogue_json(self, s: Server) -> tuple:
         """What the server's view shows of the catalogue (its image, flavor and, for an admin,
-        the image's kernel and ramdisk), one tuple per image, flavor and project a request."""
+        the image's kernel and ramdisk), one tuple per image, flavor and project a request; the
+        very tuple an earlier request made when equal, so a kept view's key compares it by
+        identity."""
         key = (s.image_id, s.flavor_id, s.project_id)
         fragments = self._catalogue.get(key)
         if fragments is None:
-            fragments = self._catalogue[key] = (
-                self._image_json(s),
-                self._flavor_json(s),
-                self._image_extra(s),
+            fragments = self._catalogue[key] = self.cloud.rendered.canonical(
+                (self._image_json(s), self._flavor_json(s), self._image_extra(s))
             )
         return fragments
 
