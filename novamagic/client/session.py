@@ -321,7 +321,9 @@ class HttpSession:
                     allow_reauth=False,
                     log=False,
                     connect_retries=0,
+                    stream=True,  # the body is read below, at once
                 )
+                _read_whole_body(response)
             except (
                 ksa_exc.ConnectTimeout,
                 ksa_exc.ConnectFailure,
@@ -538,6 +540,30 @@ class HttpSession:
         if isinstance(exc, ksa_exc.EndpointNotFound):
             return errors.NotFound(f"endpoint not found: {_short(exc)}", url=auth_url)
         return errors.Unauthorized(f"authentication failed: {_short(exc)}", url=auth_url)
+
+
+def _read_whole_body(response) -> None:
+    """Read the answer's body in one go and keep it as ``response.content``.
+
+    requests reads a body 10 KB at a time (~200 reads and a join for a 2 MB page of servers,
+    as long again as its transfer); one read of the known length is one allocation. A body cut
+    off or timed out half-way raises what keystoneauth raises for the same while it reads
+    (ConnectFailure, ConnectTimeout), so retries and errors are the same as before.
+    """
+    from keystoneauth1 import exceptions as ksa_exc
+    from urllib3 import exceptions as urllib3_exc
+
+    try:
+        body = response.raw.read(decode_content=True)
+    except urllib3_exc.ReadTimeoutError as exc:
+        response.close()
+        raise ksa_exc.ConnectTimeout(f"the answer's body timed out: {exc}") from None
+    except (urllib3_exc.HTTPError, OSError) as exc:
+        response.close()
+        raise ksa_exc.ConnectFailure(f"the answer was cut off: {exc}") from None
+    # What requests' own ``content`` would have kept (the attributes it reads them from).
+    response._content, response._content_consumed = body or b"", True
+    response.raw.release_conn()
 
 
 _TLS_TROUBLE = re.compile(r"SSL|TLS|certificate", re.I)
