@@ -1,4 +1,4 @@
-"""The proxy and CA-bundle variables requests reads are read once per host (session.py's
+"""The proxy and CA-bundle variables requests reads are read once per host (transport.py's
 EnvironmentOnceSession), yet a variable set, changed or removed mid-session applies from the
 very next request, as it does with requests' own reading.
 

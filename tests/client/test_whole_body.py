@@ -1,4 +1,4 @@
-"""An answer's body is read at once (session.py's _read_whole_body), and one cut off or stalled
+"""An answer's body is read at once (transport.py's read_whole_body), and one cut off or stalled
 half-way is a typed error, retried for idempotent requests like any dropped connection.
 
 The server here is a plain socket on 127.0.0.1 that answers each connection with what the test

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from novamagic.localcloud.errors import BadRequest, Conflict, Forbidden, NotFound, OverQuota
 from novamagic.localcloud.model.identity import Token
 from novamagic.localcloud.model.lifecycle import DELETED_STATE, NOSTATE, RUNNING, Operation
+from novamagic.localcloud.model.project_index import ProjectIndex
 from novamagic.localcloud.model.validation import (
     MAX_TAGS,
     check_counts,
@@ -102,7 +103,7 @@ class Server:
             object.__setattr__(self, "revision", self.revision + 1)
 
 
-class ServerBackend:
+class ServerBackend(ProjectIndex):
     """The servers of :class:`CloudState` (``servers`` in creation order) and their tombstones."""
 
     servers: dict[str, Server]
@@ -134,43 +135,6 @@ class ServerBackend:
             # Forget the oldest deletions so a long-running classroom cloud stays small.
             for stale in list(self.deleted_servers)[: MAX_TOMBSTONES // 10]:
                 del self.deleted_servers[stale]
-
-    def project_servers(self, project_id: str | None) -> list[Server]:
-        """The servers of a project (None: of every project), in creation order, as they are
-        (unsettled). A listing asks for them on each of its pages, and every boot's quota check
-        too: they come from an index by project (see :meth:`_by_project`), not a walk over
-        every server of the cloud."""
-        if project_id is None:
-            return list(self.servers.values())
-        return list(self._by_project().get(project_id, {}).values())
-
-    def _by_project(self) -> dict[str, dict[str, Server]]:
-        """Live servers by project, then id, in creation order. Runtime only (never stored):
-        kept by the two places that add and remove live servers (:meth:`_add_server`,
-        :meth:`_finish_delete`), and made afresh from ``servers`` when that is another dict
-        than the one indexed (a reset or a restored state) or holds another count."""
-        index = self.__dict__.get("_project_index")
-        servers = self.servers
-        if index is None or index[0] is not servers or index[1][0] != len(servers):
-            by_project: dict[str, dict[str, Server]] = {}
-            for server in servers.values():
-                by_project.setdefault(server.project_id, {})[server.id] = server
-            index = self.__dict__["_project_index"] = (servers, [len(servers)], by_project)
-        return index[2]
-
-    def _add_server(self, server: Server) -> None:
-        by_project = self._by_project()
-        self.servers[server.id] = server
-        by_project.setdefault(server.project_id, {})[server.id] = server
-        self.__dict__["_project_index"][1][0] = len(self.servers)
-
-    def _remove_server(self, server: Server) -> None:
-        by_project = self._by_project()
-        if self.servers.pop(server.id, None) is not None:
-            project = by_project.get(server.project_id)
-            if project is not None:
-                project.pop(server.id, None)
-            self.__dict__["_project_index"][1][0] = len(self.servers)
 
     def get_server(self, caller: Token, server_id: str) -> Server:
         """A live server the caller may see (admins see all), settled to now."""
