@@ -6,7 +6,10 @@ import pytest
 import requests
 
 
-def issue_token(cloud, user="joe", password="shhh", project="openstack") -> requests.Response:
+def issue_token(
+    cloud, user="joe", password="shhh", project="openstack", **options
+) -> requests.Response:
+    """A password token request (``options``: requests' own, such as ``verify``)."""
     return requests.post(
         f"{cloud.auth_url}/v3/auth/tokens",
         json={
@@ -21,6 +24,7 @@ def issue_token(cloud, user="joe", password="shhh", project="openstack") -> requ
             }
         },
         timeout=10,
+        **options,
     )
 
 

@@ -21,7 +21,7 @@ import requests
 from novamagic.localcloud import LocalCloud, ManualClock
 from novamagic.localcloud.connections import CloudRequestHandler
 from novamagic.localcloud.model.rendered import RenderedViews
-from tests.localcloud.conftest import Api
+from tests.localcloud.conftest import Api, issue_token
 
 VERSION = "2.96"
 
@@ -185,22 +185,7 @@ def test_pieces_sent_in_part_go_on_from_where_the_kernel_stopped():
 def test_a_tls_listing_is_joined_and_whole(localcloud_factory):
     cloud = localcloud_factory(tls=True)
     cloud.populate_servers(30)
-    token = requests.post(
-        f"{cloud.auth_url}/v3/auth/tokens",
-        json={
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {"name": "joe", "domain": {"name": "Default"}, "password": "shhh"}
-                    },
-                },
-                "scope": {"project": {"name": "openstack", "domain": {"name": "Default"}}},
-            }
-        },
-        verify=cloud.ca_file,
-        timeout=10,
-    ).headers["X-Subject-Token"]
+    token = issue_token(cloud, verify=cloud.ca_file).headers["X-Subject-Token"]
     answer = requests.get(
         f"{cloud.compute_url}/servers/detail?limit=20",
         headers={"X-Auth-Token": token, "OpenStack-API-Version": f"compute {VERSION}"},
