@@ -68,13 +68,6 @@ try:
 except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
     IOV_MAX = 16
 GATHER = 1000
-
-
-def _framed(parts: list) -> list:
-    """``parts`` as HTTP/1.1 chunks."""
-    return [f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in parts]
-
-
 #: Seconds a refusal waits for the request's head (to answer in the shape of its face).
 REFUSAL_READ = 1.0
 #: Longest request line logged: a 10,000-name regex must not become a 64 KB log line.
@@ -105,6 +98,11 @@ def _shown(line: str) -> str:
     if len(line) > LOGGED_LINE:
         return f"{line[:LOGGED_LINE]}... ({len(line)} characters)"
     return line
+
+
+def _framed(parts: list) -> list:
+    """``parts`` as HTTP/1.1 chunks."""
+    return [f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in parts]
 
 
 class _Connections:
@@ -332,10 +330,11 @@ class CloudRequestHandler(WSGIRequestHandler):
             sent = sock.sendmsg(batch)
             ends = list(accumulate(map(len, batch)))  # where each piece ends in what was offered
             done = bisect_right(ends, sent)  # the pieces that went out whole
+            whole = ends[done - 1] if done else 0  # their bytes
             del parts[:done]
-            if done < len(batch) and sent > (ends[done - 1] if done else 0):
+            if done < len(batch) and sent > whole:
                 # the kernel took part of a piece: the rest of it goes next
-                parts[0] = memoryview(parts[0])[sent - (ends[done - 1] if done else 0) :]
+                parts[0] = memoryview(parts[0])[sent - whole :]
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None):
         """http.server's own refusals (414, 431, a bad request line) in the fault shape of the

@@ -31,28 +31,29 @@ class ProjectIndex:
 
     def _by_project(self) -> dict[str, dict[str, Server]]:
         """Live servers by project, then id, in creation order. Runtime only (never stored):
-        kept by the two places that add and remove live servers (:meth:`_add_server`,
-        :meth:`ServerBackend._finish_delete`), and made afresh from ``servers`` when that is another dict
-        than the one indexed (a reset or a restored state) or holds another count."""
+        kept by the two places that add and remove live servers (:meth:`_add_server`, called
+        by a boot, and :meth:`_remove_server`, by a deletion's end), and made afresh from
+        ``servers`` when that is another dict than the one indexed (a reset, a restored state)
+        or holds another count."""
         index = self.__dict__.get("_project_index")
         servers = self.servers
-        if index is None or index[0] is not servers or index[1][0] != len(servers):
+        if (
+            index is None
+            or index[0] is not servers
+            or sum(map(len, index[1].values())) != len(servers)
+        ):
             by_project: dict[str, dict[str, Server]] = {}
             for server in servers.values():
                 by_project.setdefault(server.project_id, {})[server.id] = server
-            index = self.__dict__["_project_index"] = (servers, [len(servers)], by_project)
-        return index[2]
+            index = self.__dict__["_project_index"] = (servers, by_project)
+        return index[1]
 
     def _add_server(self, server: Server) -> None:
         by_project = self._by_project()
         self.servers[server.id] = server
         by_project.setdefault(server.project_id, {})[server.id] = server
-        self.__dict__["_project_index"][1][0] = len(self.servers)
 
     def _remove_server(self, server: Server) -> None:
         by_project = self._by_project()
         if self.servers.pop(server.id, None) is not None:
-            project = by_project.get(server.project_id)
-            if project is not None:
-                project.pop(server.id, None)
-            self.__dict__["_project_index"][1][0] = len(self.servers)
+            by_project.get(server.project_id, {}).pop(server.id, None)
